@@ -1,0 +1,45 @@
+# One entry point for everything. Each target installs what it needs first.
+PYTHON_BOOTSTRAP ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA ?=
+RUN_ARGS ?=
+SHARED_DATA ?= ../shared/data
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONHASHSEED ?= 0
+
+.PHONY: install train-sentiment evaluate-sentiment test test-slow lint format clean
+
+install: $(STAMP)
+
+# The stamp depends on the lock file, so changing a pin reinstalls.
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+## Train the sentiment classifier (default: the embedded corpus; DATA=path for your own).
+train-sentiment: $(STAMP)
+	$(PY) -m apps.sentiment train $(if $(DATA),--data $(DATA),) $(RUN_ARGS)
+
+## Fast suite: tiny models, made-up data, no downloads (~minutes).
+test: $(STAMP)
+	$(PY) -m pytest -m "not slow" -q
+
+## Real-data tests on $(SHARED_DATA); they skip with a reason when it is absent.
+test-slow: $(STAMP)
+	SHARED_DATA=$(SHARED_DATA) $(PY) -m pytest -m slow -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

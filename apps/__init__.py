@@ -1,0 +1,1 @@
+"""Applications built on `shared/`: sentiment classification and translation."""

@@ -1,0 +1,1 @@
+"""Sentiment classification of movie reviews with a BiLSTM."""

@@ -1,0 +1,153 @@
+"""Command line of the sentiment app: train, evaluate, predict, download."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from apps.sentiment.config import SentimentConfig
+from shared.cli import quiet_tensorflow, run_command
+from shared.training.config import add_config_arguments
+
+DESCRIPTION = """\
+Classify text by sentiment with a bidirectional LSTM (positive/negative, or N classes).
+
+Typical session:
+  python -m apps.sentiment train                        # embedded demo corpus, ~2 min
+  python -m apps.sentiment train --data ../shared/data/imdb/train.csv.gz
+  python -m apps.sentiment evaluate --data ../shared/data/sst2/dev.tsv.gz --text-column sentence
+  python -m apps.sentiment predict "not bad at all" "anything but a masterpiece"
+  echo "I expected to hate it, but it won me over" | python -m apps.sentiment predict
+
+Runs are written to runs/sentiment/<data>-<settings hash>/; rerunning the same train
+command resumes an interrupted run. evaluate and predict use the latest finished run
+unless --run-dir says otherwise.
+"""
+
+DATA_HELP = (
+    "Training data: 'embedded' (default, a generated corpus of tricky reviews), a CSV/TSV "
+    "file with a header (plain or .gz), or a folder with one sub-folder of .txt files per "
+    "class (aclImdb layout: train/pos, train/neg)."
+)
+
+
+def add_data_arguments(parser: argparse.ArgumentParser, data_help: str) -> None:
+    parser.add_argument("--data", default=None, metavar="PATH", help=data_help)
+    parser.add_argument("--text-column", default="text", help="Header of the text column.")
+    parser.add_argument("--label-column", default="label", help="Header of the label column.")
+    parser.add_argument(
+        "--on-bad-rows",
+        choices=("error", "skip"),
+        default="error",
+        help="error: stop and list every malformed row (default). skip: leave them out "
+        "and write them to rejected_rows.tsv in the run folder.",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m apps.sentiment",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        help="train a model and print its validation report",
+        description="Train the BiLSTM and the TF-IDF baseline on the same split; write a "
+        "run folder (model.keras, vocabulary.txt, labels.json, config.json, history.csv, "
+        "learning_curves.png, report.txt, metrics.json, TensorBoard logs).",
+    )
+    add_data_arguments(train, DATA_HELP)
+    train.add_argument(
+        "--validation-data",
+        default=None,
+        metavar="PATH",
+        help="Validate on this file instead of holding out --validation-split of --data.",
+    )
+    train.add_argument(
+        "--label-names",
+        default=None,
+        metavar="A,B",
+        help="Names for sorted integer labels, e.g. 'negative,positive' for 0/1 "
+        "(0/1 get exactly those names by default).",
+    )
+    train.add_argument("--run-dir", type=Path, default=None, help="Where to write the run.")
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="Replace an existing run in --run-dir instead of resuming it.",
+    )
+    add_config_arguments(train, SentimentConfig)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score a trained model on labelled data",
+        description="Print accuracy, precision, recall, F1 and the confusion matrix of the "
+        "model and its TF-IDF baseline, save a confusion-matrix PNG, and end with one line "
+        "of JSON holding the metrics.",
+    )
+    add_data_arguments(evaluate, "Labelled data to score (same formats as train).")
+    evaluate.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
+    evaluate.add_argument(
+        "--output-dir",
+        type=Path,
+        default=None,
+        help="Where the confusion-matrix PNG goes (default: the run's evaluations/ folder).",
+    )
+
+    predict = commands.add_parser(
+        "predict",
+        help="label texts given as arguments or lines on stdin",
+        description="Print one JSON line per text: "
+        '{"text": ..., "label": ..., "probability": ..., "probabilities": {...}}. '
+        'Empty texts and invalid UTF-8 get an {"text": ..., "error": ...} line '
+        "and the exit status is 1; the other texts are still predicted.",
+    )
+    predict.add_argument("texts", nargs="*", metavar="TEXT", help="Texts (default: stdin lines).")
+    predict.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
+
+    download = commands.add_parser(
+        "download",
+        help="fetch the public IMDB reviews (needs internet)",
+        description="Download and unpack aclImdb_v1.tar.gz (84 MB); train with "
+        "--data <dest>/aclImdb/train and evaluate with --data <dest>/aclImdb/test.",
+    )
+    download.add_argument("--dest", type=Path, default=Path("data"), help="Target folder.")
+    download.add_argument("--url", default=None, help="Alternative URL or file:// mirror.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    quiet_tensorflow()
+    args = build_parser().parse_args(argv)
+
+    def command() -> int:
+        # Imported here so `--help` answers instantly, without starting TensorFlow.
+        if args.command == "train":
+            from apps.sentiment.train import train
+            from shared.training.config import resolve_config
+
+            return train(args, resolve_config(SentimentConfig, args))
+        if args.command == "evaluate":
+            from apps.sentiment.evaluate import evaluate
+
+            return evaluate(args)
+        if args.command == "predict":
+            from apps.sentiment.predict import predict
+
+            return predict(args)
+        from shared.data.download import IMDB_FOLDER, IMDB_SHA256, IMDB_URL, download_and_extract
+
+        # A mirror (--url) may repackage the archive, so only the official one is checked.
+        folder = download_and_extract(
+            args.url or IMDB_URL,
+            args.dest,
+            sha256=None if args.url else IMDB_SHA256,
+            folder_name=IMDB_FOLDER,
+        )
+        print(f"IMDB reviews in {folder}; train with --data {folder / 'train'}")
+        return 0
+
+    return run_command(command)

@@ -1,0 +1,57 @@
+"""Sentiment settings: the shared training settings plus the model's own."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from shared.layers.recurrent import RECURRENT_LAYERS
+from shared.training.config import TrainingConfig, field
+
+POOLING = ("final_state", "mean", "max", "mean_max")
+
+
+@dataclasses.dataclass(frozen=True)
+class SentimentConfig(TrainingConfig):
+    """Everything that decides a sentiment model; saved as `config.json` in each run."""
+
+    max_length: int = field(200, "Tokens per text; longer texts are truncated.")
+    truncate_from: str = field(
+        "end",
+        "Which side of a long text to drop: end (keep the opening) or start (keep the ending).",
+        choices=("end", "start"),
+    )
+    max_tokens: int = field(20000, "Vocabulary size cap, [PAD] and [UNK] included.")
+    min_count: int = field(2, "Minimum occurrences in the training texts for a word to get an id.")
+    embedding_dim: int = field(128, "Size of the word embeddings.")
+    units: int = field(64, "Hidden size of each LSTM direction.")
+    num_layers: int = field(1, "Number of stacked bidirectional layers.")
+    cell: str = field("lstm", "Recurrent cell.", choices=tuple(RECURRENT_LAYERS))
+    dropout: float = field(0.2, "Dropout on the recurrent layers' inputs.")
+    embedding_dropout: float = field(0.1, "Dropout of whole word vectors.")
+    pooling: str = field(
+        "mean_max",
+        "How the BiLSTM outputs become one vector: final_state, mean, max, mean_max.",
+        choices=POOLING,
+    )
+    head_dropout: float = field(0.3, "Dropout before the classification layer.")
+
+    def validate(self) -> None:
+        """Raises a ValueError naming the first setting out of its range."""
+        checks = [
+            ("max_length", self.max_length >= 1, ">= 1"),
+            ("max_tokens", self.max_tokens >= 3, ">= 3"),
+            ("min_count", self.min_count >= 1, ">= 1"),
+            ("units", self.units >= 1, ">= 1"),
+            ("num_layers", self.num_layers >= 1, ">= 1"),
+            ("epochs", self.epochs >= 1, ">= 1"),
+            ("batch_size", self.batch_size >= 1, ">= 1"),
+            ("learning_rate", self.learning_rate > 0, "> 0"),
+            ("validation_split", 0 < self.validation_split < 1, "between 0 and 1"),
+        ]
+        for name in ("dropout", "embedding_dropout", "head_dropout"):
+            checks.append((name, 0 <= getattr(self, name) < 1, "in [0, 1)"))
+        for name, ok, expected in checks:
+            if not ok:
+                raise ValueError(
+                    f"Expected `{name}` {expected}. Received: {name}={getattr(self, name)!r}"
+                )

@@ -1,0 +1,437 @@
+"""The embedded default corpus: synthetic movie reviews that need word order.
+
+Every review is built by a small synchronous grammar: the label is chosen first, then
+one decisive construction is generated whose meaning is that label, then neutral filler
+(plot, actors, setting) is added, chosen independently of the label.
+
+The constructions are the ones a bag of words gets wrong: negation ("not, as the
+trailer promised, a triumph"), inverting idioms ("anything but a masterpiece"),
+contrast ("gorgeous to look at, but painfully dull") and reversed expectations ("I
+expected to hate it, but it won me over"). Each one is generated with both polarities
+of its polar words, so every polar word (and every operator such as "not" or "but")
+shows up about equally often in positive and negative reviews: only the way the words
+are put together decides the label. A TF-IDF n-gram baseline stays far below a model
+that reads word order (see tests/test_sentiment_corpus.py).
+
+Only `random.Random(seed)` is used, so the output is byte-identical everywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+from collections.abc import Callable, Sequence
+
+POSITIVE = "positive"
+NEGATIVE = "negative"
+DEFAULT_NUM_REVIEWS = 12000
+DEFAULT_SEED = 20261121
+
+# --- Polar vocabulary: every entry is used with both labels via the operators below. --
+POS_ADJECTIVES = (
+    "wonderful brilliant gripping moving charming clever delightful superb funny "
+    "beautiful engaging memorable perfect great good"
+).split()
+NEG_ADJECTIVES = (
+    "dull boring clumsy tedious awful bland predictable lifeless forgettable bad "
+    "terrible messy flat painful weak"
+).split()
+POS_NOUNS = (
+    "a masterpiece",
+    "a triumph",
+    "a joy",
+    "a delight",
+    "a gem",
+    "a treat",
+    "a must-see",
+)
+NEG_NOUNS = (
+    "a disaster",
+    "a mess",
+    "a chore",
+    "a letdown",
+    "a slog",
+    "a bore",
+    "a waste of time",
+)
+# Sentence-opening fragments for contrast ("Beautifully shot, but ...").
+POS_FRAGMENTS = (
+    "beautifully shot",
+    "gorgeous to look at",
+    "well acted",
+    "smartly written",
+    "sharply edited",
+    "full of life",
+)
+NEG_FRAGMENTS = (
+    "badly acted",
+    "ugly to look at",
+    "clumsily written",
+    "poorly shot",
+    "sloppily edited",
+    "painfully dull",
+)
+# (past, base) forms so negation can say "did not enjoy it" as well as "I enjoyed it".
+POS_FEELINGS = (
+    ("enjoyed it", "enjoy it"),
+    ("loved it", "love it"),
+    ("laughed out loud", "laugh out loud"),
+    ("was hooked", "be hooked"),
+    ("was moved", "be moved"),
+)
+NEG_FEELINGS = (
+    ("hated it", "hate it"),
+    ("checked my watch", "check my watch"),
+    ("regretted the ticket", "regret the ticket"),
+    ("was bored", "be bored"),
+    ("wanted to leave", "want to leave"),
+)
+POS_EFFECTS = (("won me over", "win me over"), ("kept me hooked", "keep me hooked"))
+NEG_EFFECTS = (("lost me", "lose me"), ("let me down", "let me down"))
+
+# --- Neutral material: shared by both labels, never chosen by label. -----------------
+ASPECTS = (
+    "the acting",
+    "the script",
+    "the plot",
+    "the pacing",
+    "the dialogue",
+    "the score",
+    "the cinematography",
+    "the ending",
+    "the direction",
+    "the lead performance",
+    "the soundtrack",
+    "the editing",
+    "the humour",
+    "the final act",
+    "the story",
+)
+SUBJECTS = ("the film", "the movie", "it", "this film", "the whole thing", "this picture")
+DEGREES = ("", "", "truly", "really", "genuinely", "remarkably", "quite", "so", "entirely")
+# Words put between a negator and what it negates, so "not" and "bad" are rarely
+# adjacent and the bigram "not bad" cannot carry the label on its own.
+INSERTS = (
+    "",
+    "",
+    " remotely",
+    " at any point",
+    " in any way",
+    " for a moment",
+    " even slightly",
+    ", as the trailer promised,",
+    ", whatever the poster says,",
+    ", despite the hype,",
+    ", by any stretch,",
+    ", to be honest,",
+)
+NAMES = (
+    "Ana Reyes",
+    "Tom Hale",
+    "Mira Okafor",
+    "Jonas Berg",
+    "Lena Voss",
+    "Sam Ortiz",
+    "Priya Nair",
+    "Hugo Lambert",
+)
+ROLES = (
+    "a retired detective",
+    "a young nurse",
+    "two estranged brothers",
+    "a stubborn chef",
+    "a small-town mayor",
+    "a grieving widow",
+    "a failed magician",
+    "a lighthouse keeper",
+)
+PLACES = (
+    "Lisbon",
+    "a mining town",
+    "1970s Berlin",
+    "a snowed-in hotel",
+    "rural Ohio",
+    "a space station",
+    "Marseille",
+    "a seaside village",
+)
+FILLERS: tuple[Callable[[random.Random], str], ...] = (
+    lambda r: f"The story follows {r.choice(ROLES)} in {r.choice(PLACES)}.",
+    lambda r: f"{r.choice(NAMES)} plays {r.choice(ROLES)}.",
+    lambda r: f"It is set in {r.choice(PLACES)}.",
+    lambda r: f"{r.choice(NAMES)} directed it, and {r.choice(NAMES)} co-stars.",
+    lambda r: "I watched it " + r.choice(("last weekend", "on a plane", "at a festival")) + ".",
+    lambda r: "It runs " + r.choice(("about two hours", "just under ninety minutes")) + ".",
+    lambda r: f"Most of it takes place in {r.choice(PLACES)}.",
+    lambda r: f"It is based on a novel about {r.choice(ROLES)}.",
+)
+
+
+# "{o}" is the clause that is overruled, "{d}" the one that decides the label.
+CONTRASTS = (
+    "{o}, but {d}.",
+    "{o}, but {d}.",
+    "{o}, yet {d}.",
+    "{o}. However, {d}.",
+    "{o}. But in the end, {d}.",
+    "Although {o}, {d}.",
+    "While {o}, {d}.",
+    "Sure, {o}, but {d}.",
+    "{o}; still, {d}.",
+    "{d}, although {o}.",
+    "{d}, even if {o}.",
+    "{d}, though {o}.",
+)
+# Forms where a bare fragment can decide ("Well acted, but painfully dull.").
+FRAGMENT_LAST_CONTRASTS = (
+    "{o}, but {d}.",
+    "{o}, yet {d}.",
+    "{d}, although {o}.",
+    "{d}, even if {o}.",
+    "{d}, though {o}.",
+)
+
+
+class _Grammar:
+    """Generates clauses of a requested polarity (+1 positive, -1 negative)."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def pick(self, options: Sequence[str]) -> str:
+        return self.rng.choice(options)
+
+    def adjective(self, polarity: int) -> str:
+        degree = self.pick(DEGREES)
+        word = self.pick(POS_ADJECTIVES if polarity > 0 else NEG_ADJECTIVES)
+        return f"{degree} {word}".strip()
+
+    def noun(self, polarity: int) -> str:
+        return self.pick(POS_NOUNS if polarity > 0 else NEG_NOUNS)
+
+    def clause(self, polarity: int, flip_probability: float = 0.5) -> str:
+        """A clause meaning `polarity`; with `flip_probability` built by negation."""
+        flip = self.rng.random() < flip_probability
+        kind = self.pick(("adjective", "adjective", "noun", "feeling", "effect"))
+        return getattr(self, f"_{kind}_clause")(polarity, flip)
+
+    def _adjective_clause(self, polarity: int, flip: bool) -> str:
+        aspect, verb = self.pick(ASPECTS), self.pick(("is", "was"))
+        if not flip:
+            adj = self.adjective(polarity)
+            return self.pick(
+                (
+                    f"{aspect} {verb} {adj}",
+                    f"{aspect} {verb} {adj} from start to finish",
+                    f"I found {aspect} {adj}",
+                    f"{aspect} {verb} nothing short of {adj}",
+                    # "not" that does not negate: a bag of words reads it backwards.
+                    f"{aspect} could not have been more {adj.split()[-1]}",
+                )
+            )
+        adj = self.adjective(-polarity)
+        return self.pick(
+            (
+                f"{aspect} {verb} not{self.pick(INSERTS)} {adj}",
+                f"{aspect} {verb} not{self.pick(INSERTS)} {adj}",
+                f"{aspect} {verb} not {adj.split()[-1]} at all",
+                f"{aspect} {verb} never once {adj}",
+                f"{aspect} {verb} hardly {adj}",
+                f"{aspect} {verb} far from {adj}",
+                f"{aspect} {verb} anything but {adj}",
+                f"{aspect} {verb}n't {adj}",
+                f"nobody could call {aspect} {adj}",
+            )
+        )
+
+    def _noun_clause(self, polarity: int, flip: bool) -> str:
+        subject, verb = self.pick(SUBJECTS), self.pick(("is", "was"))
+        if not flip:
+            noun = self.noun(polarity)
+            better = "could not have been better" if polarity > 0 else "could have been better"
+            return self.pick(
+                (
+                    f"{subject} {verb} {noun}",
+                    f"{subject} {verb} nothing short of {noun}",
+                    f"{subject} {verb} every inch {noun}",
+                    f"{self.pick(ASPECTS)} makes it {noun}",
+                    f"{subject} {better}",
+                )
+            )
+        noun = self.noun(-polarity)
+        return self.pick(
+            (
+                f"{subject} {verb} not{self.pick(INSERTS)} {noun}",
+                f"{subject} {verb} anything but {noun}",
+                f"{subject} {verb} far from {noun}",
+                f"{subject} {verb} hardly {noun}",
+                f"{subject} {verb} no {noun[2:]}",
+                f"calling it {noun} would be a stretch",
+            )
+        )
+
+    def _feeling_clause(self, polarity: int, flip: bool) -> str:
+        past, base = self.pick(POS_FEELINGS if polarity * (-1 if flip else 1) > 0 else NEG_FEELINGS)
+        if not flip:
+            return self.pick(
+                (
+                    f"I {past}",
+                    f"honestly, I {past}",
+                    f"I {past}, start to finish",
+                    # Negation words that do not negate anything.
+                    f"I could not help but {base}",
+                    f"I couldn't help but {base}",
+                )
+            )
+        was = past.startswith("was ")
+        return self.pick(
+            (
+                f"I {'was not ' + past[4:] if was else 'did not ' + base}",
+                f"I {'wasn' + chr(39) + 't ' + past[4:] if was else 'didn' + chr(39) + 't ' + base}",
+                f"I never once {past}",
+                f"I can't say I {past}",
+                f"I did not, even once, {base}",
+            )
+        )
+
+    def _effect_clause(self, polarity: int, flip: bool) -> str:
+        subject = self.pick(("it", "the film", "the story", "the movie"))
+        past, base = self.pick(POS_EFFECTS if polarity * (-1 if flip else 1) > 0 else NEG_EFFECTS)
+        if not flip:
+            return self.pick(
+                (
+                    f"{subject} {past}",
+                    f"{subject} completely {past}",
+                    f"{subject} managed to {base}",
+                )
+            )
+        return self.pick(
+            (
+                f"{subject} did not {base}",
+                f"{subject} never {past}",
+                f"{subject} never once {past}",
+                f"{subject} didn't{self.pick(INSERTS)} {base}",
+            )
+        )
+
+    def fragment(self, polarity: int) -> str:
+        return self.pick(POS_FRAGMENTS if polarity > 0 else NEG_FRAGMENTS)
+
+    # --- Review-level constructions; each returns one or two sentences. ---------------
+    def single(self, label: int) -> str:
+        return _sentence(self.clause(label))
+
+    def contrast(self, label: int) -> str:
+        """Two clauses of opposite polarity; the connective decides which one counts."""
+        decisive = self.clause(label)
+        # The overruled clause praises or pans one aspect only; "it lost me, but it won
+        # me over" would not read like a review.
+        other = self._adjective_clause(-label, self.rng.random() < 0.5)
+        forms = CONTRASTS
+        # Fragments ("beautifully shot") go on either side, so they are not a tell.
+        if self.rng.random() < 0.3:
+            if self.rng.random() < 0.5:
+                other = self.fragment(-label)
+            else:
+                decisive, forms = self.fragment(label), FRAGMENT_LAST_CONTRASTS
+        form = self.pick(forms)
+        return _capitalize_sentences(form.format(o=other, d=decisive))
+
+    def expectation(self, label: int) -> str:
+        """An expectation that the rest of the sentence confirms or overturns."""
+        confirmed = self.rng.random() < 0.5
+        expected = label if confirmed else -label
+        if self.rng.random() < 0.5:
+            feeling = "love" if expected > 0 else "hate"
+            opening = self.pick((f"I expected to {feeling} it", f"I was sure I would {feeling} it"))
+            if confirmed:
+                ending = self.pick(("and I did", "and I really did", "and sure enough, I did"))
+            else:
+                ending = self.pick(("but I didn't", "but I did not", f"but {self.clause(label)}"))
+        else:
+            claim = self.adjective(expected) if self.rng.random() < 0.5 else self.noun(expected)
+            opening = self.pick(
+                (
+                    f"everyone told me it was {claim}",
+                    f"the reviews said it was {claim}",
+                    f"my friends swore it was {claim}",
+                )
+            )
+            if confirmed:
+                ending = self.pick(("and they were right", "and they were not wrong"))
+            else:
+                ending = self.pick(
+                    (
+                        "and they were wrong",
+                        "but they were wrong",
+                        "but they were not right",
+                        f"but {self.clause(label)}",
+                    )
+                )
+        return _sentence(f"{opening}, {ending}")
+
+
+def _capitalize_sentences(text: str) -> str:
+    """Upper-cases the first letter of the text and of each sentence after ". "."""
+    parts = text.split(". ")
+    return ". ".join(part[:1].upper() + part[1:] for part in parts)
+
+
+def _sentence(clause: str) -> str:
+    return _capitalize_sentences(clause + ".")
+
+
+def generate_reviews(
+    num_reviews: int = DEFAULT_NUM_REVIEWS, seed: int = DEFAULT_SEED
+) -> tuple[list[str], list[str]]:
+    """Generates the embedded corpus of synthetic movie reviews.
+
+    Args:
+        num_reviews: how many reviews to generate.
+        seed: seed for the private `random.Random`; equal seeds give equal corpora.
+
+    Returns:
+        `(texts, labels)` with labels `"negative"`/`"positive"`, exactly half each when
+        `num_reviews` is even (one more negative when odd), in shuffled order.
+    """
+    if num_reviews < 0:
+        raise ValueError(f"Expected `num_reviews` >= 0. Received: {num_reviews}")
+    rng = random.Random(seed)
+    grammar = _Grammar(rng)
+    polarities = [1] * (num_reviews // 2) + [-1] * (num_reviews - num_reviews // 2)
+    rng.shuffle(polarities)
+    constructions = (grammar.single, grammar.contrast, grammar.expectation)
+    texts = []
+    for polarity in polarities:
+        # The construction and the filler are drawn without looking at the label.
+        construction = rng.choices(constructions, weights=(0.35, 0.4, 0.25))[0]
+        sentences = [construction(polarity)]
+        # A lone clause gets at least one filler sentence so reviews read like reviews;
+        # that depends on the construction only, never on the label.
+        num_fillers = rng.choice((1, 1, 2) if construction == grammar.single else (0, 1, 1, 2))
+        for _ in range(num_fillers):
+            filler = rng.choice(FILLERS)(rng)
+            sentences.insert(rng.randint(0, len(sentences)), filler)
+        texts.append(" ".join(sentences))
+    labels = [POSITIVE if polarity > 0 else NEGATIVE for polarity in polarities]
+    return texts, labels
+
+
+def write_corpus_csv(
+    path: str | os.PathLike,
+    num_reviews: int = DEFAULT_NUM_REVIEWS,
+    seed: int = DEFAULT_SEED,
+) -> None:
+    """Writes the corpus as CSV with a `text,label` header (for users who want the file).
+
+    Args:
+        path: destination file; its directory must exist.
+        num_reviews: how many reviews to generate.
+        seed: seed passed to `generate_reviews`.
+    """
+    texts, labels = generate_reviews(num_reviews, seed)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(zip(texts, labels, strict=True))

@@ -1,0 +1,54 @@
+"""Where sentiment examples come from: the embedded corpus, a table file, or class folders."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from apps.sentiment.corpus import generate_reviews
+from shared.data.aclimdb import read_class_folders
+from shared.data.errors import DataError
+from shared.data.examples import LabelledTexts
+from shared.data.tabular import read_labelled_table
+
+EMBEDDED = "embedded"
+
+
+@dataclasses.dataclass(frozen=True)
+class DataOptions:
+    """How to read a data source (the CLI's `--text-column`, `--label-column`, ...)."""
+
+    text_column: str = "text"
+    label_column: str = "label"
+    on_bad_rows: str = "error"
+
+
+def load_examples(source: str | Path | None, options: DataOptions = DataOptions()) -> LabelledTexts:
+    """Reads labelled texts from `source`.
+
+    Args:
+        source: `None` or `"embedded"` for the built-in generated corpus; a folder in the
+            aclImdb layout (`pos/`, `neg/`, ... one folder per class); or a CSV/TSV file
+            (plain or gzip) with a header.
+        options: column names and what to do with bad rows.
+
+    Raises:
+        DataError: the source is missing or unusable; the message names file and line.
+    """
+    if source is None or str(source) == EMBEDDED:
+        texts, labels = generate_reviews()
+        return LabelledTexts(texts, labels, [f"{EMBEDDED}:{i + 1}" for i in range(len(texts))])
+    path = Path(source)
+    if path.is_dir():
+        return read_class_folders(path, on_bad_rows=options.on_bad_rows)
+    if path.is_file():
+        return read_labelled_table(
+            path,
+            text_column=options.text_column,
+            label_column=options.label_column,
+            on_bad_rows=options.on_bad_rows,
+        )
+    raise DataError(
+        f"Expected --data to be a CSV/TSV file, a folder of class sub-folders, or "
+        f"'{EMBEDDED}'. Received: {source} (no such file or folder)."
+    )

@@ -1,0 +1,39 @@
+"""`python -m apps.sentiment evaluate`: a readable report, then one line of JSON."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from apps.sentiment.artifacts import BASELINE_FILE, TrainedSentimentModel
+from apps.sentiment.data import EMBEDDED, DataOptions, load_examples
+from apps.sentiment.predictor import SentimentPredictor
+from apps.sentiment.report import evaluate_and_report
+from shared.cli import latest_finished_run, print_json_line
+from shared.evaluation.text_baseline import load_baseline
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    trained = TrainedSentimentModel.load(args.run_dir or latest_finished_run("sentiment"))
+    data = load_examples(
+        args.data, DataOptions(args.text_column, args.label_column, args.on_bad_rows)
+    )
+    label_ids = trained.labels.encode(data)
+    source = str(args.data or EMBEDDED)
+    name = Path(source).name.split(".")[0]
+    output_dir = Path(args.output_dir) if args.output_dir else trained.run_dir.path / "evaluations"
+    metrics, report = evaluate_and_report(
+        SentimentPredictor(trained),
+        load_baseline(trained.run_dir.file(BASELINE_FILE)),
+        data.texts,
+        label_ids,
+        title=f"{source} ({len(data)} examples) with {trained.run_dir.path}",
+        confusion_png=output_dir / f"{name}-confusion_matrix.png",
+    )
+    if data.rejected:
+        metrics["skipped_rows"] = len(data.rejected)
+        first = data.rejected[0]
+        report += f"skipped {len(data.rejected)} bad row(s), e.g. {first.origin}: {first.reason}\n"
+    print(report, end="")
+    print_json_line(metrics)
+    return 0

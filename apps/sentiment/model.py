@@ -1,0 +1,47 @@
+"""The sentiment classifier: token ids -> class probabilities."""
+
+from __future__ import annotations
+
+import keras
+
+from apps.sentiment.config import SentimentConfig
+from shared.layers import BidirectionalRecurrentEncoder, MaskedSequencePooling, PaddingMask
+
+
+def build_classifier(
+    config: SentimentConfig, vocabulary_size: int, num_classes: int
+) -> keras.Model:
+    """Embedding -> stacked BiRNN (shared encoder) -> pooling -> dropout -> softmax.
+
+    Args:
+        config: model settings (`cell`, `units`, `pooling`, ...).
+        vocabulary_size: ids the vectorizer produces, `[PAD]` and `[UNK]` included.
+        num_classes: number of labels; binary tasks use 2 so every app sees
+            `probabilities [batch, classes]`.
+
+    Returns:
+        An uncompiled functional model taking int32 ids `[batch, length]`.
+    """
+    token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    encoder = BidirectionalRecurrentEncoder(
+        vocabulary_size=vocabulary_size,
+        embedding_dim=config.embedding_dim,
+        units=config.units,
+        num_layers=config.num_layers,
+        cell=config.cell,
+        dropout=config.dropout,
+        embedding_dropout=config.embedding_dropout,
+        name="encoder",
+    )
+    sequence, states = encoder(token_ids)
+    if config.pooling == "final_state":
+        forward, backward = states[-1]
+        features = keras.layers.Concatenate(name="final_hidden_states")([forward[0], backward[0]])
+    else:
+        padding_mask = PaddingMask(name="padding_mask")(token_ids)
+        features = MaskedSequencePooling(config.pooling, name="pooling")(sequence, padding_mask)
+    features = keras.layers.Dropout(config.head_dropout, name="head_dropout")(features)
+    probabilities = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(
+        features
+    )
+    return keras.Model(token_ids, probabilities, name="sentiment_classifier")

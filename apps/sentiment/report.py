@@ -1,0 +1,43 @@
+"""One report for train and evaluate: the BiLSTM beside the TF-IDF baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from apps.sentiment.predictor import SentimentPredictor
+from shared.evaluation.classification_report import (
+    classification_metrics,
+    format_report,
+    plot_confusion_matrix,
+)
+
+
+def evaluate_and_report(
+    predictor: SentimentPredictor,
+    baseline,
+    texts: list[str],
+    label_ids: list[int],
+    title: str,
+    confusion_png: Path,
+) -> tuple[dict, str]:
+    """Scores the model and the baseline on the same examples.
+
+    Returns:
+        `(metrics, report_text)`: metrics has accuracy/precision/recall/f1/n for the model
+        and a `baseline` entry with the same keys; the text is the readable report.
+    """
+    names = list(predictor.trained.labels.names)
+    predicted = predictor.predict_ids(texts)
+    baseline_predicted = baseline.predict(texts)
+    metrics = classification_metrics(label_ids, predicted, len(names))
+    metrics["baseline"] = {
+        "model": "tfidf_logistic_regression",
+        **{
+            k: v
+            for k, v in classification_metrics(label_ids, baseline_predicted, len(names)).items()
+            if k != "n"
+        },
+    }
+    text = format_report(label_ids, predicted, names, title, baseline_pred=baseline_predicted)
+    plot_confusion_matrix(label_ids, predicted, names, confusion_png, title)
+    return metrics, text + f"confusion matrix plot: {confusion_png}\n"

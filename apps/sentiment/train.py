@@ -1,0 +1,187 @@
+"""`python -m apps.sentiment train`: data -> vocabulary -> BiLSTM -> report, resumably."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+
+from sklearn.model_selection import train_test_split
+
+from apps.sentiment.artifacts import (
+    BASELINE_FILE,
+    LABELS_FILE,
+    METRICS_FILE,
+    REJECTED_ROWS_FILE,
+    REPORT_FILE,
+    VOCABULARY_FILE,
+    TrainedSentimentModel,
+)
+from apps.sentiment.config import SentimentConfig
+from apps.sentiment.data import EMBEDDED, DataOptions, load_examples
+from apps.sentiment.model import build_classifier
+from apps.sentiment.predictor import SentimentPredictor
+from apps.sentiment.report import evaluate_and_report
+from shared.cli import RUNS_ROOT, print_json_line
+from shared.data.errors import DataError
+from shared.data.examples import LabelledTexts
+from shared.data.labels import LabelSet
+from shared.evaluation.text_baseline import fit_baseline, save_baseline
+from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
+from shared.training import (
+    RunDirectory,
+    config_fingerprint,
+    fit_resumable,
+    make_optimizer,
+    make_strategy,
+    save_model_atomic,
+    set_seeds,
+    write_json_atomic,
+)
+from shared.training.datasets import text_classification_dataset
+
+
+def run_settings(config: SentimentConfig, args: argparse.Namespace) -> dict:
+    """Everything that decides the run's result: config, data source and how it is read."""
+    return {
+        **config.to_dict(),
+        "data": str(args.data) if args.data else EMBEDDED,
+        "validation_data": str(args.validation_data) if args.validation_data else None,
+        "text_column": args.text_column,
+        "label_column": args.label_column,
+        "label_names": args.label_names,
+        "on_bad_rows": args.on_bad_rows,
+    }
+
+
+def default_run_dir(settings: dict) -> Path:
+    """`runs/sentiment/<data>-<fingerprint>`: the same command always finds its own run."""
+    name = Path(settings["data"]).name.split(".")[0] or "data"
+    return RUNS_ROOT / "sentiment" / f"{name}-{config_fingerprint(settings)}"
+
+
+def split_examples(data: LabelledTexts, label_ids: list[int], fraction: float, seed: int):
+    """Stratified train/validation split, so both sides keep the class balance."""
+    counts = {c: label_ids.count(c) for c in set(label_ids)}
+    if min(counts.values()) < 2:
+        raise DataError(
+            "Expected at least 2 examples of every class to hold some out for validation. "
+            f"Received class counts {counts}. Add data or pass --validation-data."
+        )
+    indices = list(range(len(data)))
+    train_idx, val_idx = train_test_split(
+        indices, test_size=fraction, random_state=seed, stratify=label_ids
+    )
+    return sorted(train_idx), sorted(val_idx)
+
+
+def write_rejected_rows(data: LabelledTexts, path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter="\t")
+        writer.writerow(["origin", "reason", "raw"])
+        for row in data.rejected:
+            writer.writerow([row.origin, row.reason, row.raw])
+
+
+def train(args: argparse.Namespace, config: SentimentConfig) -> int:
+    """Trains (or resumes, or reports a finished run) and prints the report."""
+    settings = run_settings(config, args)
+    run_dir = RunDirectory(args.run_dir or default_run_dir(settings))
+    options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
+
+    data = load_examples(args.data, options)
+    label_names = tuple(args.label_names.split(",")) if args.label_names else None
+    labels = LabelSet.infer(data, label_names)
+    label_ids = labels.encode(data)
+    if args.validation_data:
+        validation = load_examples(args.validation_data, options)
+        train_data, train_ids = data, label_ids
+        val_data, val_ids = validation, labels.encode(validation)
+    else:
+        train_idx, val_idx = split_examples(data, label_ids, config.validation_split, config.seed)
+        train_data, train_ids = data.subset(train_idx), [label_ids[i] for i in train_idx]
+        val_data, val_ids = data.subset(val_idx), [label_ids[i] for i in val_idx]
+
+    state = run_dir.prepare(settings, overwrite=args.overwrite)
+    print(f"run directory: {run_dir.path} ({state})")
+    if state == "finished":
+        print(run_dir.file(REPORT_FILE).read_text(encoding="utf-8"), end="")
+        print_json_line(json.loads(run_dir.file(METRICS_FILE).read_text(encoding="utf-8")))
+        return 0
+    if data.rejected:
+        write_rejected_rows(data, run_dir.file(REJECTED_ROWS_FILE))
+        print(
+            f"skipped {len(data.rejected)} bad row(s); listed in {run_dir.file(REJECTED_ROWS_FILE)}"
+        )
+    print(
+        f"data: {len(train_data)} training / {len(val_data)} validation examples, "
+        f"classes {list(labels.names)}"
+    )
+
+    set_seeds(config.seed, config.deterministic)
+    vectorizer = WordVectorizer(
+        max_length=config.max_length,
+        max_tokens=config.max_tokens,
+        min_count=config.min_count,
+        truncate_from=config.truncate_from,
+    )
+    vocabulary_path = run_dir.file(VOCABULARY_FILE)
+    if vocabulary_path.is_file():  # resuming: the ids must be the ones the weights learned
+        vectorizer.set_vocabulary(load_vocabulary(vocabulary_path)[2:])
+    else:
+        vectorizer.adapt(train_data.texts)
+        save_vocabulary(vocabulary_path, vectorizer.get_vocabulary())
+    labels.save(run_dir.file(LABELS_FILE))
+    print(f"vocabulary: {vectorizer.vocabulary_size} tokens ([PAD], [UNK] included)")
+
+    train_ds = text_classification_dataset(
+        train_data.texts, train_ids, vectorizer, config.batch_size, shuffle=True, seed=config.seed
+    )
+    val_ds = text_classification_dataset(
+        val_data.texts, val_ids, vectorizer, config.batch_size, shuffle=False, seed=config.seed
+    )
+    strategy = make_strategy(config.strategy)
+    with strategy.scope():
+        classifier = build_classifier(config, vectorizer.vocabulary_size, len(labels))
+        classifier.compile(
+            optimizer=make_optimizer(config.learning_rate, config.clipnorm),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        started = time.monotonic()
+        classifier = fit_resumable(
+            classifier,
+            train_ds,
+            val_ds,
+            run_dir,
+            epochs=config.epochs,
+            patience=config.patience,
+            title="sentiment BiLSTM",
+        )
+    elapsed = time.monotonic() - started
+    print(f"training finished in {elapsed:.1f} s (this session; resumed runs add earlier time)")
+
+    baseline = fit_baseline(train_data.texts, train_ids, seed=config.seed)
+    save_baseline(baseline, run_dir.file(BASELINE_FILE))
+    trained = TrainedSentimentModel(run_dir, config, classifier, vectorizer, labels)
+    metrics, report = evaluate_and_report(
+        SentimentPredictor(trained),
+        baseline,
+        val_data.texts,
+        val_ids,
+        title=f"validation ({len(val_data)} examples)",
+        confusion_png=run_dir.file("confusion_matrix.png"),
+    )
+    metrics["train_seconds"] = round(elapsed, 1)
+    run_dir.file(REPORT_FILE).write_text(report, encoding="utf-8")
+    write_json_atomic(run_dir.file(METRICS_FILE), metrics)
+    # Last: model.keras marks the run finished, so a kill before this point resumes.
+    save_model_atomic(classifier, run_dir.model_path)
+    print(report, end="")
+    print(f"learning curves: {run_dir.curves_path}")
+    print(f"TensorBoard: tensorboard --logdir {run_dir.tensorboard_dir}")
+    print(f"model: {run_dir.path}")
+    print_json_line(metrics)
+    return 0

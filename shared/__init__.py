@@ -1,0 +1,1 @@
+"""Layers, text processing, data loading, training and evaluation shared by every app."""

@@ -1,0 +1,165 @@
+"""A stacked bidirectional recurrent encoder over token ids."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from shared.layers.masking import padding_mask_from_ids
+from shared.layers.recurrent import STATES_PER_CELL, check_cell, make_recurrent_layer
+
+
+@keras.saving.register_keras_serializable(package="rnn_suite")
+class BidirectionalRecurrentEncoder(keras.layers.Layer):
+    """Embeds token ids and reads them with stacked bidirectional RNNs.
+
+    Masking policy (the project's only one): pad id 0, right padding. The padding mask is
+    derived from the ids (or passed explicitly) and handed to every recurrent layer, so a
+    padded sequence ends in exactly the state its unpadded version ends in, in both
+    directions.
+
+    Args:
+        vocabulary_size: number of token ids, including pad (0) and unknown.
+        embedding_dim: size of the token embeddings.
+        units: hidden size of each direction of each recurrent layer.
+        num_layers: how many bidirectional layers are stacked.
+        cell: `"lstm"` (default), `"gru"` or `"simple_rnn"`.
+        dropout: dropout rate on the inputs of every recurrent layer.
+        recurrent_dropout: dropout rate on the recurrent state (slower; 0 by default).
+        embedding_dropout: dropout rate on the embeddings (whole-token vectors).
+        **kwargs: standard `keras.layers.Layer` arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        token_ids: int tensor `[batch, length]`, right-padded with 0.
+        mask: optional bool tensor `[batch, length]`; defaults to `token_ids != 0`.
+        training: Python bool, enables dropout.
+
+    Returns:
+        `(sequence, states)`: `sequence` is `[batch, length, 2 * units]` (forward and
+        backward outputs concatenated; padded steps hold zeros); `states` is a tuple with
+        one entry per layer, each `(forward_states, backward_states)`, each a tuple of
+        `[batch, units]` tensors: `(hidden, carry)` for LSTM, `(hidden,)` otherwise.
+
+    Example:
+        >>> encoder = BidirectionalRecurrentEncoder(vocabulary_size=100, units=8)
+        >>> sequence, states = encoder(keras.ops.array([[5, 7, 9, 0]]))
+        >>> sequence.shape, len(states), len(states[0][0])
+        (TensorShape([1, 4, 16]), 1, 2)
+    """
+
+    def __init__(
+        self,
+        vocabulary_size: int,
+        embedding_dim: int = 128,
+        units: int = 64,
+        num_layers: int = 1,
+        cell: str = "lstm",
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        embedding_dropout: float = 0.0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if vocabulary_size < 2:
+            raise ValueError(
+                "Expected `vocabulary_size` >= 2 (pad id 0 and at least one token). "
+                f"Received: vocabulary_size={vocabulary_size}"
+            )
+        if num_layers < 1:
+            raise ValueError(f"Expected `num_layers` >= 1. Received: num_layers={num_layers}")
+        self.vocabulary_size = vocabulary_size
+        self.embedding_dim = embedding_dim
+        self.units = units
+        self.num_layers = num_layers
+        self.cell = check_cell(cell)
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.embedding_dropout = embedding_dropout
+
+        self.embedding = keras.layers.Embedding(
+            vocabulary_size, embedding_dim, mask_zero=True, name="token_embedding"
+        )
+        # noise_shape drops whole token vectors, a stronger regulariser for text than
+        # dropping single coordinates.
+        self.embedding_dropout_layer = keras.layers.Dropout(
+            embedding_dropout, noise_shape=(None, None, 1), name="embedding_dropout"
+        )
+        self.recurrent_layers = [
+            keras.layers.Bidirectional(
+                make_recurrent_layer(
+                    cell,
+                    units,
+                    return_sequences=True,
+                    return_state=True,
+                    dropout=dropout,
+                    recurrent_dropout=recurrent_dropout,
+                    name=f"{cell}_{index}",
+                ),
+                merge_mode="concat",
+                name=f"bidirectional_{index}",
+            )
+            for index in range(num_layers)
+        ]
+
+    @property
+    def states_per_direction(self) -> int:
+        """How many state tensors each direction carries (2 for LSTM, else 1)."""
+        return STATES_PER_CELL[self.cell]
+
+    @property
+    def output_dim(self) -> int:
+        """Feature size of the returned sequence (forward and backward concatenated)."""
+        return 2 * self.units
+
+    def build(self, token_ids_shape):
+        self.embedding.build(token_ids_shape)
+        feature_shape = tuple(token_ids_shape) + (self.embedding_dim,)
+        for layer in self.recurrent_layers:
+            layer.build(feature_shape)
+            feature_shape = tuple(token_ids_shape) + (self.output_dim,)
+
+    def call(self, token_ids, mask=None, training=None):
+        if mask is None:
+            mask = padding_mask_from_ids(token_ids)
+        features = self.embedding(token_ids)
+        features = self.embedding_dropout_layer(features, training=training)
+        states = []
+        n = self.states_per_direction
+        for layer in self.recurrent_layers:
+            outputs = layer(features, mask=mask, training=training)
+            features = outputs[0]
+            states.append((tuple(outputs[1 : 1 + n]), tuple(outputs[1 + n : 1 + 2 * n])))
+        # Zero the padded positions so pooling and attention-free consumers can never
+        # read state that leaked past the end of a sequence.
+        sequence = features * ops.expand_dims(ops.cast(mask, features.dtype), -1)
+        return sequence, tuple(states)
+
+    def compute_mask(self, token_ids, mask=None):
+        # Masks travel explicitly (`padding_mask_from_ids`), never implicitly through
+        # Keras' mask propagation: one policy, visible at every call site.
+        return None
+
+    def compute_output_spec(self, token_ids, mask=None, training=None):
+        batch, length = token_ids.shape[0], token_ids.shape[1]
+        sequence = keras.KerasTensor((batch, length, self.output_dim), dtype=self.compute_dtype)
+        direction = tuple(
+            keras.KerasTensor((batch, self.units), dtype=self.compute_dtype)
+            for _ in range(self.states_per_direction)
+        )
+        return sequence, tuple((direction, direction) for _ in range(self.num_layers))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "vocabulary_size": self.vocabulary_size,
+                "embedding_dim": self.embedding_dim,
+                "units": self.units,
+                "num_layers": self.num_layers,
+                "cell": self.cell,
+                "dropout": self.dropout,
+                "recurrent_dropout": self.recurrent_dropout,
+                "embedding_dropout": self.embedding_dropout,
+            }
+        )
+        return config

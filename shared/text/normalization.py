@@ -1,0 +1,54 @@
+"""In-graph text normalisation and word tokenisation, shared by every app.
+
+Everything here is TensorFlow graph code (core ops plus tensorflow-text's
+`case_fold_utf8`), so it runs inside `tf.data`, inside a Keras layer and inside an
+exported SavedModel, and gives the same tokens in all three.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+# Review sites (IMDB) keep HTML line breaks in the text.
+HTML_LINE_BREAK = r"<\s*br\s*/?\s*>"
+# Typographic apostrophes become ASCII ones so "don’t" and "don't" are one token.
+TYPOGRAPHIC_APOSTROPHES = "[\u2018\u2019\u02bc]"
+# Every character that is not a letter, digit, mark, whitespace or apostrophe becomes a
+# token of its own: "great!" -> "great !", so punctuation carries signal without
+# multiplying the vocabulary ("great", "great!", "great!!").
+PUNCTUATION = r"([^\p{L}\p{N}\p{M}\s'])"
+
+
+def normalize_text(texts: tf.Tensor) -> tf.Tensor:
+    """Normalises raw UTF-8 strings.
+
+    Steps: invalid UTF-8 bytes become U+FFFD (never an error at serving time), NFKC case
+    folding (so "ＦＵＬＬ", "Full" and "full" are one word, "ß" matches "ss"), HTML line
+    breaks become spaces, typographic apostrophes become `'`.
+
+    Args:
+        texts: string tensor of any shape.
+
+    Returns:
+        A string tensor of the same shape.
+    """
+    texts = tf.strings.unicode_transcode(
+        texts, input_encoding="UTF-8", output_encoding="UTF-8", errors="replace"
+    )
+    texts = tf_text.case_fold_utf8(texts)
+    texts = tf.strings.regex_replace(texts, HTML_LINE_BREAK, " ")
+    return tf.strings.regex_replace(texts, TYPOGRAPHIC_APOSTROPHES, "'")
+
+
+def split_words(normalized_texts: tf.Tensor) -> tf.RaggedTensor:
+    """Splits normalised texts into words and punctuation marks.
+
+    Args:
+        normalized_texts: string tensor `[batch]` from `normalize_text`.
+
+    Returns:
+        A ragged string tensor `[batch, (tokens)]`.
+    """
+    spaced = tf.strings.regex_replace(normalized_texts, PUNCTUATION, r" \1 ")
+    return tf.strings.split(spaced)

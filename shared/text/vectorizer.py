@@ -1,0 +1,218 @@
+"""A Keras layer that turns raw strings into padded token ids inside the graph."""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Iterable
+
+import keras
+import tensorflow as tf
+
+from shared.layers.masking import PAD_ID
+from shared.text.normalization import normalize_text, split_words
+
+PAD_TOKEN = "[PAD]"
+UNK_TOKEN = "[UNK]"
+UNK_ID = 1
+TRUNCATION_SIDES = ("end", "start")
+# Raw text is cut to this many characters per allowed token before any regex runs, so a
+# 100 MB request costs no more than a long review. Generous: English averages ~5-6.
+CHARS_PER_TOKEN_CAP = 32
+
+
+@keras.saving.register_keras_serializable(package="rnn_suite")
+class WordVectorizer(keras.layers.Layer):
+    """Raw UTF-8 strings -> int32 token ids `[batch, max_length]`, right-padded with 0.
+
+    Id 0 is padding, id 1 is `[UNK]` (any word not in the vocabulary), words start at 2.
+    The vocabulary is learned with `adapt` from training texts only.
+
+    Args:
+        vocabulary: words in id order starting at id 2 (no `[PAD]`/`[UNK]`); None until
+            `adapt` is called.
+        max_length: number of ids per text; longer texts are truncated, shorter padded.
+        max_tokens: cap on the vocabulary size including `[PAD]` and `[UNK]` (for `adapt`).
+        min_count: a word must occur this often in the training texts to get an id.
+        truncate_from: `"end"` drops the words after `max_length` (keeps the opening),
+            `"start"` drops the first words (keeps the ending, often the verdict).
+        **kwargs: standard `keras.layers.Layer` arguments.
+    """
+
+    def __init__(
+        self,
+        vocabulary: list[str] | None = None,
+        max_length: int = 256,
+        max_tokens: int = 20000,
+        min_count: int = 1,
+        truncate_from: str = "end",
+        **kwargs,
+    ):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+        if truncate_from not in TRUNCATION_SIDES:
+            raise ValueError(
+                f"Expected `truncate_from` in {TRUNCATION_SIDES}. Received: {truncate_from!r}"
+            )
+        if max_length < 1:
+            raise ValueError(f"Expected `max_length` >= 1. Received: {max_length}")
+        self.max_length = max_length
+        self.max_tokens = max_tokens
+        self.min_count = min_count
+        self.truncate_from = truncate_from
+        self.vocabulary = None
+        self._lookup = None
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary)
+
+    # -- vocabulary -------------------------------------------------------------------
+    def set_vocabulary(self, vocabulary: list[str]) -> None:
+        """Sets the words (ids 2, 3, ...) and builds the in-graph lookup table."""
+        vocabulary = [str(word) for word in vocabulary]
+        reserved = {PAD_TOKEN, UNK_TOKEN, ""} & set(vocabulary)
+        if reserved:
+            raise ValueError(
+                "Expected a vocabulary of words only; [PAD], [UNK] and '' are reserved. "
+                f"Received: {sorted(reserved)}"
+            )
+        if len(set(vocabulary)) != len(vocabulary):
+            raise ValueError("Expected unique words in the vocabulary. Received duplicates.")
+        self.vocabulary = vocabulary
+        self._lookup = keras.layers.StringLookup(
+            vocabulary=vocabulary,
+            mask_token="",
+            oov_token=UNK_TOKEN,
+            num_oov_indices=1,
+            output_mode="int",
+            name="word_lookup",
+        )
+
+    def get_vocabulary(self) -> list[str]:
+        """All tokens in id order, `[PAD]` and `[UNK]` included (what phones ship)."""
+        self._require_vocabulary()
+        return [PAD_TOKEN, UNK_TOKEN, *self.vocabulary]
+
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self.get_vocabulary())
+
+    def adapt(self, texts: Iterable[str], batch_size: int = 1024) -> None:
+        """Learns the vocabulary from training texts: most frequent words first.
+
+        Ties are broken alphabetically so the same texts always give the same ids.
+        """
+        counts = collections.Counter()
+        batch = []
+        for text in texts:
+            batch.append(text)
+            if len(batch) == batch_size:
+                counts.update(self._count_words(batch))
+                batch = []
+        if batch:
+            counts.update(self._count_words(batch))
+        if not counts:
+            raise ValueError("Expected at least one word in the texts to adapt on. Received none.")
+        frequent = [(w, c) for w, c in counts.items() if c >= self.min_count]
+        frequent.sort(key=lambda item: (-item[1], item[0]))
+        self.set_vocabulary([w for w, _ in frequent[: self.max_tokens - 2]])
+
+    def _count_words(self, texts: list[str]) -> collections.Counter:
+        words = _tokenize_batch(tf.constant(texts, dtype=tf.string))
+        return collections.Counter(w.decode("utf-8") for w in words.flat_values.numpy())
+
+    def _require_vocabulary(self):
+        if self.vocabulary is None:
+            raise ValueError(
+                "WordVectorizer has no vocabulary yet. Call `adapt(texts)` or pass "
+                "`vocabulary=` first."
+            )
+
+    # -- tokenisation -----------------------------------------------------------------
+    def tokenize(self, texts) -> tf.RaggedTensor:
+        """Normalised word tokens `[batch, (n)]`, before truncation to `max_length`."""
+        texts = tf.convert_to_tensor(texts, dtype=tf.string)
+        return split_words(normalize_text(self._cap_characters(texts)))
+
+    def count_tokens(self, texts) -> tf.Tensor:
+        """Number of words per text before truncation (to tell users what was cut)."""
+        return tf.cast(self.tokenize(texts).row_lengths(), tf.int32)
+
+    def _cap_characters(self, texts):
+        max_chars = self.max_length * CHARS_PER_TOKEN_CAP
+        if self.truncate_from == "end":
+            return tf.strings.substr(texts, 0, max_chars, unit="UTF8_CHAR")
+        texts = tf.strings.unicode_transcode(texts, "UTF-8", "UTF-8", errors="replace")
+        length = tf.strings.length(texts, unit="UTF8_CHAR")
+        start = tf.maximum(length - max_chars, 0)
+        return tf.strings.substr(texts, start, length - start, unit="UTF8_CHAR")
+
+    def vectorize(self, texts, pad_to_max_length: bool = True) -> tf.Tensor:
+        """Token ids `[batch, max_length]` (or `[batch, longest]` when not padding to max).
+
+        Training pipelines pass `pad_to_max_length=False` so short batches do not pay for
+        padding; exported models always see the fixed shape.
+        """
+        self._require_vocabulary()
+        words = self.tokenize(texts)
+        if self.truncate_from == "end":
+            words = words[:, : self.max_length]
+        else:
+            words = words[:, -self.max_length :]
+        ids = tf.cast(self._lookup(words), tf.int32)
+        shape = [None, self.max_length] if pad_to_max_length else None
+        return ids.to_tensor(default_value=PAD_ID, shape=shape)
+
+    def build(self, input_shape=None):
+        # The lookup table is the only state and has no weights; building is a no-op
+        # beyond marking the sublayer built.
+        if self._lookup is not None and not self._lookup.built:
+            self._lookup.build(None)
+        self.built = True
+
+    def call(self, texts):
+        texts = tf.convert_to_tensor(texts, dtype=tf.string)
+        if texts.shape.rank == 2:  # a Keras Input of shape (1,) gives [batch, 1]
+            texts = tf.squeeze(texts, axis=-1)
+        return self.vectorize(texts)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.max_length)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "vocabulary": self.vocabulary,
+                "max_length": self.max_length,
+                "max_tokens": self.max_tokens,
+                "min_count": self.min_count,
+                "truncate_from": self.truncate_from,
+            }
+        )
+        return config
+
+
+@tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+def _tokenize_batch(texts):
+    return split_words(normalize_text(texts))
+
+
+def save_vocabulary(path, vocabulary: list[str]) -> None:
+    """Writes one token per line, line N holding id N (the format phones load)."""
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        for token in vocabulary:
+            f.write(token + "\n")
+
+
+def load_vocabulary(path) -> list[str]:
+    """Reads a file written by `save_vocabulary` (all tokens, specials included)."""
+    with open(path, encoding="utf-8") as f:
+        tokens = [line.rstrip("\n") for line in f]
+    if tokens[:2] != [PAD_TOKEN, UNK_TOKEN]:
+        raise ValueError(
+            f"{path}: expected a vocabulary starting with {PAD_TOKEN}, {UNK_TOKEN}. "
+            f"Received: {tokens[:2]}"
+        )
+    return tokens
+
+
+__all__ = ["WordVectorizer", "load_vocabulary", "save_vocabulary"]

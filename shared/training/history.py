@@ -1,0 +1,61 @@
+"""Reads the per-epoch history CSV and draws learning curves from it."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; training machines have no display
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def read_history(path: Path) -> list[dict[str, float]]:
+    """Rows of `history.csv`, one per epoch, last write winning for a repeated epoch.
+
+    A run killed between logging an epoch and checkpointing it logs that epoch again
+    after resuming; keeping the last row per epoch makes the history exact.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return []
+    by_epoch: dict[int, dict[str, float]] = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            try:
+                epoch = int(row["epoch"])
+                by_epoch[epoch] = {k: float(v) for k, v in row.items() if v not in ("", None)}
+            except (KeyError, ValueError):
+                continue  # a torn last line from a killed run
+    return [by_epoch[e] for e in sorted(by_epoch)]
+
+
+def plot_learning_curves(history: list[dict[str, float]], path: Path, title: str = "") -> None:
+    """Writes a PNG with one panel per metric: training and validation per epoch."""
+    metrics = sorted(
+        {k for row in history for k in row if k != "epoch" and not k.startswith("val_")}
+    )
+    metrics = [m for m in metrics if m != "learning_rate"] or ["loss"]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.8), squeeze=False)
+    epochs = [int(row["epoch"]) + 1 for row in history]
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        for key, style in ((metric, "o-"), (f"val_{metric}", "s--")):
+            values = [row.get(key) for row in history]
+            if any(v is not None for v in values):
+                ax.plot(
+                    epochs,
+                    values,
+                    style,
+                    label="validation" if key.startswith("val_") else "training",
+                )
+        ax.set_xlabel("epoch")
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,93 @@
+"""The folder a training run writes, and the rules for reusing one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Writes `data` to `path` so readers see the old file or the new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    write_atomic(path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def config_fingerprint(settings: dict[str, Any]) -> str:
+    """Eight hex digits that change whenever any setting changes."""
+    canonical = json.dumps(settings, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(canonical).hexdigest()[:8]
+
+
+class RunDirectory:
+    """Paths inside one run folder, and whether it is new, interrupted or finished.
+
+    A run folder belongs to exactly one configuration (`config.json`). Running the same
+    command again resumes an interrupted run from its last epoch checkpoint, or reports
+    that it is finished; a different configuration in the same folder is refused unless
+    the caller asks to overwrite.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    config_path = property(lambda self: self.path / "config.json")
+    model_path = property(lambda self: self.path / "model.keras")
+    backup_dir = property(lambda self: self.path / "checkpoints" / "backup")
+    best_model_path = property(lambda self: self.path / "checkpoints" / "best.keras")
+    history_path = property(lambda self: self.path / "history.csv")
+    curves_path = property(lambda self: self.path / "learning_curves.png")
+    tensorboard_dir = property(lambda self: self.path / "tensorboard")
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    @property
+    def is_finished(self) -> bool:
+        # model.keras is written last, atomically: it exists only after a complete run.
+        return self.model_path.is_file()
+
+    def prepare(self, settings: dict[str, Any], overwrite: bool = False) -> str:
+        """Claims the folder for `settings`.
+
+        Returns:
+            `"new"`, `"resume"` (an interrupted run with the same settings) or `"finished"`.
+
+        Raises:
+            ValueError: the folder holds a run with other settings and `overwrite` is False.
+        """
+        if overwrite and self.path.exists():
+            shutil.rmtree(self.path)
+        if self.config_path.is_file():
+            previous = json.loads(self.config_path.read_text(encoding="utf-8"))
+            if previous != json.loads(json.dumps(settings, default=str)):
+                changed = sorted(
+                    k for k in set(previous) | set(settings) if previous.get(k) != settings.get(k)
+                )
+                raise ValueError(
+                    f"{self.path} holds a run with other settings (differs in {changed}). "
+                    "Expected the same settings to resume it. Pass --overwrite to replace "
+                    "it, or --run-dir to train elsewhere."
+                )
+            return "finished" if self.is_finished else "resume"
+        self.path.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(self.config_path, json.loads(json.dumps(settings, default=str)))
+        return "new"

@@ -1,0 +1,86 @@
+"""Fitting a compiled model into a run directory, resumably."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import keras
+
+from shared.training.callbacks import training_callbacks
+from shared.training.run_directory import RunDirectory
+
+
+def make_optimizer(learning_rate: float, clipnorm: float) -> keras.optimizers.Optimizer:
+    """Adam with per-gradient norm clipping (RNNs can produce exploding gradients)."""
+    return keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm or None)
+
+
+def progress_verbosity() -> int:
+    """A live progress bar on a terminal, one line per epoch in logs and CI."""
+    return 1 if sys.stdout.isatty() else 2
+
+
+def save_model_atomic(model: keras.Model, path: Path) -> None:
+    """Saves a `.keras` file so that a kill mid-save never leaves a truncated model."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".keras")
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def fit_resumable(
+    model: keras.Model,
+    train_data,
+    validation_data,
+    run_dir: RunDirectory,
+    *,
+    epochs: int,
+    patience: int,
+    title: str = "",
+    verbose: int | None = None,
+) -> keras.Model:
+    """Trains `model` (already compiled) and returns the weights with the best val_loss.
+
+    If `run_dir` holds a backup from an interrupted run with the same settings, training
+    continues after the last completed epoch, with the optimizer state it had.
+
+    Args:
+        model: a compiled, built Keras model.
+        train_data: a `tf.data.Dataset` of `(inputs, labels[, sample_weights])`.
+        validation_data: the same for validation (required: early stopping and the best
+            checkpoint watch `val_loss`).
+        run_dir: where checkpoints, history, TensorBoard logs and curves go.
+        epochs: maximum number of epochs.
+        patience: early-stopping patience in epochs.
+        title: title for the learning-curve plot.
+        verbose: Keras verbosity; defaults to a progress bar on terminals.
+
+    Returns:
+        The model with the best validation loss seen over the whole (resumed) run.
+    """
+    model.fit(
+        train_data,
+        validation_data=validation_data,
+        epochs=epochs,
+        callbacks=training_callbacks(run_dir, patience, title),
+        verbose=progress_verbosity() if verbose is None else verbose,
+    )
+    if run_dir.best_model_path.is_file():
+        try:
+            return keras.models.load_model(run_dir.best_model_path)
+        except (OSError, ValueError) as error:  # torn write from a kill mid-save
+            print(
+                f"warning: could not read {run_dir.best_model_path} ({error}); "
+                "keeping the last epoch's weights.",
+                file=sys.stderr,
+            )
+    return model
