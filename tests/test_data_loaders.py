@@ -133,8 +133,8 @@ def test_skip_mode_returns_good_rows_and_rejects_the_rest(tmp_path):
     rejected = {r.origin: r for r in data.rejected}
     assert list(rejected) == [f"{path}:{n}" for n in (3, 4, 5, 8, 9, 10)]
     assert rejected[f"{path}:3"].reason == "expected 2 fields, received 1"
-    assert rejected[f"{path}:3"].raw == "no label here\n"
-    assert rejected[f"{path}:8"].raw == "caf\ufffd latin1,1\n"
+    assert rejected[f"{path}:3"].raw == "no label here"
+    assert rejected[f"{path}:8"].raw == "caf\ufffd latin1,1"
     assert rejected[f"{path}:8"].reason.startswith("not valid UTF-8")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from shared.layers.recurrent import RECURRENT_LAYERS
+from shared.cells import CELL_TYPES
 from shared.training.config import TrainingConfig, field
 
 POOLING = ("final_state", "mean", "max", "mean_max")
@@ -25,7 +25,7 @@ class SentimentConfig(TrainingConfig):
     embedding_dim: int = field(128, "Size of the word embeddings.")
     units: int = field(64, "Hidden size of each LSTM direction.")
     num_layers: int = field(1, "Number of stacked bidirectional layers.")
-    cell: str = field("lstm", "Recurrent cell.", choices=tuple(RECURRENT_LAYERS))
+    cell: str = field("lstm", "Recurrent cell.", choices=CELL_TYPES)
     dropout: float = field(0.2, "Dropout on the recurrent layers' inputs.")
     embedding_dropout: float = field(0.1, "Dropout of whole word vectors.")
     pooling: str = field(

@@ -109,7 +109,9 @@ ASPECTS = (
     "the story",
 )
 SUBJECTS = ("the film", "the movie", "it", "this film", "the whole thing", "this picture")
-DEGREES = ("", "", "truly", "really", "genuinely", "remarkably", "quite", "so", "entirely")
+PLAIN_DEGREES = ("", "", "truly", "really", "genuinely", "remarkably", "quite", "so", "very")
+# Degrees that read naturally after "not" ("not all that bad", "not particularly funny").
+NOT_DEGREES = ("", "particularly", "especially", "all that", "terribly", "really", "truly")
 # Words put between a negator and what it negates, so "not" and "bad" are rarely
 # adjacent and the bigram "not bad" cannot carry the label on its own.
 INSERTS = (
@@ -168,6 +170,9 @@ FILLERS: tuple[Callable[[random.Random], str], ...] = (
 )
 
 
+# Paired by position: the same sentence shape expecting the best or the worst.
+HOPES = ("I expected to love it", "I was sure I would love it", "I wanted to love it")
+DREADS = ("I expected to hate it", "I was sure I would hate it", "I was ready to hate it")
 # "{o}" is the clause that is overruled, "{d}" the one that decides the label.
 CONTRASTS = (
     "{o}, but {d}.",
@@ -194,58 +199,77 @@ FRAGMENT_LAST_CONTRASTS = (
 
 
 class _Grammar:
-    """Generates clauses of a requested polarity (+1 positive, -1 negative)."""
+    """Generates clauses of a requested polarity (+1 positive, -1 negative).
+
+    Every clause kind has an unflipped form (its polar words carry its polarity) and a
+    flipped form (negation of the opposite polar words). Both are drawn with equal
+    probability, which is what keeps each polar word balanced across the two labels.
+    """
 
     def __init__(self, rng: random.Random):
         self.rng = rng
+        # The aspect the overruled half of a contrast talks about, so the deciding half
+        # does not contradict it ("the ending was dull, but the ending was moving").
+        self.avoid_aspect = ""
 
     def pick(self, options: Sequence[str]) -> str:
         return self.rng.choice(options)
 
-    def adjective(self, polarity: int) -> str:
-        degree = self.pick(DEGREES)
+    def aspect(self) -> str:
+        return self.pick([a for a in ASPECTS if a != self.avoid_aspect])
+
+    def adjective(self, polarity: int, degrees: Sequence[str] = PLAIN_DEGREES) -> str:
         word = self.pick(POS_ADJECTIVES if polarity > 0 else NEG_ADJECTIVES)
-        return f"{degree} {word}".strip()
+        return f"{self.pick(degrees)} {word}".strip()
 
     def noun(self, polarity: int) -> str:
         return self.pick(POS_NOUNS if polarity > 0 else NEG_NOUNS)
 
-    def clause(self, polarity: int, flip_probability: float = 0.5) -> str:
-        """A clause meaning `polarity`; with `flip_probability` built by negation."""
-        flip = self.rng.random() < flip_probability
-        kind = self.pick(("adjective", "adjective", "noun", "feeling", "effect"))
-        return getattr(self, f"_{kind}_clause")(polarity, flip)
+    def fragment(self, polarity: int) -> str:
+        return self.pick(POS_FRAGMENTS if polarity > 0 else NEG_FRAGMENTS)
 
-    def _adjective_clause(self, polarity: int, flip: bool) -> str:
-        aspect, verb = self.pick(ASPECTS), self.pick(("is", "was"))
+    def clause(self, polarity: int) -> str:
+        """A clause meaning `polarity`, half the time built by negating its opposite."""
+        flip = self.rng.random() < 0.5
+        kind = self.pick(("adjective", "adjective", "noun", "feeling", "effect", "worth"))
+        return getattr(self, f"{kind}_clause")(polarity, flip)
+
+    def adjective_clause(self, polarity: int, flip: bool) -> str:
+        aspect, verb = self.aspect(), self.pick(("is", "was"))
         if not flip:
             adj = self.adjective(polarity)
+            bare = self.pick(
+                [a for a in (POS_ADJECTIVES if polarity > 0 else NEG_ADJECTIVES) if len(a) > 5]
+            )
             return self.pick(
                 (
                     f"{aspect} {verb} {adj}",
                     f"{aspect} {verb} {adj} from start to finish",
                     f"I found {aspect} {adj}",
                     f"{aspect} {verb} nothing short of {adj}",
-                    # "not" that does not negate: a bag of words reads it backwards.
-                    f"{aspect} could not have been more {adj.split()[-1]}",
+                    # A "not" that negates nothing: a bag of words reads it backwards.
+                    f"{aspect} could not have been more {bare}",
                 )
             )
-        adj = self.adjective(-polarity)
+        insert = self.pick(INSERTS)
+        # "not remotely all that dull" is clumsy: an adverb insert takes no degree.
+        degrees = NOT_DEGREES if insert.startswith(",") or not insert else ("",)
+        adj, bare = self.adjective(-polarity, degrees), self.adjective(-polarity, ("",))
         return self.pick(
             (
-                f"{aspect} {verb} not{self.pick(INSERTS)} {adj}",
-                f"{aspect} {verb} not{self.pick(INSERTS)} {adj}",
-                f"{aspect} {verb} not {adj.split()[-1]} at all",
-                f"{aspect} {verb} never once {adj}",
-                f"{aspect} {verb} hardly {adj}",
-                f"{aspect} {verb} far from {adj}",
-                f"{aspect} {verb} anything but {adj}",
+                f"{aspect} {verb} not{insert} {adj}",
+                f"{aspect} {verb} not{insert} {adj}",
                 f"{aspect} {verb}n't {adj}",
-                f"nobody could call {aspect} {adj}",
+                f"{aspect} {verb} not {bare} at all",
+                f"{aspect} {verb} never once {bare}",
+                f"{aspect} {verb} hardly {bare}",
+                f"{aspect} {verb} far from {bare}",
+                f"{aspect} {verb} anything but {bare}",
+                f"nobody could call {aspect} {bare}",
             )
         )
 
-    def _noun_clause(self, polarity: int, flip: bool) -> str:
+    def noun_clause(self, polarity: int, flip: bool) -> str:
         subject, verb = self.pick(SUBJECTS), self.pick(("is", "was"))
         if not flip:
             noun = self.noun(polarity)
@@ -255,7 +279,7 @@ class _Grammar:
                     f"{subject} {verb} {noun}",
                     f"{subject} {verb} nothing short of {noun}",
                     f"{subject} {verb} every inch {noun}",
-                    f"{self.pick(ASPECTS)} makes it {noun}",
+                    f"{self.aspect()} makes it {noun}",
                     f"{subject} {better}",
                 )
             )
@@ -271,33 +295,33 @@ class _Grammar:
             )
         )
 
-    def _feeling_clause(self, polarity: int, flip: bool) -> str:
-        past, base = self.pick(POS_FEELINGS if polarity * (-1 if flip else 1) > 0 else NEG_FEELINGS)
+    def feeling_clause(self, polarity: int, flip: bool) -> str:
+        felt = polarity if not flip else -polarity
+        past, base = self.pick(POS_FEELINGS if felt > 0 else NEG_FEELINGS)
         if not flip:
             return self.pick(
                 (
                     f"I {past}",
                     f"honestly, I {past}",
                     f"I {past}, start to finish",
-                    # Negation words that do not negate anything.
+                    # Negation words that negate nothing.
                     f"I could not help but {base}",
                     f"I couldn't help but {base}",
                 )
             )
-        was = past.startswith("was ")
-        return self.pick(
-            (
-                f"I {'was not ' + past[4:] if was else 'did not ' + base}",
-                f"I {'wasn' + chr(39) + 't ' + past[4:] if was else 'didn' + chr(39) + 't ' + base}",
-                f"I never once {past}",
-                f"I can't say I {past}",
-                f"I did not, even once, {base}",
-            )
-        )
+        if past.startswith("was "):
+            state = past[4:]
+            forms = (f"was not {state}", f"wasn't {state}", f"was never once {state}")
+            forms += (f"was not, even once, {state}",)
+        else:
+            forms = (f"did not {base}", f"didn't {base}", f"never once {past}")
+            forms += (f"did not, even once, {base}",)
+        return self.pick((*(f"I {form}" for form in forms), f"I can't say I {past}"))
 
-    def _effect_clause(self, polarity: int, flip: bool) -> str:
+    def effect_clause(self, polarity: int, flip: bool) -> str:
         subject = self.pick(("it", "the film", "the story", "the movie"))
-        past, base = self.pick(POS_EFFECTS if polarity * (-1 if flip else 1) > 0 else NEG_EFFECTS)
+        effect = polarity if not flip else -polarity
+        past, base = self.pick(POS_EFFECTS if effect > 0 else NEG_EFFECTS)
         if not flip:
             return self.pick(
                 (
@@ -315,8 +339,22 @@ class _Grammar:
             )
         )
 
-    def fragment(self, polarity: int) -> str:
-        return self.pick(POS_FRAGMENTS if polarity > 0 else NEG_FRAGMENTS)
+    def worth_clause(self, polarity: int, flip: bool) -> str:
+        subject, verb = self.pick(SUBJECTS), self.pick(("is", "was"))
+        if (polarity if not flip else -polarity) > 0:
+            phrase = "worth " + self.pick(("the ticket", "your time", "the price", "the wait"))
+            plain = (f"{subject} {verb} {phrase}", f"{subject} {verb} truly {phrase}")
+        else:
+            phrase = "a waste of " + self.pick(("money", "time", "an evening", "a good cast"))
+            plain = (f"{subject} {verb} {phrase}", f"{subject} {verb} truly {phrase}")
+        if not flip:
+            return self.pick(plain)
+        return self.pick(
+            (
+                f"{subject} {verb} hardly {phrase}",
+                f"{subject} {verb} not{self.pick(INSERTS)} {phrase}",
+            )
+        )
 
     # --- Review-level constructions; each returns one or two sentences. ---------------
     def single(self, label: int) -> str:
@@ -324,10 +362,12 @@ class _Grammar:
 
     def contrast(self, label: int) -> str:
         """Two clauses of opposite polarity; the connective decides which one counts."""
+        # The overruled half praises or pans one aspect only; "it lost me, but it won me
+        # over" would not read like a review.
+        other = self.adjective_clause(-label, self.rng.random() < 0.5)
+        self.avoid_aspect = next((a for a in ASPECTS if a in other), "")
         decisive = self.clause(label)
-        # The overruled clause praises or pans one aspect only; "it lost me, but it won
-        # me over" would not read like a review.
-        other = self._adjective_clause(-label, self.rng.random() < 0.5)
+        self.avoid_aspect = ""
         forms = CONTRASTS
         # Fragments ("beautifully shot") go on either side, so they are not a tell.
         if self.rng.random() < 0.3:
@@ -335,16 +375,14 @@ class _Grammar:
                 other = self.fragment(-label)
             else:
                 decisive, forms = self.fragment(label), FRAGMENT_LAST_CONTRASTS
-        form = self.pick(forms)
-        return _capitalize_sentences(form.format(o=other, d=decisive))
+        return _capitalize_sentences(self.pick(forms).format(o=other, d=decisive))
 
     def expectation(self, label: int) -> str:
         """An expectation that the rest of the sentence confirms or overturns."""
         confirmed = self.rng.random() < 0.5
         expected = label if confirmed else -label
         if self.rng.random() < 0.5:
-            feeling = "love" if expected > 0 else "hate"
-            opening = self.pick((f"I expected to {feeling} it", f"I was sure I would {feeling} it"))
+            opening = self.pick(HOPES if expected > 0 else DREADS)
             if confirmed:
                 ending = self.pick(("and I did", "and I really did", "and sure enough, I did"))
             else:

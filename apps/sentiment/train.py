@@ -30,16 +30,10 @@ from shared.data.examples import LabelledTexts
 from shared.data.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
-from shared.training import (
-    RunDirectory,
-    config_fingerprint,
-    fit_resumable,
-    make_optimizer,
-    make_strategy,
-    save_model_atomic,
-    set_seeds,
-    write_json_atomic,
-)
+from shared.training.distribution import make_strategy
+from shared.training.reproducibility import set_seeds
+from shared.training.run_directory import RunDirectory, config_fingerprint, write_json_atomic
+from shared.training.trainer import fit_resumable, make_optimizer, save_model_atomic
 from shared.training.datasets import text_classification_dataset
 
 
@@ -143,6 +137,7 @@ def train(args: argparse.Namespace, config: SentimentConfig) -> int:
         val_data.texts, val_ids, vectorizer, config.batch_size, shuffle=False, seed=config.seed
     )
     strategy = make_strategy(config.strategy)
+    print(f"strategy: {config.strategy} ({strategy.num_replicas_in_sync} replica(s))")
     with strategy.scope():
         classifier = build_classifier(config, vectorizer.vocabulary_size, len(labels))
         classifier.compile(

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import keras
 
+from shared.cells import CELL_TYPES, STATES_PER_CELL
+
 RECURRENT_LAYERS = {
     "lstm": keras.layers.LSTM,
     "gru": keras.layers.GRU,
     "simple_rnn": keras.layers.SimpleRNN,
 }
-
-# LSTM carries (hidden, carry); GRU and SimpleRNN carry a hidden state only.
-STATES_PER_CELL = {"lstm": 2, "gru": 1, "simple_rnn": 1}
+assert tuple(RECURRENT_LAYERS) == CELL_TYPES
+__all__ = ["RECURRENT_LAYERS", "STATES_PER_CELL", "check_cell", "make_recurrent_layer"]
 
 
 def check_cell(cell: str) -> str:

@@ -112,6 +112,11 @@ class WordVectorizer(keras.layers.Layer):
         if not counts:
             raise ValueError("Expected at least one word in the texts to adapt on. Received none.")
         frequent = [(w, c) for w, c in counts.items() if c >= self.min_count]
+        if not frequent:
+            raise ValueError(
+                f"Expected at least one word occurring >= min_count={self.min_count} times. "
+                f"Received none (most frequent: {counts.most_common(3)}). Lower --min-count."
+            )
         frequent.sort(key=lambda item: (-item[1], item[0]))
         self.set_vocabulary([w for w, _ in frequent[: self.max_tokens - 2]])
 
@@ -133,7 +138,11 @@ class WordVectorizer(keras.layers.Layer):
         return split_words(normalize_text(self._cap_characters(texts)))
 
     def count_tokens(self, texts) -> tf.Tensor:
-        """Number of words per text before truncation (to tell users what was cut)."""
+        """Number of words per text before truncation to `max_length` (to say what was cut).
+
+        Counted after the character cap, so a huge text reports a count that is capped
+        but still above `max_length`, which is all the truncation notice needs.
+        """
         return tf.cast(self.tokenize(texts).row_lengths(), tf.int32)
 
     def _cap_characters(self, texts):

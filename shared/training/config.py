@@ -70,13 +70,15 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_cls) -> None:
                 help=help_text,
             )
         else:
+            choices = f.metadata.get("choices")
             group.add_argument(
                 flag,
                 dest=f.name,
                 default=None,
                 type=kind,
-                metavar=kind.__name__.upper(),
-                choices=f.metadata.get("choices"),
+                # With choices, argparse's own metavar lists them: --cell {lstm,gru,simple_rnn}.
+                metavar=None if choices else kind.__name__.upper(),
+                choices=choices,
                 help=help_text,
             )
     parser.add_argument(
@@ -98,7 +100,12 @@ def read_config_file(path: Path) -> dict[str, Any]:
         if path.suffix == ".toml":
             return tomllib.loads(text)
         if path.suffix == ".json":
-            return json.loads(text)
+            values = json.loads(text)
+            if not isinstance(values, dict):
+                raise ValueError(
+                    f"{path}: expected a JSON object of settings. Received: {type(values).__name__}"
+                )
+            return values
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         raise ValueError(f"{path}: not a valid {path.suffix[1:].upper()} file: {error}") from None
     raise ValueError(f"Expected a .json or .toml config file. Received: {path.name}")
@@ -107,6 +114,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
 def coerce_values(config_cls, values: dict[str, Any], source: str) -> dict[str, Any]:
     """Checks keys and types of `values` against `config_cls`; ints are accepted as floats."""
     types = _field_types(config_cls)
+    choices = {f.name: f.metadata.get("choices") for f in dataclasses.fields(config_cls)}
     unknown = sorted(set(values) - set(types))
     if unknown:
         raise ValueError(
@@ -121,6 +129,12 @@ def coerce_values(config_cls, values: dict[str, Any], source: str) -> dict[str, 
             raise ValueError(
                 f"{source}: expected `{name}` to be {kind.__name__}. "
                 f"Received: {value!r} ({type(value).__name__})"
+            )
+        # argparse enforces choices for flags; config files need the same check.
+        if choices[name] is not None and value not in choices[name]:
+            raise ValueError(
+                f"{source}: expected `{name}` to be one of {list(choices[name])}. "
+                f"Received: {value!r}"
             )
         coerced[name] = value
     return coerced

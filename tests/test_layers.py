@@ -1,0 +1,147 @@
+"""Shared layers through the common harness, plus the masking policy's golden tests."""
+
+import keras
+import numpy as np
+import pytest
+
+from shared.layers import (
+    BidirectionalRecurrentEncoder,
+    MaskedSequencePooling,
+    PaddingMask,
+)
+from tests.helpers import run_layer_test
+
+BATCH, LENGTH, UNITS, EMBED, VOCAB = 3, 5, 4, 6, 20
+TOKEN_IDS = np.array([[3, 4, 5, 6, 7], [8, 9, 0, 0, 0], [2, 0, 0, 0, 0]], dtype="int32")
+# Per bidirectional layer: forward and backward each have kernel, recurrent kernel, bias.
+WEIGHTS_PER_LAYER = 6
+
+
+@pytest.mark.parametrize(
+    ("cell", "num_layers", "states_per_direction"),
+    [("lstm", 1, 2), ("gru", 2, 1), ("simple_rnn", 1, 1)],
+)
+def test_encoder_harness(cell, num_layers, states_per_direction, tmp_path):
+    direction = tuple((BATCH, UNITS) for _ in range(states_per_direction))
+    run_layer_test(
+        BidirectionalRecurrentEncoder,
+        init_kwargs={
+            "vocabulary_size": VOCAB,
+            "embedding_dim": EMBED,
+            "units": UNITS,
+            "num_layers": num_layers,
+            "cell": cell,
+            "dropout": 0.1,
+            "recurrent_dropout": 0.0,
+            "embedding_dropout": 0.1,
+        },
+        inputs={"token_ids": TOKEN_IDS},
+        expected_output_shapes=(
+            (BATCH, LENGTH, 2 * UNITS),
+            tuple((direction, direction) for _ in range(num_layers)),
+        ),
+        expected_num_trainable_weights=1 + WEIGHTS_PER_LAYER * num_layers,
+        tmp_path=tmp_path,
+    )
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "simple_rnn"])
+def test_padding_leaves_final_states_exactly_as_unpadded(cell):
+    """The masking policy: right padding must not move any state, in either direction."""
+    keras.utils.set_random_seed(0)
+    encoder = BidirectionalRecurrentEncoder(
+        vocabulary_size=VOCAB, embedding_dim=EMBED, units=UNITS, num_layers=2, cell=cell
+    )
+    unpadded = np.array([[3, 4, 5]], dtype="int32")
+    padded = np.array([[3, 4, 5, 0, 0, 0, 0]], dtype="int32")
+    sequence_u, states_u = encoder(unpadded)
+    sequence_p, states_p = encoder(padded)
+    for a, b in zip(keras.tree.flatten(states_u), keras.tree.flatten(states_p), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    np.testing.assert_array_equal(np.asarray(sequence_p)[:, :3], np.asarray(sequence_u))
+    np.testing.assert_array_equal(np.asarray(sequence_p)[:, 3:], 0.0)
+
+
+def test_backward_state_reads_the_sequence_right_to_left():
+    """The backward final state is the forward state of the reversed sequence."""
+    keras.utils.set_random_seed(1)
+    encoder = BidirectionalRecurrentEncoder(vocabulary_size=VOCAB, embedding_dim=EMBED, units=UNITS)
+    encoder(np.array([[1]], dtype="int32"))
+    forward_layer = encoder.recurrent_layers[0].forward_layer
+    backward_layer = encoder.recurrent_layers[0].backward_layer
+    # Give the backward direction the forward direction's weights: then reading
+    # [3, 4, 5] backwards must equal reading [5, 4, 3] forwards.
+    backward_layer.set_weights(forward_layer.get_weights())
+    _, states = encoder(np.array([[3, 4, 5, 0]], dtype="int32"))
+    _, states_reversed = encoder(np.array([[5, 4, 3, 0]], dtype="int32"))
+    ((_, backward),) = states
+    ((forward_of_reversed, _),) = states_reversed
+    np.testing.assert_allclose(
+        np.asarray(backward[0]), np.asarray(forward_of_reversed[0]), atol=1e-6
+    )
+
+
+def test_encoder_rejects_unknown_cell_with_the_choices():
+    with pytest.raises(
+        ValueError, match=r"Expected `cell` to be one of .*'gru'.*Received: cell='transformer'"
+    ):
+        BidirectionalRecurrentEncoder(vocabulary_size=10, cell="transformer")
+
+
+def test_encoder_rejects_degenerate_sizes():
+    with pytest.raises(ValueError, match="vocabulary_size"):
+        BidirectionalRecurrentEncoder(vocabulary_size=1)
+    with pytest.raises(ValueError, match="num_layers"):
+        BidirectionalRecurrentEncoder(vocabulary_size=10, num_layers=0)
+
+
+def test_explicit_mask_overrides_the_one_derived_from_ids():
+    keras.utils.set_random_seed(2)
+    encoder = BidirectionalRecurrentEncoder(vocabulary_size=VOCAB, embedding_dim=EMBED, units=UNITS)
+    ids = np.array([[3, 4, 5, 6]], dtype="int32")
+    mask = np.array([[True, True, False, False]])
+    _, masked_states = encoder(ids, mask=mask)
+    _, short_states = encoder(ids[:, :2])
+    for a, b in zip(
+        keras.tree.flatten(masked_states), keras.tree.flatten(short_states), strict=True
+    ):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["mean", "max", "mean_max"])
+def test_pooling_harness(mode, tmp_path):
+    sequence = np.arange(2 * 3 * 4, dtype="float32").reshape(2, 3, 4) / 10
+    mask = np.array([[True, True, False], [True, False, False]])
+    run_layer_test(
+        MaskedSequencePooling,
+        init_kwargs={"mode": mode},
+        inputs={"sequence": sequence, "padding_mask": mask},
+        expected_output_shapes=(2, 8 if mode == "mean_max" else 4),
+        expected_num_trainable_weights=0,
+        tmp_path=tmp_path,
+    )
+
+
+def test_pooling_golden_values_ignore_padding():
+    sequence = np.array(
+        [[[1.0, -5.0], [3.0, -1.0], [100.0, 100.0]], [[-2.0, -4.0], [50.0, 50.0], [60.0, 60.0]]],
+        dtype="float32",
+    )
+    mask = np.array([[True, True, False], [True, False, False]])
+    mean = np.asarray(MaskedSequencePooling("mean")(sequence, mask))
+    maximum = np.asarray(MaskedSequencePooling("max")(sequence, mask))
+    both = np.asarray(MaskedSequencePooling("mean_max")(sequence, mask))
+    np.testing.assert_allclose(mean, [[2.0, -3.0], [-2.0, -4.0]])
+    np.testing.assert_allclose(maximum, [[3.0, -1.0], [-2.0, -4.0]])
+    np.testing.assert_allclose(both, np.concatenate([mean, maximum], axis=-1))
+
+
+def test_pooling_of_an_all_padding_row_is_zero_not_nan():
+    sequence = np.ones((1, 3, 2), dtype="float32")
+    mask = np.zeros((1, 3), dtype=bool)
+    for mode in ("mean", "max", "mean_max"):
+        np.testing.assert_array_equal(np.asarray(MaskedSequencePooling(mode)(sequence, mask)), 0.0)
+
+
+def test_padding_mask_layer_marks_nonzero_ids():
+    np.testing.assert_array_equal(np.asarray(PaddingMask()(TOKEN_IDS)), TOKEN_IDS != 0)

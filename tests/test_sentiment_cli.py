@@ -1,0 +1,310 @@
+"""The sentiment app end to end through its CLI, on a tiny model and made-up data."""
+
+import csv
+import gzip
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from apps.sentiment.cli import main
+from apps.sentiment.corpus import generate_reviews
+from shared.training.history import read_history
+
+TINY = [
+    "--epochs",
+    "2",
+    "--units",
+    "8",
+    "--embedding-dim",
+    "16",
+    "--max-length",
+    "40",
+    "--batch-size",
+    "32",
+    "--max-tokens",
+    "400",
+    "--min-count",
+    "1",
+    "--patience",
+    "5",
+]
+
+
+def write_csv(path, texts, labels, header=("text", "label")):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(zip(texts, labels, strict=True))
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_csv(tmp_path_factory):
+    texts, labels = generate_reviews(600, seed=7)
+    ids = ["1" if label == "positive" else "0" for label in labels]
+    return write_csv(tmp_path_factory.mktemp("data") / "reviews.csv", texts, ids)
+
+
+@pytest.fixture(scope="session")
+def trained_run(corpus_csv, tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny"
+    assert main(["train", "--data", str(corpus_csv), "--run-dir", str(run_dir), *TINY]) == 0
+    return run_dir
+
+
+def last_json_line(text: str) -> dict:
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_train_writes_a_complete_run_folder(trained_run):
+    for name in [
+        "model.keras",
+        "vocabulary.txt",
+        "labels.json",
+        "config.json",
+        "history.csv",
+        "learning_curves.png",
+        "report.txt",
+        "metrics.json",
+        "baseline.joblib",
+        "confusion_matrix.png",
+    ]:
+        assert (trained_run / name).is_file(), name
+    assert (trained_run / "learning_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert list((trained_run / "tensorboard" / "train").glob("events.out.tfevents.*"))
+    assert json.loads((trained_run / "labels.json").read_text())["names"] == [
+        "negative",
+        "positive",
+    ]
+    assert [int(row["epoch"]) for row in read_history(trained_run / "history.csv")] == [0, 1]
+    vocabulary = (trained_run / "vocabulary.txt").read_text(encoding="utf-8").splitlines()
+    assert vocabulary[:2] == ["[PAD]", "[UNK]"] and len(vocabulary) <= 400
+
+
+def test_report_sets_model_beside_baseline_on_the_same_examples(trained_run):
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    report = (trained_run / "report.txt").read_text()
+    assert metrics["n"] == 60  # 10% of 600, stratified
+    assert 0.0 <= metrics["accuracy"] <= 1.0 and 0.0 <= metrics["baseline"]["accuracy"] <= 1.0
+    assert f"{metrics['accuracy']:.4f}" in report
+    assert f"{metrics['baseline']['accuracy']:.4f}" in report
+    assert "TF-IDF + logistic regr." in report and "confusion matrix" in report
+
+
+def test_rerunning_a_finished_train_reports_instead_of_retraining(corpus_csv, trained_run, capsys):
+    before = (trained_run / "model.keras").stat().st_mtime_ns
+    assert main(["train", "--data", str(corpus_csv), "--run-dir", str(trained_run), *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "(finished)" in out
+    assert last_json_line(out) == json.loads((trained_run / "metrics.json").read_text())
+    assert (trained_run / "model.keras").stat().st_mtime_ns == before
+
+
+def test_other_settings_in_the_same_run_folder_are_refused(corpus_csv, trained_run, capsys):
+    args = ["train", "--data", str(corpus_csv), "--run-dir", str(trained_run), *TINY]
+    assert main([*args, "--units", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "differs in ['units']" in err and "--overwrite" in err
+
+
+def test_evaluate_prints_report_and_ends_with_one_json_line(
+    corpus_csv, trained_run, capsys, tmp_path
+):
+    code = main(
+        [
+            "evaluate",
+            "--data",
+            str(corpus_csv),
+            "--run-dir",
+            str(trained_run),
+            "--output-dir",
+            str(tmp_path),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    metrics = last_json_line(out)
+    assert metrics["n"] == 600
+    assert set(metrics) >= {"accuracy", "precision", "recall", "f1", "n", "baseline"}
+    assert "precision" in out and "recall" in out and "confusion matrix" in out
+    assert (tmp_path / "reviews-confusion_matrix.png").is_file()
+
+
+def test_evaluate_accepts_label_names_for_a_model_trained_on_ids(trained_run, tmp_path, capsys):
+    data = write_csv(
+        tmp_path / "named.csv", ["a fine film", "a dull film"], ["positive", "negative"]
+    )
+    assert main(["evaluate", "--data", str(data), "--run-dir", str(trained_run)]) == 0
+    assert last_json_line(capsys.readouterr().out)["n"] == 2
+
+
+def test_evaluate_rejects_unknown_labels_naming_file_and_line(trained_run, tmp_path, capsys):
+    data = write_csv(tmp_path / "odd.csv", ["fine", "dull", "meh"], ["1", "0", "neutral"])
+    assert main(["evaluate", "--data", str(data), "--run-dir", str(trained_run)]) == 2
+    err = capsys.readouterr().err
+    assert f"{data}:4: label 'neutral'" in err and "Expected labels among" in err
+
+
+def test_predict_prints_one_json_line_per_text(trained_run, capsys):
+    code = main(["predict", "--run-dir", str(trained_run), "not bad at all", "a dull mess"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0
+    assert [line["text"] for line in lines] == ["not bad at all", "a dull mess"]
+    for line in lines:
+        assert line["label"] in ("negative", "positive")
+        assert line["probability"] == max(line["probabilities"].values())
+        assert sum(line["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_predict_flags_empty_texts_but_still_predicts_the_rest(trained_run, capsys):
+    code = main(["predict", "--run-dir", str(trained_run), "good", "   ", ""])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1
+    assert "label" in lines[0]
+    assert lines[1]["error"].startswith("argument 2: empty text")
+    assert lines[2]["error"].startswith("argument 3: empty text")
+
+
+def test_predict_reads_stdin_and_reports_invalid_utf8_by_line(trained_run):
+    stdin = "great film\n".encode() + b"caf\xe9 latin-1\n" + "pésima película\n".encode()
+    result = subprocess.run(
+        [sys.executable, "-m", "apps.sentiment", "predict", "--run-dir", str(trained_run)],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+    )
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert result.returncode == 1, result.stderr.decode()
+    assert len(lines) == 3
+    assert "label" in lines[0] and "label" in lines[2]
+    assert lines[1]["error"] == "stdin line 2: invalid UTF-8 at byte 3: expected UTF-8 text"
+    assert lines[1]["text"] == "caf\ufffd latin-1"
+
+
+def test_predict_truncates_a_huge_text_and_says_so_once(trained_run, capsys):
+    huge = "what a wonderful film " * 200_000  # 4.4 MB, 800k tokens
+    started = time.monotonic()
+    code = main(["predict", "--run-dir", str(trained_run), huge, huge[:4000], "short one"])
+    elapsed = time.monotonic() - started
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert code == 0 and len(lines) == 3 and all("label" in line for line in lines)
+    # The first two texts exceed 40 tokens; one note counts both.
+    assert captured.err.count("note:") == 1
+    assert "2 text(s) had more than 40 tokens" in captured.err
+    # The huge and the 4000-character text read the same first 40 tokens.
+    assert lines[0]["probabilities"] == lines[1]["probabilities"]
+    assert elapsed < 30
+
+
+def test_train_on_a_malformed_file_names_every_bad_line(tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text('text,label\n"good film",1\nonly one field\n"bad film",0\n"x",1,extra\n')
+    code = main(["train", "--data", str(path), "--run-dir", str(tmp_path / "run"), *TINY])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{path}:3" in err and f"{path}:5" in err
+    assert not (tmp_path / "run").exists()  # a refused run leaves no half-made folder
+
+
+def test_train_with_skip_keeps_rejected_rows(corpus_csv, tmp_path, capsys):
+    rows = corpus_csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "some_bad.csv"
+    path.write_text("".join(rows[:200]) + "broken row without label\n" + "".join(rows[200:]))
+    run_dir = tmp_path / "run"
+    code = main(
+        [
+            "train",
+            "--data",
+            str(path),
+            "--run-dir",
+            str(run_dir),
+            "--on-bad-rows",
+            "skip",
+            *TINY,
+            "--epochs",
+            "1",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    rejected = (run_dir / "rejected_rows.tsv").read_text().splitlines()
+    assert len(rejected) == 2 and f"{path}:201" in rejected[1]
+
+
+def test_train_refuses_single_class_data(tmp_path, capsys):
+    data = write_csv(tmp_path / "one.csv", ["good", "great", "fine"], ["1", "1", "1"])
+    assert main(["train", "--data", str(data), "--run-dir", str(tmp_path / "r"), *TINY]) == 2
+    assert "at least 2 distinct labels" in capsys.readouterr().err
+
+
+def test_train_three_classes_from_gzip_tsv_with_custom_columns(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    words = {"neg": "awful dreadful", "neu": "okay average", "pos": "superb lovely"}
+    rows = ["review\tstars"] + [
+        f"the film was {words[c].split()[rng.integers(2)]}\t{c}"
+        for c in rng.choice(list(words), size=240)
+    ]
+    path = tmp_path / "three.tsv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("\n".join(rows) + "\n")
+    run_dir = tmp_path / "run"
+    code = main(
+        [
+            "train",
+            "--data",
+            str(path),
+            "--text-column",
+            "review",
+            "--label-column",
+            "stars",
+            "--run-dir",
+            str(run_dir),
+            *TINY,
+            "--epochs",
+            "8",
+            "--learning-rate",
+            "0.01",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert json.loads((run_dir / "labels.json").read_text())["names"] == ["neg", "neu", "pos"]
+    assert last_json_line(out)["accuracy"] >= 0.9  # one keyword decides: trivially learnable
+
+
+def test_mirrored_strategy_trains_on_two_replicas(corpus_csv, tmp_path, capsys):
+    run_dir = tmp_path / "mirrored"
+    code = main(
+        [
+            "train",
+            "--data",
+            str(corpus_csv),
+            "--run-dir",
+            str(run_dir),
+            "--strategy",
+            "mirrored",
+            *TINY,
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "strategy: mirrored (2 replica(s))" in out
+    losses = [row["loss"] for row in read_history(run_dir / "history.csv")]
+    assert len(losses) == 2 and losses[1] < losses[0]
+
+
+def test_help_teaches_the_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "apps.sentiment", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    for command in ("train", "evaluate", "predict", "download"):
+        assert command in result.stdout
+    assert "python -m apps.sentiment predict" in result.stdout  # an example to copy
