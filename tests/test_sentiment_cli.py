@@ -170,7 +170,7 @@ def test_predict_flags_empty_texts_but_still_predicts_the_rest(trained_run, caps
 
 
 def test_predict_reads_stdin_and_reports_invalid_utf8_by_line(trained_run):
-    stdin = "great film\n".encode() + b"caf\xe9 latin-1\n" + "pésima película\n".encode()
+    stdin = b"great film\n" + b"caf\xe9 latin-1\n" + "pésima película\n".encode()
     result = subprocess.run(
         [sys.executable, "-m", "apps.sentiment", "predict", "--run-dir", str(trained_run)],
         input=stdin,

@@ -30,11 +30,11 @@ from shared.data.examples import LabelledTexts
 from shared.data.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
+from shared.training.datasets import text_classification_dataset
 from shared.training.distribution import make_strategy
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import RunDirectory, config_fingerprint, write_json_atomic
 from shared.training.trainer import fit_resumable, make_optimizer, save_model_atomic
-from shared.training.datasets import text_classification_dataset
 
 
 def run_settings(config: SentimentConfig, args: argparse.Namespace) -> dict:

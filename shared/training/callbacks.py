@@ -37,6 +37,8 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
+        if self.monitor_op is None:  # Keras sets it lazily at the first epoch end
+            self._set_monitor_op()
         for row in read_history(self.run_dir.history_path):
             value = row.get(self.monitor)
             if value is None:
@@ -73,7 +75,7 @@ def training_callbacks(
             save_best_only=True,
             initial_value_threshold=best_so_far,
         ),
-        ResumableEarlyStopping(run_dir, monitor=MONITOR, patience=patience),
+        ResumableEarlyStopping(run_dir, monitor=MONITOR, mode="min", patience=patience),
         keras.callbacks.TensorBoard(str(run_dir.tensorboard_dir), update_freq="epoch"),
         LearningCurvePlot(run_dir, title),
     ]

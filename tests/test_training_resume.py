@@ -1,0 +1,95 @@
+"""A run killed with SIGKILL resumes from its last epoch; the history stays exact."""
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+
+from apps.sentiment.corpus import generate_reviews
+from shared.training.callbacks import ResumableEarlyStopping
+from shared.training.history import read_history
+from shared.training.run_directory import RunDirectory
+from tests.conftest import REPO_ROOT
+
+EPOCHS = 12
+ARGS = [
+    "--epochs", str(EPOCHS), "--patience", "100", "--units", "8", "--embedding-dim", "16",
+    "--max-length", "30", "--batch-size", "32", "--max-tokens", "300", "--min-count", "1",
+]
+
+
+def train_command(data, run_dir):
+    return [
+        sys.executable, "-m", "apps.sentiment", "train", "--data", str(data),
+        "--run-dir", str(run_dir), *ARGS,
+    ]
+
+
+def test_sigkill_mid_training_then_rerun_resumes_after_the_last_epoch(tmp_path):
+    texts, labels = generate_reviews(400, seed=3)
+    data = tmp_path / "reviews.csv"
+    with open(data, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([("text", "label"), *zip(texts, labels, strict=True)])
+    run_dir = tmp_path / "run"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+    process = subprocess.Popen(
+        train_command(data, run_dir), cwd=REPO_ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    history_path = run_dir / "history.csv"
+    deadline = time.monotonic() + 240
+    # Kill once two epochs are logged: well inside the run, after a backup exists.
+    while len(read_history(history_path)) < 2:
+        assert process.poll() is None, "training ended before it could be killed"
+        assert time.monotonic() < deadline, "no epoch finished within 240 s"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    epochs_done = len(read_history(history_path))
+    assert epochs_done < EPOCHS, "the run finished before the kill; make it longer"
+    assert not RunDirectory(run_dir).is_finished
+
+    rerun = subprocess.run(
+        train_command(data, run_dir), cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "(resume)" in rerun.stdout
+    # Keras numbers epochs from the restored one: nothing before the last backup reruns.
+    first_epoch = int(rerun.stdout.split("Epoch ")[1].split("/")[0])
+    assert 2 <= first_epoch <= epochs_done + 1
+    assert f"Epoch 1/{EPOCHS}" not in rerun.stdout
+    assert [int(row["epoch"]) for row in read_history(history_path)] == list(range(EPOCHS))
+    assert RunDirectory(run_dir).is_finished
+
+
+def test_read_history_keeps_the_last_row_per_epoch_and_skips_a_torn_line(tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.75\n1,0.69,0.74\n2,0.6,0.7\n3,0.5"
+    )
+    rows = read_history(path)
+    assert [int(r["epoch"]) for r in rows] == [0, 1, 2, 3]
+    assert rows[1] == {"epoch": 1.0, "loss": 0.69, "val_loss": 0.74}
+    assert "val_loss" not in rows[3]
+
+
+def test_early_stopping_counts_the_epochs_before_an_interruption(tmp_path):
+    run_dir = RunDirectory(tmp_path)
+    run_dir.history_path.write_text(
+        "epoch,loss,val_loss\n0,1.0,0.50\n1,0.9,0.40\n2,0.8,0.45\n3,0.7,0.47\n"
+    )
+    stopper = ResumableEarlyStopping(run_dir, monitor="val_loss", mode="min", patience=3)
+    stopper.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    stopper.on_train_begin()
+    assert stopper.best == np.float64(0.40) and stopper.best_epoch == 1
+    assert stopper.wait == 2  # epochs 2 and 3 did not improve
+    stopper.model.stop_training = False
+    stopper.on_epoch_end(4, {"val_loss": 0.48})
+    assert stopper.model.stop_training  # third epoch without improvement
