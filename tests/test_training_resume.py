@@ -11,22 +11,48 @@ import keras
 import numpy as np
 
 from apps.sentiment.corpus import generate_reviews
-from shared.training.callbacks import ResumableEarlyStopping
+from shared.training.callbacks import (
+    ResumableEarlyStopping,
+    make_backup,
+    recover_backup,
+    training_callbacks,
+)
 from shared.training.history import read_history
 from shared.training.run_directory import RunDirectory
 from tests.conftest import REPO_ROOT
 
 EPOCHS = 12
 ARGS = [
-    "--epochs", str(EPOCHS), "--patience", "100", "--units", "8", "--embedding-dim", "16",
-    "--max-length", "30", "--batch-size", "32", "--max-tokens", "300", "--min-count", "1",
+    "--epochs",
+    str(EPOCHS),
+    "--patience",
+    "100",
+    "--units",
+    "8",
+    "--embedding-dim",
+    "16",
+    "--max-length",
+    "30",
+    "--batch-size",
+    "32",
+    "--max-tokens",
+    "300",
+    "--min-count",
+    "1",
 ]
 
 
 def train_command(data, run_dir):
     return [
-        sys.executable, "-m", "apps.sentiment", "train", "--data", str(data),
-        "--run-dir", str(run_dir), *ARGS,
+        sys.executable,
+        "-m",
+        "apps.sentiment",
+        "train",
+        "--data",
+        str(data),
+        "--run-dir",
+        str(run_dir),
+        *ARGS,
     ]
 
 
@@ -39,8 +65,11 @@ def test_sigkill_mid_training_then_rerun_resumes_after_the_last_epoch(tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
     process = subprocess.Popen(
-        train_command(data, run_dir), cwd=REPO_ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        train_command(data, run_dir),
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     history_path = run_dir / "history.csv"
     deadline = time.monotonic() + 240
@@ -56,7 +85,11 @@ def test_sigkill_mid_training_then_rerun_resumes_after_the_last_epoch(tmp_path):
     assert not RunDirectory(run_dir).is_finished
 
     rerun = subprocess.run(
-        train_command(data, run_dir), cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        train_command(data, run_dir),
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert rerun.returncode == 0, rerun.stderr[-3000:]
@@ -71,9 +104,7 @@ def test_sigkill_mid_training_then_rerun_resumes_after_the_last_epoch(tmp_path):
 
 def test_read_history_keeps_the_last_row_per_epoch_and_skips_a_torn_line(tmp_path):
     path = tmp_path / "history.csv"
-    path.write_text(
-        "epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.75\n1,0.69,0.74\n2,0.6,0.7\n3,0.5"
-    )
+    path.write_text("epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.75\n1,0.69,0.74\n2,0.6,0.7\n3,0.5")
     rows = read_history(path)
     assert [int(r["epoch"]) for r in rows] == [0, 1, 2, 3]
     assert rows[1] == {"epoch": 1.0, "loss": 0.69, "val_loss": 0.74}
@@ -93,3 +124,60 @@ def test_early_stopping_counts_the_epochs_before_an_interruption(tmp_path):
     stopper.model.stop_training = False
     stopper.on_epoch_end(4, {"val_loss": 0.48})
     assert stopper.model.stop_training  # third epoch without improvement
+
+
+def _fit_tiny(run_dir: RunDirectory, epochs: int):
+    """A tiny regression model through the real callback set; returns its history."""
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    return model.fit(
+        x,
+        y,
+        validation_data=(x, y),
+        epochs=epochs,
+        verbose=0,
+        callbacks=training_callbacks(run_dir, patience=100),
+    )
+
+
+def _backup_files(run_dir):
+    backup = make_backup(run_dir)
+    return backup._weights_path, backup._training_metadata_path
+
+
+def test_a_torn_newest_backup_falls_back_to_the_previous_one(tmp_path):
+    run_dir = RunDirectory(tmp_path)
+    _fit_tiny(run_dir, epochs=3)
+    weights, _ = _backup_files(run_dir)
+    with open(weights, "r+b") as f:  # a kill in the middle of writing the weights
+        f.truncate(200)
+    assert recover_backup(run_dir, make_backup(run_dir)) == "previous"
+    # The previous backup holds 2 epochs: the rows of epoch 3 are dropped, epoch 3 reruns.
+    assert [int(r["epoch"]) for r in read_history(run_dir.history_path)] == [0, 1]
+    history = _fit_tiny(run_dir, epochs=3)
+    assert history.epoch == [2]
+    assert [int(r["epoch"]) for r in read_history(run_dir.history_path)] == [0, 1, 2]
+
+
+def test_a_torn_metadata_file_falls_back_too(tmp_path):
+    run_dir = RunDirectory(tmp_path)
+    _fit_tiny(run_dir, epochs=3)
+    _, metadata = _backup_files(run_dir)
+    with open(metadata, "w") as f:
+        f.write('{"epo')
+    assert recover_backup(run_dir, make_backup(run_dir)) == "previous"
+
+
+def test_nothing_readable_restarts_from_the_first_epoch(tmp_path, capsys):
+    run_dir = RunDirectory(tmp_path)
+    _fit_tiny(run_dir, epochs=1)  # one save only: no previous backup exists
+    weights, _ = _backup_files(run_dir)
+    with open(weights, "r+b") as f:
+        f.truncate(100)
+    history = _fit_tiny(run_dir, epochs=2)
+    assert history.epoch == [0, 1]
+    assert "starting this run from its first epoch" in capsys.readouterr().err
+    assert [int(r["epoch"]) for r in read_history(run_dir.history_path)] == [0, 1]

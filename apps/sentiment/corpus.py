@@ -28,6 +28,12 @@ NEGATIVE = "negative"
 DEFAULT_NUM_REVIEWS = 12000
 DEFAULT_SEED = 20261121
 
+
+def _options(text: str) -> tuple[str, ...]:
+    """Splits a "|"-separated list; keeps the word lists readable at a glance."""
+    return tuple(text.split("|"))
+
+
 # --- Polar vocabulary: every entry is used with both labels via the operators below. --
 POS_ADJECTIVES = (
     "wonderful brilliant gripping moving charming clever delightful superb funny "
@@ -37,40 +43,14 @@ NEG_ADJECTIVES = (
     "dull boring clumsy tedious awful bland predictable lifeless forgettable bad "
     "terrible messy flat painful weak"
 ).split()
-POS_NOUNS = (
-    "a masterpiece",
-    "a triumph",
-    "a joy",
-    "a delight",
-    "a gem",
-    "a treat",
-    "a must-see",
+POS_NOUNS = _options("a masterpiece|a triumph|a joy|a delight|a gem|a treat|a must-see")
+NEG_NOUNS = _options("a disaster|a mess|a chore|a letdown|a slog|a bore|a waste of time")
+# Verbless fragments for either half of a contrast ("Beautifully shot, but ...").
+POS_FRAGMENTS = _options(
+    "beautifully shot|gorgeous to look at|well acted|smartly written|sharply edited|full of life"
 )
-NEG_NOUNS = (
-    "a disaster",
-    "a mess",
-    "a chore",
-    "a letdown",
-    "a slog",
-    "a bore",
-    "a waste of time",
-)
-# Sentence-opening fragments for contrast ("Beautifully shot, but ...").
-POS_FRAGMENTS = (
-    "beautifully shot",
-    "gorgeous to look at",
-    "well acted",
-    "smartly written",
-    "sharply edited",
-    "full of life",
-)
-NEG_FRAGMENTS = (
-    "badly acted",
-    "ugly to look at",
-    "clumsily written",
-    "poorly shot",
-    "sloppily edited",
-    "painfully dull",
+NEG_FRAGMENTS = _options(
+    "badly acted|ugly to look at|clumsily written|poorly shot|sloppily edited|painfully dull"
 )
 # (past, base) forms so negation can say "did not enjoy it" as well as "I enjoyed it".
 POS_FEELINGS = (
@@ -87,26 +67,19 @@ NEG_FEELINGS = (
     ("was bored", "be bored"),
     ("wanted to leave", "want to leave"),
 )
-POS_EFFECTS = (("won me over", "win me over"), ("kept me hooked", "keep me hooked"))
-NEG_EFFECTS = (("lost me", "lose me"), ("let me down", "let me down"))
+POS_EFFECTS = ("won me over", "kept me hooked", "drew me in")
+NEG_EFFECTS = ("lost me", "let me down", "bored me")
+# Fill the slot just before a feeling or effect in both the plain and the negated form
+# ("it really won me over" / "it never really won me over"), so that the bigram in
+# front of the polar word says nothing about negation.
+FEELING_ADVERBS = ("really", "truly", "actually")
+EFFECT_ADVERBS = ("really", "truly", "completely")
 
 # --- Neutral material: shared by both labels, never chosen by label. -----------------
-ASPECTS = (
-    "the acting",
-    "the script",
-    "the plot",
-    "the pacing",
-    "the dialogue",
-    "the score",
-    "the cinematography",
-    "the ending",
-    "the direction",
-    "the lead performance",
-    "the soundtrack",
-    "the editing",
-    "the humour",
-    "the final act",
-    "the story",
+ASPECTS = _options(
+    "the acting|the script|the plot|the pacing|the dialogue|the score|"
+    "the cinematography|the ending|the direction|the lead performance|the soundtrack|"
+    "the editing|the humour|the final act|the story"
 )
 SUBJECTS = ("the film", "the movie", "it", "this film", "the whole thing", "this picture")
 PLAIN_DEGREES = ("", "", "truly", "really", "genuinely", "remarkably", "quite", "so", "very")
@@ -114,49 +87,26 @@ PLAIN_DEGREES = ("", "", "truly", "really", "genuinely", "remarkably", "quite", 
 NOT_DEGREES = ("", "particularly", "especially", "all that", "terribly", "really", "truly")
 # Words put between a negator and what it negates, so "not" and "bad" are rarely
 # adjacent and the bigram "not bad" cannot carry the label on its own.
-INSERTS = (
-    "",
-    "",
-    " remotely",
-    " at any point",
-    " in any way",
-    " for a moment",
-    " even slightly",
-    ", as the trailer promised,",
-    ", whatever the poster says,",
-    ", despite the hype,",
+ADVERB_INSERTS = ("", "", " remotely", " at any point", " in any way", " for a moment")
+ASIDE_INSERTS = (
+    ", as the critics claimed,",
+    ", whatever people say,",
     ", by any stretch,",
     ", to be honest,",
 )
-NAMES = (
-    "Ana Reyes",
-    "Tom Hale",
-    "Mira Okafor",
-    "Jonas Berg",
-    "Lena Voss",
-    "Sam Ortiz",
-    "Priya Nair",
-    "Hugo Lambert",
+# Asides that only make sense for one polarity of the negated word.
+HYPED_INSERTS = (", as the trailer promised,", ", despite the hype,")
+DREADED_INSERTS = (", as some reviews warned,", ", despite the bad buzz,")
+NAMES = _options(
+    "Ana Reyes|Tom Hale|Mira Okafor|Jonas Berg|Lena Voss|Sam Ortiz|Priya Nair|Hugo Lambert"
 )
-ROLES = (
-    "a retired detective",
-    "a young nurse",
-    "two estranged brothers",
-    "a stubborn chef",
-    "a small-town mayor",
-    "a grieving widow",
-    "a failed magician",
-    "a lighthouse keeper",
+ROLES = _options(
+    "a retired detective|a young nurse|two estranged brothers|a stubborn chef|"
+    "a small-town mayor|a grieving widow|a failed magician|a lighthouse keeper"
 )
-PLACES = (
-    "Lisbon",
-    "a mining town",
-    "1970s Berlin",
-    "a snowed-in hotel",
-    "rural Ohio",
-    "a space station",
-    "Marseille",
-    "a seaside village",
+PLACES = _options(
+    "Lisbon|a mining town|1970s Berlin|a snowed-in hotel|rural Ohio|a space station|"
+    "Marseille|a seaside village"
 )
 FILLERS: tuple[Callable[[random.Random], str], ...] = (
     lambda r: f"The story follows {r.choice(ROLES)} in {r.choice(PLACES)}.",
@@ -222,6 +172,11 @@ class _Grammar:
         word = self.pick(POS_ADJECTIVES if polarity > 0 else NEG_ADJECTIVES)
         return f"{self.pick(degrees)} {word}".strip()
 
+    def insert(self, negated_polarity: int) -> str:
+        """Words to put after "not" when negating a word of `negated_polarity`."""
+        hedges = HYPED_INSERTS if negated_polarity > 0 else DREADED_INSERTS
+        return self.pick((*ADVERB_INSERTS, *ASIDE_INSERTS, *hedges))
+
     def noun(self, polarity: int) -> str:
         return self.pick(POS_NOUNS if polarity > 0 else NEG_NOUNS)
 
@@ -251,7 +206,7 @@ class _Grammar:
                     f"{aspect} could not have been more {bare}",
                 )
             )
-        insert = self.pick(INSERTS)
+        insert = self.insert(-polarity)
         # "not remotely all that dull" is clumsy: an adverb insert takes no degree.
         degrees = NOT_DEGREES if insert.startswith(",") or not insert else ("",)
         adj, bare = self.adjective(-polarity, degrees), self.adjective(-polarity, ("",))
@@ -271,12 +226,14 @@ class _Grammar:
 
     def noun_clause(self, polarity: int, flip: bool) -> str:
         subject, verb = self.pick(SUBJECTS), self.pick(("is", "was"))
+        # Used by both branches so that nouns keep the same share in each.
+        better = "could not have been better" if polarity > 0 else "could have been better"
         if not flip:
             noun = self.noun(polarity)
-            better = "could not have been better" if polarity > 0 else "could have been better"
             return self.pick(
                 (
                     f"{subject} {verb} {noun}",
+                    f"{subject} {verb} {noun}, plain and simple",
                     f"{subject} {verb} nothing short of {noun}",
                     f"{subject} {verb} every inch {noun}",
                     f"{self.aspect()} makes it {noun}",
@@ -286,73 +243,70 @@ class _Grammar:
         noun = self.noun(-polarity)
         return self.pick(
             (
-                f"{subject} {verb} not{self.pick(INSERTS)} {noun}",
+                f"{subject} {verb} not{self.insert(-polarity)} {noun}",
                 f"{subject} {verb} anything but {noun}",
                 f"{subject} {verb} far from {noun}",
                 f"{subject} {verb} hardly {noun}",
                 f"{subject} {verb} no {noun[2:]}",
                 f"calling it {noun} would be a stretch",
+                f"{subject} {better}",
             )
         )
 
     def feeling_clause(self, polarity: int, flip: bool) -> str:
         felt = polarity if not flip else -polarity
         past, base = self.pick(POS_FEELINGS if felt > 0 else NEG_FEELINGS)
-        if not flip:
-            return self.pick(
-                (
-                    f"I {past}",
-                    f"honestly, I {past}",
-                    f"I {past}, start to finish",
-                    # Negation words that negate nothing.
-                    f"I could not help but {base}",
-                    f"I couldn't help but {base}",
-                )
-            )
+        adverb = self.pick(("", *FEELING_ADVERBS))
+        # Both branches use past and base forms equally often, each after the shared
+        # adverb slot, so neither "enjoy" nor "not enjoy" marks a branch by itself.
         if past.startswith("was "):
-            state = past[4:]
-            forms = (f"was not {state}", f"wasn't {state}", f"was never once {state}")
-            forms += (f"was not, even once, {state}",)
+            state = f"{adverb} {past[4:]}".strip()
+            past, base = f"was {state}", f"be {state}"
+            if flip:
+                forms = (f"was not {state}", f"wasn't {state}", f"was never {state}")
+                return "I " + self.pick((*forms, f"can't say I {past}"))
         else:
-            forms = (f"did not {base}", f"didn't {base}", f"never once {past}")
-            forms += (f"did not, even once, {base}",)
-        return self.pick((*(f"I {form}" for form in forms), f"I can't say I {past}"))
+            past, base = f"{adverb} {past}".strip(), f"{adverb} {base}".strip()
+        if flip:
+            forms = (f"never {past}", f"can't say I {past}", f"did not {base}", f"didn't {base}")
+            return "I " + self.pick(forms)
+        return self.pick(
+            (
+                f"I {past}",
+                f"honestly, I {past}",
+                # Negation words that negate nothing.
+                f"I could not help but {base}",
+                f"I couldn't help but {base}",
+            )
+        )
 
     def effect_clause(self, polarity: int, flip: bool) -> str:
         subject = self.pick(("it", "the film", "the story", "the movie"))
         effect = polarity if not flip else -polarity
-        past, base = self.pick(POS_EFFECTS if effect > 0 else NEG_EFFECTS)
+        past = self.pick(POS_EFFECTS if effect > 0 else NEG_EFFECTS)
+        adverb = self.pick(EFFECT_ADVERBS)
         if not flip:
             return self.pick(
-                (
-                    f"{subject} {past}",
-                    f"{subject} completely {past}",
-                    f"{subject} managed to {base}",
-                )
+                (f"{subject} {adverb} {past}", f"in the end, {subject} {adverb} {past}")
             )
         return self.pick(
-            (
-                f"{subject} did not {base}",
-                f"{subject} never {past}",
-                f"{subject} never once {past}",
-                f"{subject} didn't{self.pick(INSERTS)} {base}",
-            )
+            (f"{subject} never {adverb} {past}", f"in the end, {subject} never {adverb} {past}")
         )
 
     def worth_clause(self, polarity: int, flip: bool) -> str:
         subject, verb = self.pick(SUBJECTS), self.pick(("is", "was"))
         if (polarity if not flip else -polarity) > 0:
             phrase = "worth " + self.pick(("the ticket", "your time", "the price", "the wait"))
-            plain = (f"{subject} {verb} {phrase}", f"{subject} {verb} truly {phrase}")
         else:
             phrase = "a waste of " + self.pick(("money", "time", "an evening", "a good cast"))
-            plain = (f"{subject} {verb} {phrase}", f"{subject} {verb} truly {phrase}")
+        adverb = self.pick(("really", "truly"))
         if not flip:
-            return self.pick(plain)
+            return f"{subject} {verb} {adverb} {phrase}"
         return self.pick(
             (
+                f"{subject} {verb} not {adverb} {phrase}",
+                f"{subject} {verb} never {adverb} {phrase}",
                 f"{subject} {verb} hardly {phrase}",
-                f"{subject} {verb} not{self.pick(INSERTS)} {phrase}",
             )
         )
 
@@ -386,7 +340,12 @@ class _Grammar:
             if confirmed:
                 ending = self.pick(("and I did", "and I really did", "and sure enough, I did"))
             else:
-                ending = self.pick(("but I didn't", "but I did not", f"but {self.clause(label)}"))
+                # "I expected to hate it, but it won me over" is the classic, so the
+                # won-me-over kind of clause gets an extra share here.
+                effect = self.effect_clause(label, self.rng.random() < 0.5)
+                ending = self.pick(
+                    ("but I didn't", "but I did not", f"but {self.clause(label)}", f"but {effect}")
+                )
         else:
             claim = self.adjective(expected) if self.rng.random() < 0.5 else self.noun(expected)
             opening = self.pick(
@@ -396,16 +355,13 @@ class _Grammar:
                     f"my friends swore it was {claim}",
                 )
             )
+            # "and" and "but" follow the claim about equally often either way, so the
+            # bigram "mess but" cannot stand in for reading the whole sentence.
             if confirmed:
-                ending = self.pick(("and they were right", "and they were not wrong"))
+                ending = self.pick(("and they were right", "but they were right"))
             else:
                 ending = self.pick(
-                    (
-                        "and they were wrong",
-                        "but they were wrong",
-                        "but they were not right",
-                        f"but {self.clause(label)}",
-                    )
+                    ("and they were wrong", "but they were wrong", f"but {self.clause(label)}")
                 )
         return _sentence(f"{opening}, {ending}")
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import sys
+
+import h5py
 import keras
 
-from shared.training.history import plot_learning_curves, read_history
+from shared.training.history import plot_learning_curves, read_history, trim_history
 from shared.training.run_directory import RunDirectory
 
 MONITOR = "val_loss"
@@ -49,6 +55,69 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
                 self.wait += 1
 
 
+def make_backup(run_dir: RunDirectory) -> keras.callbacks.BackupAndRestore:
+    """Keras' epoch backup, keeping the previous one beside the newest (double_checkpoint)."""
+    return keras.callbacks.BackupAndRestore(
+        str(run_dir.backup_dir), delete_checkpoint=False, double_checkpoint=True
+    )
+
+
+def _readable(weights_path: str, metadata_path: str) -> bool:
+    try:
+        with open(metadata_path, encoding="utf-8") as f:
+            int(json.load(f)["epoch"])
+        with h5py.File(weights_path, "r") as weights:
+            # Touch every array: a torn file can open and still fail on read.
+            weights.visititems(lambda _, item: item[()] if isinstance(item, h5py.Dataset) else None)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
+def _trim_history_to_backup(run_dir: RunDirectory, metadata_path: str) -> None:
+    # Rows logged after the restored epoch belong to work that will be redone.
+    with open(metadata_path, encoding="utf-8") as f:
+        trim_history(run_dir.history_path, int(json.load(f)["epoch"]))
+
+
+def recover_backup(run_dir: RunDirectory, backup: keras.callbacks.BackupAndRestore) -> str:
+    """Makes the backup loadable before training starts, whatever instant a kill hit.
+
+    Keras falls back to the previous backup only for unreadable weights, not for a torn
+    metadata file, and fails for good when a kill hit the very first save. Checked here,
+    before any callback opens a file:
+
+    Returns:
+        `"none"` (nothing to resume), `"latest"`, `"previous"` (newest pair torn, the one
+        before restored) or `"restart"` (nothing readable: start again from epoch 0).
+    """
+    latest = (backup._weights_path, backup._training_metadata_path)
+    previous = (backup._prev_weights_path, backup._prev_training_metadata_path)
+    if not any(os.path.exists(p) for p in (*latest, *previous)):
+        return "none"
+    if _readable(*latest):
+        _trim_history_to_backup(run_dir, latest[1])
+        return "latest"
+    if _readable(*previous):
+        for source, target in zip(previous, latest, strict=True):
+            shutil.copy(source, target)
+        _trim_history_to_backup(run_dir, latest[1])
+        print(
+            "warning: the newest backup was torn by an interruption; resuming from the "
+            "one before it.",
+            file=sys.stderr,
+        )
+        return "previous"
+    print(
+        f"warning: no readable backup in {run_dir.backup_dir}; starting this run from its "
+        "first epoch.",
+        file=sys.stderr,
+    )
+    shutil.rmtree(run_dir.backup_dir, ignore_errors=True)
+    run_dir.history_path.unlink(missing_ok=True)
+    return "restart"
+
+
 def best_logged_value(run_dir: RunDirectory, monitor: str = MONITOR) -> float | None:
     values = [row[monitor] for row in read_history(run_dir.history_path) if monitor in row]
     return min(values) if values else None
@@ -62,13 +131,13 @@ def training_callbacks(
     Order matters: the history row of an epoch is written before that epoch's backup, so
     a kill between the two repeats a row (deduplicated on read) rather than losing one.
     """
-    best_so_far = best_logged_value(run_dir)
+    backup = make_backup(run_dir)
+    recover_backup(run_dir, backup)
+    best_so_far = best_logged_value(run_dir)  # after recovery: it may clear the history
     return [
         keras.callbacks.TerminateOnNaN(),
         keras.callbacks.CSVLogger(str(run_dir.history_path), append=True),
-        # Keeps the previous backup until the new one is written, and falls back to it
-        # if the newest is corrupt (a kill in the middle of a write).
-        keras.callbacks.BackupAndRestore(str(run_dir.backup_dir), delete_checkpoint=False),
+        backup,
         keras.callbacks.ModelCheckpoint(
             str(run_dir.best_model_path),
             monitor=MONITOR,

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; training machines have no display
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
 def read_history(path: Path) -> list[dict[str, float]]:
@@ -31,6 +32,20 @@ def read_history(path: Path) -> list[dict[str, float]]:
     return [by_epoch[e] for e in sorted(by_epoch)]
 
 
+def trim_history(path: Path, epochs: int) -> None:
+    """Keeps only the rows of the first `epochs` epochs (those a restored backup holds)."""
+    rows = read_history(path)
+    if not rows:
+        return
+    fields = list(dict.fromkeys(k for row in rows for k in row))
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for row in rows:
+            if row["epoch"] < epochs:
+                writer.writerow({**row, "epoch": int(row["epoch"])})
+
+
 def plot_learning_curves(history: list[dict[str, float]], path: Path, title: str = "") -> None:
     """Writes a PNG with one panel per metric: training and validation per epoch."""
     metrics = sorted(
@@ -49,6 +64,13 @@ def plot_learning_curves(history: list[dict[str, float]], path: Path, title: str
                     style,
                     label="validation" if key.startswith("val_") else "training",
                 )
+        validation_losses = [row.get("val_loss") for row in history]
+        if any(v is not None for v in validation_losses):
+            best = min(
+                (v, e) for v, e in zip(validation_losses, epochs, strict=True) if v is not None
+            )[1]
+            ax.axvline(best, color="gray", linestyle=":", label=f"best val_loss (epoch {best})")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_title(metric)
         ax.grid(alpha=0.3)

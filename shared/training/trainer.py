@@ -71,6 +71,7 @@ def fit_resumable(
         train_data,
         validation_data=validation_data,
         epochs=epochs,
+        shuffle=False,  # the tf.data pipeline shuffles, seeded
         callbacks=training_callbacks(run_dir, patience, title),
         verbose=progress_verbosity() if verbose is None else verbose,
     )
