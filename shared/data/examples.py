@@ -1,0 +1,57 @@
+"""Plain containers for labelled texts as they come out of the loaders."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class RejectedRow:
+    """A row a loader could not use, kept so that nothing is silently lost.
+
+    Attributes:
+        origin: where it came from, as `path:line`.
+        reason: what was wrong, e.g. `expected 2 fields, received 3`.
+        raw: the row's raw text (decoded with replacement characters if it was not UTF-8).
+    """
+
+    origin: str
+    reason: str
+    raw: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelledTexts:
+    """Texts with their raw label values, in file order.
+
+    Attributes:
+        texts: the texts as read, surrounding whitespace stripped (no other normalisation).
+        labels: the raw label values as strings (`"1"`, `"pos"`, ...); mapping them to
+            class ids is the job of `shared.data.labels.LabelSet`.
+        origins: `path:line` (or a file path) for each example, for error messages.
+        rejected: rows that were skipped (only when the loader was told to skip).
+    """
+
+    texts: list[str]
+    labels: list[str]
+    origins: list[str]
+    rejected: list[RejectedRow] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self):
+        if not (len(self.texts) == len(self.labels) == len(self.origins)):
+            raise ValueError(
+                "Expected texts, labels and origins of equal length. Received: "
+                f"{len(self.texts)} texts, {len(self.labels)} labels, "
+                f"{len(self.origins)} origins."
+            )
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, indices) -> LabelledTexts:
+        """Returns the examples at `indices` (in that order); rejected rows stay behind."""
+        return LabelledTexts(
+            texts=[self.texts[i] for i in indices],
+            labels=[self.labels[i] for i in indices],
+            origins=[self.origins[i] for i in indices],
+        )
