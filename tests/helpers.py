@@ -24,14 +24,16 @@ def run_layer_test(
     1. every constructor argument comes back from `get_config` under its own name, and
        `from_config(get_config())` rebuilds the same config;
     2. building creates the expected number of trainable weights;
-    3. a symbolic call and an eager call give the same output structure and shapes;
+    3. a symbolic call and an eager call give the same output structure, shapes and
+       values (a functional model of the symbolic call is run against the eager call);
     4. one `fit` step on a model around the layer changes every trainable weight;
     5. a `.keras` save and reload gives identical outputs.
 
     Args:
         layer_cls: the registered layer class.
         init_kwargs: constructor arguments.
-        inputs: call inputs as a dict of name -> numpy array (positional order kept).
+        inputs: call inputs as a dict of name -> numpy array, or a nested tuple of arrays
+            (e.g. recurrent states); positional order kept.
         expected_output_shapes: nested structure of shapes matching the layer's output.
         expected_num_trainable_weights: how many trainable variables building makes.
         tmp_path: pytest's temporary folder.
@@ -43,10 +45,14 @@ def run_layer_test(
     assert layer_cls.from_config(config).get_config() == config
 
     symbolic_inputs = {
-        name: keras.Input(shape=array.shape[1:], dtype=str(array.dtype), name=name)
-        for name, array in inputs.items()
+        name: keras.tree.map_structure(
+            lambda array: keras.Input(shape=array.shape[1:], dtype=str(array.dtype)), value
+        )
+        for name, value in inputs.items()
     }
     symbolic_outputs = layer(*symbolic_inputs.values())
+    flat_symbolic = keras.tree.flatten(list(symbolic_inputs.values()))
+    flat_arrays = keras.tree.flatten(list(inputs.values()))
     assert len(layer.trainable_weights) == expected_num_trainable_weights
 
     eager_outputs = layer(*inputs.values())
@@ -55,6 +61,13 @@ def run_layer_test(
     symbolic_shapes = [tuple(t.shape) for t in keras.tree.flatten(symbolic_outputs)]
     for symbolic, eager in zip(symbolic_shapes, eager_shapes, strict=True):
         assert all(s is None or s == e for s, e in zip(symbolic, eager, strict=True))
+    # The functional graph must compute what the eager call computes, output by output
+    # (catches symbolic outputs that alias one another).
+    functional = keras.Model(flat_symbolic, keras.tree.flatten(symbolic_outputs))
+    for graph_value, eager_value in zip(
+        keras.tree.flatten(functional(flat_arrays)), _flat(eager_outputs), strict=True
+    ):
+        np.testing.assert_allclose(ops.convert_to_numpy(graph_value), eager_value, atol=1e-6)
 
     # A scalar head on every output, so gradients reach every weight of the layer.
     pooled = [
@@ -62,11 +75,11 @@ def run_layer_test(
         for t in keras.tree.flatten(symbolic_outputs)
     ]
     merged = pooled[0] if len(pooled) == 1 else keras.layers.Concatenate()(pooled)
-    model = keras.Model(list(symbolic_inputs.values()), keras.layers.Dense(1)(merged))
+    model = keras.Model(flat_symbolic, keras.layers.Dense(1)(merged))
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     before = [w.numpy().copy() for w in layer.trainable_weights]
-    targets = np.ones((next(iter(inputs.values())).shape[0], 1), dtype="float32")
-    history = model.fit(list(inputs.values()), targets, epochs=1, verbose=0)
+    targets = np.ones((flat_arrays[0].shape[0], 1), dtype="float32")
+    history = model.fit(flat_arrays, targets, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     for weight, old in zip(layer.trainable_weights, before, strict=True):
         assert not np.array_equal(weight.numpy(), old), f"{weight.path} did not train"
@@ -75,8 +88,8 @@ def run_layer_test(
     model.save(path)
     reloaded = keras.models.load_model(path)
     np.testing.assert_allclose(
-        model.predict(list(inputs.values()), verbose=0),
-        reloaded.predict(list(inputs.values()), verbose=0),
+        model.predict(flat_arrays, verbose=0),
+        reloaded.predict(flat_arrays, verbose=0),
         rtol=1e-6,
         atol=1e-6,
     )

@@ -2,12 +2,16 @@
 
 from shared.layers.bidirectional_encoder import BidirectionalRecurrentEncoder
 from shared.layers.masking import PAD_ID, PaddingMask, padding_mask_from_ids
+from shared.layers.recurrent_decoder import RecurrentDecoder
 from shared.layers.sequence_pooling import MaskedSequencePooling
+from shared.layers.state_bridge import StateBridge
 
 __all__ = [
     "PAD_ID",
     "BidirectionalRecurrentEncoder",
     "MaskedSequencePooling",
     "PaddingMask",
+    "RecurrentDecoder",
+    "StateBridge",
     "padding_mask_from_ids",
 ]

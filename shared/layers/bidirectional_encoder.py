@@ -142,11 +142,16 @@ class BidirectionalRecurrentEncoder(keras.layers.Layer):
     def compute_output_spec(self, token_ids, mask=None, training=None):
         batch, length = token_ids.shape[0], token_ids.shape[1]
         sequence = keras.KerasTensor((batch, length, self.output_dim), dtype=self.compute_dtype)
-        direction = tuple(
-            keras.KerasTensor((batch, self.units), dtype=self.compute_dtype)
-            for _ in range(self.states_per_direction)
-        )
-        return sequence, tuple((direction, direction) for _ in range(self.num_layers))
+
+        def direction():
+            # A fresh KerasTensor per state: a functional graph tells outputs apart by
+            # identity, so a shared one would make every state the same output.
+            return tuple(
+                keras.KerasTensor((batch, self.units), dtype=self.compute_dtype)
+                for _ in range(self.states_per_direction)
+            )
+
+        return sequence, tuple((direction(), direction()) for _ in range(self.num_layers))
 
     def get_config(self):
         config = super().get_config()
