@@ -11,6 +11,7 @@ import tarfile
 import tempfile
 import urllib.parse
 import urllib.request
+import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
@@ -33,7 +34,7 @@ def download_and_extract(
     progress: bool = True,
     folder_name: str | None = None,
 ) -> Path:
-    """Downloads a `.tar.gz` archive and extracts its one top-level folder.
+    """Downloads a `.tar.gz` or `.zip` archive and extracts its one top-level folder.
 
     Each step finishes under a temporary name and is then renamed into place: the
     download goes to `<archive>.part`, the extraction to a hidden `.<archive>.extract-*`
@@ -41,13 +42,19 @@ def download_and_extract(
     the later run simply starts that step again. The archive is kept next to the folder,
     so extracting again needs no download; delete it to save space.
 
+    An archive whose name ends in `.zip` is read as a zip file, anything else as
+    `.tar.gz`. A zip that holds loose files rather than one folder (as manythings.org's
+    `spa-eng.zip`: `spa.txt` and `_about.txt`) is extracted into a folder named after
+    the archive, e.g. `spa-eng`; a `.tar.gz` must hold one folder.
+
     Args:
         url: where to download from; `file://` URLs work too.
         destination_dir: the folder to put the archive and the extracted folder in.
         sha256: the archive's expected sha256 (hex), or None not to check it.
         progress: whether to write progress and status lines to stderr.
-        folder_name: the top-level folder the archive holds (e.g. `IMDB_FOLDER`). If it
-            already exists nothing is downloaded. If None, it is read from the archive.
+        folder_name: the top-level folder the archive holds (e.g. `IMDB_FOLDER`), or for a
+            zip of loose files its name without `.zip`. If it already exists nothing is
+            downloaded. If None, it is read from the archive.
 
     Returns:
         The path of the extracted folder, e.g. `<destination_dir>/aclImdb`.
@@ -114,19 +121,23 @@ def _extract(archive: Path, destination: Path, folder_name: str | None, progress
     try:
         _say(progress, f"Extracting {archive} ...")
         try:
-            with tarfile.open(archive, "r:gz") as tar:
-                # The "data" filter refuses absolute paths, `..`, links leaving the folder
-                # and device files, so an archive cannot write outside `work`.
-                tar.extractall(work, filter="data")
+            if _is_zip(archive):
+                _extract_zip(archive, work)
+            else:
+                with tarfile.open(archive, "r:gz") as tar:
+                    # The "data" filter refuses absolute paths, `..`, links leaving the
+                    # folder and device files, so an archive cannot write outside `work`.
+                    tar.extractall(work, filter="data")
         except tarfile.FilterError as error:
             raise DataError(
                 f"Expected {archive} to hold only files inside its folder. Received an unsafe "
                 f"member: {error}. Nothing was extracted."
             ) from error
-        except (tarfile.TarError, EOFError, zlib.error) as error:
+        except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error) as error:
             archive.unlink()
+            kind = ".zip" if _is_zip(archive) else ".tar.gz"
             raise DataError(
-                f"Expected {archive} to be a readable .tar.gz archive. Received: {error}. "
+                f"Expected {archive} to be a readable {kind} archive. Received: {error}. "
                 "It has been deleted; run again to download it afresh."
             ) from error
         entries = sorted(work.iterdir())
@@ -148,8 +159,50 @@ def _extract(archive: Path, destination: Path, folder_name: str | None, progress
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _is_zip(archive: Path) -> bool:
+    return archive.name.lower().endswith(".zip")
+
+
+def _extract_zip(archive: Path, work: Path) -> None:
+    """Extracts a zip into `work`, loose top-level files into `work/<archive stem>`."""
+    with zipfile.ZipFile(archive) as zip_file:
+        # macOS adds resource forks under __MACOSX/; they are not data, and would make a
+        # one-folder zip look like loose files.
+        names = [name for name in zip_file.namelist() if not name.startswith("__MACOSX/")]
+        for name in names:
+            # zipfile would quietly rewrite such names; refuse the archive instead, as the
+            # tar "data" filter does, since it was not made for this use.
+            parts = PurePosixPath(name.replace("\\", "/")).parts
+            if not parts or parts[0] == "/" or ".." in parts or ":" in parts[0]:
+                raise DataError(
+                    f"Expected {archive} to hold only files inside its folder. Received an "
+                    f"unsafe member: {name!r}. Nothing was extracted."
+                )
+        folder, nested = _zip_layout(archive, names)
+        zip_file.extractall(work if nested else work / folder, members=names)
+
+
+def _zip_layout(archive: Path, names: list[str]) -> tuple[str, bool]:
+    """Returns the folder a zip extracts to, and whether the zip itself holds that folder.
+
+    A zip of loose files (manythings.org's) gets a folder named after the archive, so
+    the result is always one folder that can be renamed into place atomically.
+    """
+    names = [name for name in names if not name.startswith("__MACOSX/")]
+    tops = {name.split("/")[0] for name in names}
+    if len(tops) == 1 and all("/" in name for name in names):
+        return tops.pop(), True
+    return archive.name[: -len(".zip")], False
+
+
 def _top_folder(archive: Path) -> str | None:
     """Returns the top-level folder named by an archive's first member, or None."""
+    if _is_zip(archive):
+        try:
+            with zipfile.ZipFile(archive) as zip_file:
+                return _zip_layout(archive, zip_file.namelist())[0]
+        except (zipfile.BadZipFile, OSError):
+            return None  # Extraction will say what is wrong with it.
     try:
         with tarfile.open(archive, "r:gz") as tar:
             member = tar.next()
