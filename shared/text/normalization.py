@@ -20,15 +20,17 @@ TYPOGRAPHIC_APOSTROPHES = "[\u2018\u2019\u02bc]"
 PUNCTUATION = r"([^\p{L}\p{N}\p{M}\s'])"
 
 
-def normalize_text(texts: tf.Tensor) -> tf.Tensor:
+def normalize_text(texts: tf.Tensor, lowercase: bool = True) -> tf.Tensor:
     """Normalises raw UTF-8 strings.
 
-    Steps: invalid UTF-8 bytes become U+FFFD (never an error at serving time), NFKC case
-    folding (so "ＦＵＬＬ", "Full" and "full" are one word, "ß" matches "ss"), HTML line
-    breaks become spaces, typographic apostrophes become `'`.
+    Steps: invalid UTF-8 bytes become U+FFFD (never an error at serving time), NFKC
+    normalisation (full-width letters, ligatures, no-break spaces become plain ones) with
+    case folding when `lowercase` (so "ＦＵＬＬ", "Full" and "full" are one word, "ß"
+    matches "ss"), HTML line breaks become spaces, typographic apostrophes become `'`.
 
     Args:
         texts: string tensor of any shape.
+        lowercase: fold case. Classifiers do; a translation target keeps its case.
 
     Returns:
         A string tensor of the same shape.
@@ -36,9 +38,24 @@ def normalize_text(texts: tf.Tensor) -> tf.Tensor:
     texts = tf.strings.unicode_transcode(
         texts, input_encoding="UTF-8", output_encoding="UTF-8", errors="replace"
     )
-    texts = tf_text.case_fold_utf8(texts)
+    if lowercase:
+        texts = tf_text.case_fold_utf8(texts)  # NFKC_Casefold: normalises and folds
+    else:
+        texts = tf_text.normalize_utf8(texts, "NFKC")
     texts = tf.strings.regex_replace(texts, HTML_LINE_BREAK, " ")
     return tf.strings.regex_replace(texts, TYPOGRAPHIC_APOSTROPHES, "'")
+
+
+# Detokenisation puts back what `split_words` spread out: no space before closing
+# punctuation, none after opening punctuation ("¿ dónde ?" -> "¿dónde?").
+SPACE_BEFORE_CLOSING = r"\s+([.,!?;:%)\]}»…])"
+SPACE_AFTER_OPENING = r"([¿¡(\[{«])\s+"
+
+
+def join_punctuation(texts: tf.Tensor) -> tf.Tensor:
+    """Removes the spaces that word splitting put around punctuation."""
+    texts = tf.strings.regex_replace(texts, SPACE_BEFORE_CLOSING, r"\1")
+    return tf.strings.regex_replace(texts, SPACE_AFTER_OPENING, r"\1")
 
 
 def split_words(normalized_texts: tf.Tensor) -> tf.RaggedTensor:
