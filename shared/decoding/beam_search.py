@@ -1,0 +1,110 @@
+"""Batched beam search with a GNMT length penalty, in graph code."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from shared.layers.masking import PAD_ID
+
+NEG_INF = -1e9
+
+
+def length_penalty(lengths, alpha: float):
+    """GNMT's ((5 + length) / 6) ** alpha: alpha 0 ranks by total log-probability."""
+    return tf.pow((5.0 + tf.cast(lengths, tf.float32)) / 6.0, alpha)
+
+
+def beam_search_decode(
+    step_fn,
+    initial_states,
+    start_tokens,
+    max_length: int,
+    end_id: int,
+    beam_width: int = 4,
+    alpha: float = 0.6,
+):
+    """Finds high-probability sequences by keeping the `beam_width` best prefixes.
+
+    Beams are ranked by `log P(prefix) / length_penalty(length)`; a beam that produced
+    `end_id` is finished: it keeps its score and only extends with padding, so finished
+    and unfinished hypotheses compete on equal terms. Stops when all beams of all batch
+    entries are finished or after `max_length` tokens.
+
+    Args:
+        step_fn: `(tokens [n], states) -> (logits [n, vocab], states)`; called with
+            `n = batch * beam_width`.
+        initial_states: nest of `[batch, ...]` tensors.
+        start_tokens: int32 `[batch]`.
+        max_length: maximum number of generated tokens (`end_id` included).
+        end_id: the id that ends a sequence.
+        beam_width: hypotheses kept per batch entry; 1 gives greedy decoding.
+        alpha: length-penalty exponent (0 = none; larger favours longer outputs).
+
+    Returns:
+        `(ids, scores)`: int32 `[batch, max_length]` best sequence per entry, `end_id`
+        kept and `PAD_ID` after it; float32 `[batch]` its length-normalised log-probability.
+    """
+    start_tokens = tf.cast(start_tokens, tf.int32)
+    batch = tf.shape(start_tokens)[0]
+    k = beam_width
+
+    def tile(tensor):  # [batch, ...] -> [batch * k, ...], beams of an entry adjacent
+        return tf.repeat(tensor, k, axis=0)
+
+    states = tf.nest.map_structure(tile, initial_states)
+    tokens = tile(start_tokens)
+    # Only the first beam is live at the start, else k copies of one hypothesis compete.
+    first_beam = tf.one_hot(tf.zeros_like(start_tokens), k, on_value=0.0, off_value=NEG_INF)
+    log_probs = first_beam  # [batch, k]
+    finished = tf.zeros_like(log_probs, dtype=tf.bool)
+    lengths = tf.zeros_like(log_probs, dtype=tf.int32)
+    sequences = tf.zeros_like(tf.expand_dims(log_probs, -1)[:, :, :0], dtype=tf.int32)
+
+    def keep_going(t, tokens, states, log_probs, finished, lengths, sequences):
+        return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(finished)))
+
+    def advance(t, tokens, states, log_probs, finished, lengths, sequences):
+        logits, states = step_fn(tokens, states)
+        vocab = tf.shape(logits)[-1]
+        step_log_probs = tf.reshape(tf.nn.log_softmax(logits), [batch, k, vocab])
+        # A finished beam may only append padding, at no cost.
+        pad_only = tf.one_hot(PAD_ID, vocab, on_value=0.0, off_value=NEG_INF)
+        step_log_probs = tf.where(finished[:, :, None], pad_only, step_log_probs)
+        totals = log_probs[:, :, None] + step_log_probs  # [batch, k, vocab]
+        new_lengths = lengths + tf.cast(tf.logical_not(finished), tf.int32)
+        ranked = totals / length_penalty(new_lengths, alpha)[:, :, None]
+
+        _, best = tf.math.top_k(tf.reshape(ranked, [batch, k * vocab]), k=k)
+        parents, next_tokens = best // vocab, best % vocab
+        log_probs = tf.gather(tf.reshape(totals, [batch, k * vocab]), best, batch_dims=1)
+        lengths = tf.gather(new_lengths, parents, batch_dims=1)
+        finished = tf.gather(finished, parents, batch_dims=1) | (next_tokens == end_id)
+        sequences = tf.concat(
+            [tf.gather(sequences, parents, batch_dims=1), next_tokens[:, :, None]], axis=-1
+        )
+        flat_parents = tf.reshape(parents + tf.range(batch)[:, None] * k, [-1])
+        states = tf.nest.map_structure(lambda s: tf.gather(s, flat_parents), states)
+        return t + 1, tf.reshape(next_tokens, [-1]), states, log_probs, finished, lengths, sequences
+
+    _, _, _, log_probs, finished, lengths, sequences = tf.while_loop(
+        keep_going,
+        advance,
+        (tf.constant(0), tokens, states, log_probs, finished, lengths, sequences),
+        shape_invariants=(
+            tf.TensorShape([]),
+            tf.TensorShape([None]),
+            tf.nest.map_structure(
+                lambda s: tf.TensorShape([None]).concatenate(s.shape[1:]), states
+            ),
+            tf.TensorShape([None, k]),
+            tf.TensorShape([None, k]),
+            tf.TensorShape([None, k]),
+            tf.TensorShape([None, k, None]),
+        ),
+        maximum_iterations=max_length,
+    )
+    scores = log_probs / length_penalty(lengths, alpha)
+    best_beam = tf.argmax(scores, axis=-1, output_type=tf.int32)
+    best = tf.gather(sequences, best_beam, batch_dims=1)
+    best = tf.pad(best, [[0, 0], [0, max_length - tf.shape(best)[1]]], constant_values=PAD_ID)
+    return best, tf.gather(scores, best_beam, batch_dims=1)

@@ -1,0 +1,46 @@
+"""Greedy decoding: the most probable token at every step."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from shared.layers.masking import PAD_ID
+
+
+def greedy_decode(step_fn, initial_states, start_tokens, max_length: int, end_id: int):
+    """Decodes a batch greedily until every sequence has produced `end_id` or `max_length`.
+
+    Args:
+        step_fn: `(tokens [batch], states) -> (logits [batch, vocab], states)`.
+        initial_states: nest of `[batch, ...]` tensors (the decoder's initial state).
+        start_tokens: int32 `[batch]`, usually all `[START]`.
+        max_length: maximum number of generated tokens (`[END]` included).
+        end_id: the id that ends a sequence.
+
+    Returns:
+        int32 `[batch, max_length]`: generated ids; `end_id` is kept where it was
+        produced and every position after it holds `PAD_ID`.
+    """
+    start_tokens = tf.cast(start_tokens, tf.int32)
+    outputs = tf.TensorArray(tf.int32, size=0, dynamic_size=True, element_shape=start_tokens.shape)
+    finished = tf.zeros_like(start_tokens, dtype=tf.bool)
+
+    def keep_going(t, tokens, states, finished, outputs):
+        return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(finished)))
+
+    def advance(t, tokens, states, finished, outputs):
+        logits, states = step_fn(tokens, states)
+        next_tokens = tf.argmax(logits, axis=-1, output_type=tf.int32)
+        next_tokens = tf.where(finished, tf.zeros_like(next_tokens) + PAD_ID, next_tokens)
+        outputs = outputs.write(t, next_tokens)
+        return t + 1, next_tokens, states, finished | (next_tokens == end_id), outputs
+
+    t, _, _, _, outputs = tf.while_loop(
+        keep_going,
+        advance,
+        (tf.constant(0), start_tokens, initial_states, finished, outputs),
+        maximum_iterations=max_length,
+    )
+    # Steps never taken (every sequence finished early) are padding.
+    written = tf.transpose(outputs.stack())
+    return tf.pad(written, [[0, 0], [0, max_length - t]], constant_values=PAD_ID)

@@ -1,0 +1,125 @@
+"""Greedy and beam search on toy Markov models where the right answer is known."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from shared.decoding import beam_search_decode, greedy_decode
+
+PAD, START, END, A, B, X1, X2, X3 = 0, 2, 3, 4, 5, 6, 7, 8
+VOCAB = 9
+
+
+def transition_table(rows: dict) -> np.ndarray:
+    """Log-probabilities `[VOCAB, VOCAB]`: rows[prev] = {next: probability}."""
+    table = np.full((VOCAB, VOCAB), 1e-9)
+    for prev, nexts in rows.items():
+        for token, p in nexts.items():
+            table[prev, token] = p
+    table /= table.sum(axis=1, keepdims=True)
+    return np.log(table).astype("float32")
+
+
+# Greedy takes A (0.55) and ends with probability 0.55 * 0.34 = 0.187; the best sequence
+# is B END with 0.45.
+TRAP = transition_table(
+    {
+        START: {A: 0.55, B: 0.45},
+        A: {X1: 0.34, X2: 0.33, X3: 0.33},
+        B: {END: 1.0},
+        X1: {END: 1.0},
+        X2: {END: 1.0},
+        X3: {END: 1.0},
+        END: {END: 1.0},
+    }
+)
+# A model that never ends.
+LOOP = transition_table({START: {A: 1.0}, A: {B: 1.0}, B: {A: 1.0}})
+
+
+def markov_step(tables):
+    """A step function whose state is a one-hot choice of transition table per entry."""
+    tables = tf.constant(np.stack(tables))
+
+    def step(tokens, states):
+        (choice,) = states
+        rows = tf.gather(tables, tf.argmax(choice, axis=-1), batch_dims=0)  # [n, V, V]
+        logits = tf.gather(rows, tokens, batch_dims=1)
+        return logits, (choice,)
+
+    return step
+
+
+def run(decoder, tables, choices, max_length=6, **kwargs):
+    choice = tf.one_hot(choices, len(tables))
+    start = tf.fill([len(choices)], START)
+    return decoder(markov_step(tables), (choice,), start, max_length, END, **kwargs)
+
+
+def test_greedy_takes_the_locally_best_token_and_pads_after_end():
+    ids = run(greedy_decode, [TRAP], [0])
+    np.testing.assert_array_equal(ids.numpy(), [[A, X1, END, PAD, PAD, PAD]])
+
+
+def test_beam_search_escapes_the_greedy_trap():
+    ids, scores = run(beam_search_decode, [TRAP], [0], beam_width=2, alpha=0.0)
+    np.testing.assert_array_equal(ids.numpy(), [[B, END, PAD, PAD, PAD, PAD]])
+    np.testing.assert_allclose(scores.numpy(), [np.log(0.45)], rtol=1e-4)
+
+
+def test_beam_of_width_one_is_greedy():
+    greedy = run(greedy_decode, [TRAP, LOOP], [0, 1])
+    beam, _ = run(beam_search_decode, [TRAP, LOOP], [0, 1], beam_width=1, alpha=0.0)
+    np.testing.assert_array_equal(beam.numpy(), greedy.numpy())
+
+
+def test_a_batch_decodes_each_entry_as_if_alone():
+    tables, choices = [TRAP, LOOP], [1, 0, 1]
+    batched, batched_scores = run(beam_search_decode, tables, choices, beam_width=3)
+    for i, choice in enumerate(choices):
+        alone, alone_score = run(beam_search_decode, tables, [choice], beam_width=3)
+        np.testing.assert_array_equal(batched.numpy()[i], alone.numpy()[0])
+        np.testing.assert_allclose(batched_scores.numpy()[i], alone_score.numpy()[0], rtol=1e-5)
+
+
+def test_max_length_stops_a_sequence_that_never_ends():
+    ids = run(greedy_decode, [LOOP], [0], max_length=5)
+    np.testing.assert_array_equal(ids.numpy(), [[A, B, A, B, A]])
+    beam_ids, _ = run(beam_search_decode, [LOOP], [0], max_length=5, beam_width=2)
+    np.testing.assert_array_equal(beam_ids.numpy(), [[A, B, A, B, A]])
+
+
+def test_length_penalty_can_prefer_the_longer_hypothesis():
+    # Short: S END (0.5). Long: L l1 l2 END with 0.5 * 0.9^2 = 0.405.
+    table = transition_table(
+        {
+            START: {A: 0.5, B: 0.5},
+            A: {END: 1.0},
+            B: {X1: 0.9, X3: 0.1},
+            X1: {X2: 0.9, X3: 0.1},
+            X2: {END: 1.0},
+            X3: {END: 1.0},
+            END: {END: 1.0},
+        }
+    )
+    short, _ = run(beam_search_decode, [table], [0], beam_width=3, alpha=0.0)
+    long, _ = run(beam_search_decode, [table], [0], beam_width=3, alpha=2.0)
+    assert short.numpy()[0, :2].tolist() == [A, END]
+    assert long.numpy()[0, :4].tolist() == [B, X1, X2, END]
+
+
+@pytest.mark.parametrize("decoder", ["greedy", "beam"])
+def test_decoding_traces_once_for_any_batch_size(decoder):
+    step = markov_step([TRAP, LOOP])
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int32)])
+    def decode(choices):
+        choice = tf.one_hot(choices, 2)
+        start = tf.zeros_like(choices) + START
+        if decoder == "greedy":
+            return greedy_decode(step, (choice,), start, 6, END)
+        return beam_search_decode(step, (choice,), start, 6, END, beam_width=2)[0]
+
+    assert decode(tf.constant([0])).shape == (1, 6)
+    assert decode(tf.constant([0, 1, 1])).shape == (3, 6)
+    assert decode.experimental_get_tracing_count() == 1
