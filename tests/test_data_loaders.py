@@ -217,7 +217,10 @@ def make_aclimdb(root: Path) -> Path:
 
 def test_class_folders_from_root_and_split(tmp_path):
     root = make_aclimdb(tmp_path / "aclImdb")
-    data = read_class_folders(root)
+    # A root holding both splits is ambiguous: guessing could score on training data.
+    with pytest.raises(DataError, match=r"Received an aclImdb root with train/ and test/"):
+        read_class_folders(root)
+    data = read_class_folders(root / "train")
     assert data.texts == ["Awful.", "Great film.", "Loved it."]
     assert data.labels == ["neg", "pos", "pos"]
     assert data.origins == [
@@ -232,11 +235,11 @@ def test_class_folders_bad_files(tmp_path):
     (root / "train/neg/5_2.txt").write_bytes(b"caf\xe9")
     (root / "train/pos/7_9.txt").write_bytes(b" \n")
     with pytest.raises(DataError) as raised:
-        read_class_folders(root)
+        read_class_folders(root / "train")
     message = str(raised.value)
     assert f"{root / 'train/neg/5_2.txt'}: not valid UTF-8" in message
     assert f"{root / 'train/pos/7_9.txt'}: expected a text, received only whitespace" in message
-    data = read_class_folders(root, on_bad_rows="skip")
+    data = read_class_folders(root / "train", on_bad_rows="skip")
     assert len(data) == 3
     assert [(r.origin, r.raw) for r in data.rejected] == [
         (str(root / "train/neg/5_2.txt"), "caf\ufffd"),

@@ -244,8 +244,9 @@ def test_train_refuses_single_class_data(tmp_path, capsys):
 def test_train_three_classes_from_gzip_tsv_with_custom_columns(tmp_path, capsys):
     rng = np.random.default_rng(0)
     words = {"neg": "awful dreadful", "neu": "okay average", "pos": "superb lovely"}
+    fillers = "the a this that film movie story plot cast".split()
     rows = ["review\tstars"] + [
-        f"the film was {words[c].split()[rng.integers(2)]}\t{c}"
+        f"{' '.join(rng.choice(fillers, size=3))} was {words[c].split()[rng.integers(2)]}\t{c}"
         for c in rng.choice(list(words), size=240)
     ]
     path = tmp_path / "three.tsv.gz"
@@ -308,3 +309,82 @@ def test_help_teaches_the_commands():
     for command in ("train", "evaluate", "predict", "download"):
         assert command in result.stdout
     assert "python -m apps.sentiment predict" in result.stdout  # an example to copy
+
+
+def test_overwrite_refuses_a_folder_that_is_not_a_run(corpus_csv, tmp_path, capsys):
+    precious = tmp_path / "thesis"
+    precious.mkdir()
+    (precious / "chapter1.txt").write_text("years of work")
+    code = main(
+        ["train", "--data", str(corpus_csv), "--run-dir", str(precious), "--overwrite", *TINY]
+    )
+    assert code == 2
+    assert "refusing to delete it" in capsys.readouterr().err
+    assert (precious / "chapter1.txt").read_text() == "years of work"
+
+
+def test_predict_reports_invalid_utf8_arguments_and_predicts_the_rest(trained_run):
+    result = subprocess.run(
+        [sys.executable, "-m", "apps.sentiment", "predict", "--run-dir", str(trained_run),
+         b"caf\xe9 good", "fine film"],
+        capture_output=True, timeout=120,
+    )
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert result.returncode == 1, result.stderr.decode()[-2000:]
+    assert lines[0]["error"] == "argument 1: invalid UTF-8 at byte 3: expected UTF-8 text"
+    assert "label" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [("--clipnorm", "-1", "Expected `clipnorm` >= 0"),
+     ("--patience", "0", "Expected `patience` >= 1"),
+     ("--embedding-dim", "0", "Expected `embedding_dim` >= 1")],
+)
+def test_out_of_range_settings_are_refused_before_training(
+    corpus_csv, tmp_path, capsys, flag, value, message
+):
+    code = main(
+        ["train", "--data", str(corpus_csv), "--run-dir", str(tmp_path / "r"), *TINY, flag, value]
+    )
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_evaluate_requires_data(trained_run, capsys):
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--run-dir", str(trained_run)])
+    assert "--data" in capsys.readouterr().err
+
+
+def test_duplicate_texts_never_straddle_the_validation_split(tmp_path):
+    from apps.sentiment.train import split_examples
+    from shared.data.examples import LabelledTexts
+    from shared.data.labels import LabelSet
+
+    texts = [f"review {i % 30}" for i in range(120)]  # every text four times
+    labels = [str(i % 30 % 2) for i in range(120)]
+    data = LabelledTexts(texts, labels, [f"f:{i}" for i in range(120)])
+    label_set = LabelSet.infer(data)
+    train_idx, val_idx = split_examples(data, label_set.encode(data), label_set, 0.2, seed=0)
+    assert sorted(train_idx + val_idx) == list(range(120))
+    assert not {texts[i] for i in train_idx} & {texts[i] for i in val_idx}
+    assert len({texts[i] for i in val_idx}) == 6  # 20% of the 30 unique texts
+
+
+def test_final_state_pooling_reads_both_directions():
+    import keras
+
+    from apps.sentiment.config import SentimentConfig
+    from apps.sentiment.model import build_classifier
+
+    keras.utils.set_random_seed(0)
+    config = SentimentConfig(pooling="final_state", units=4, embedding_dim=8, head_dropout=0.0)
+    model = build_classifier(config, vocabulary_size=20, num_classes=2)
+    ids = np.array([[3, 4, 5, 0], [6, 7, 0, 0]], dtype="int32")
+    _, states = model.get_layer("encoder")(ids)
+    (forward, backward), = states
+    features = np.concatenate([np.asarray(forward[0]), np.asarray(backward[0])], axis=-1)
+    expected = np.asarray(model.get_layer("probabilities")(features))
+    np.testing.assert_allclose(model.predict(ids, verbose=0), expected, atol=1e-6)

@@ -181,3 +181,14 @@ def test_nothing_readable_restarts_from_the_first_epoch(tmp_path, capsys):
     assert history.epoch == [0, 1]
     assert "starting this run from its first epoch" in capsys.readouterr().err
     assert [int(r["epoch"]) for r in read_history(run_dir.history_path)] == [0, 1]
+
+
+def test_an_early_stopped_run_does_not_train_again_after_an_interruption(tmp_path):
+    from shared.training.callbacks import early_stopping_reached
+
+    run_dir = RunDirectory(tmp_path)
+    run_dir.history_path.write_text(
+        "epoch,loss,val_loss\n0,1.0,0.50\n1,0.9,0.40\n2,0.8,0.45\n3,0.7,0.47\n4,0.6,0.49\n"
+    )
+    assert early_stopping_reached(run_dir, patience=3)
+    assert not early_stopping_reached(run_dir, patience=4)

@@ -88,7 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
         "model and its TF-IDF baseline, save a confusion-matrix PNG, and end with one line "
         "of JSON holding the metrics.",
     )
-    add_data_arguments(evaluate, "Labelled data to score (same formats as train).")
+    add_data_arguments(
+        evaluate,
+        "Labelled data to score (same formats as train; required, so a model is never "
+        "scored on its own training data by default). 'embedded' scores a fresh held-out "
+        "sample of the generated corpus.",
+    )
+    evaluate._option_string_actions["--data"].required = True
     evaluate.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
     evaluate.add_argument(
         "--output-dir",

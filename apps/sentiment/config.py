@@ -35,23 +35,15 @@ class SentimentConfig(TrainingConfig):
     )
     head_dropout: float = field(0.3, "Dropout before the classification layer.")
 
-    def validate(self) -> None:
-        """Raises a ValueError naming the first setting out of its range."""
-        checks = [
+    def range_checks(self) -> list[tuple[str, bool, str]]:
+        checks = super().range_checks() + [
             ("max_length", self.max_length >= 1, ">= 1"),
             ("max_tokens", self.max_tokens >= 3, ">= 3"),
             ("min_count", self.min_count >= 1, ">= 1"),
+            ("embedding_dim", self.embedding_dim >= 1, ">= 1"),
             ("units", self.units >= 1, ">= 1"),
             ("num_layers", self.num_layers >= 1, ">= 1"),
-            ("epochs", self.epochs >= 1, ">= 1"),
-            ("batch_size", self.batch_size >= 1, ">= 1"),
-            ("learning_rate", self.learning_rate > 0, "> 0"),
-            ("validation_split", 0 < self.validation_split < 1, "between 0 and 1"),
         ]
         for name in ("dropout", "embedding_dropout", "head_dropout"):
             checks.append((name, 0 <= getattr(self, name) < 1, "in [0, 1)"))
-        for name, ok, expected in checks:
-            if not ok:
-                raise ValueError(
-                    f"Expected `{name}` {expected}. Received: {name}={getattr(self, name)!r}"
-                )
+        return checks

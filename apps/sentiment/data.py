@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from apps.sentiment.corpus import generate_reviews
+from apps.sentiment.corpus import DEFAULT_SEED, generate_reviews
 from shared.data.aclimdb import read_class_folders
 from shared.data.errors import DataError
 from shared.data.examples import LabelledTexts
 from shared.data.tabular import read_labelled_table
 
 EMBEDDED = "embedded"
+# Evaluating on "embedded" draws reviews with another seed; exact repeats of training
+# texts are removed, so the score is on text the model has not seen.
+HELD_OUT_SEED_OFFSET = 1
+HELD_OUT_SIZE = 2000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,6 +25,18 @@ class DataOptions:
     text_column: str = "text"
     label_column: str = "label"
     on_bad_rows: str = "error"
+
+
+def embedded_held_out() -> LabelledTexts:
+    """Generated reviews the default corpus does not contain (for `evaluate --data embedded`)."""
+    seen = set(generate_reviews()[0])
+    texts, labels = generate_reviews(HELD_OUT_SIZE * 2, seed=DEFAULT_SEED + HELD_OUT_SEED_OFFSET)
+    kept = [(t, y) for t, y in zip(texts, labels, strict=True) if t not in seen][:HELD_OUT_SIZE]
+    return LabelledTexts(
+        [t for t, _ in kept],
+        [y for _, y in kept],
+        [f"{EMBEDDED}-held-out:{i + 1}" for i in range(len(kept))],
+    )
 
 
 def load_examples(source: str | Path | None, options: DataOptions = DataOptions()) -> LabelledTexts:

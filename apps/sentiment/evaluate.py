@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from apps.sentiment.artifacts import BASELINE_FILE, TrainedSentimentModel
-from apps.sentiment.data import EMBEDDED, DataOptions, load_examples
+from apps.sentiment.data import EMBEDDED, DataOptions, embedded_held_out, load_examples
 from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.report import evaluate_and_report
 from shared.cli import latest_finished_run, print_json_line
@@ -15,11 +15,14 @@ from shared.evaluation.text_baseline import load_baseline
 
 def evaluate(args: argparse.Namespace) -> int:
     trained = TrainedSentimentModel.load(args.run_dir or latest_finished_run("sentiment"))
-    data = load_examples(
-        args.data, DataOptions(args.text_column, args.label_column, args.on_bad_rows)
-    )
+    if str(args.data) == EMBEDDED:
+        data = embedded_held_out()
+    else:
+        data = load_examples(
+            args.data, DataOptions(args.text_column, args.label_column, args.on_bad_rows)
+        )
     label_ids = trained.labels.encode(data)
-    source = str(args.data or EMBEDDED)
+    source = str(args.data)
     name = Path(source).name.split(".")[0]
     output_dir = Path(args.output_dir) if args.output_dir else trained.run_dir.path / "evaluations"
     metrics, report = evaluate_and_report(

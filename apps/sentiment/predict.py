@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 
@@ -15,6 +16,16 @@ def read_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str
     """Yields `(origin, text, problem)`; stdin is read as bytes so bad UTF-8 is reported."""
     if args.texts:
         for i, text in enumerate(args.texts, start=1):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:  # argv bytes that were not UTF-8
+                raw = os.fsencode(text)
+                yield (
+                    f"argument {i}",
+                    raw.decode("utf-8", errors="replace"),
+                    f"invalid UTF-8 at byte {error.start}: expected UTF-8 text",
+                )
+                continue
             yield f"argument {i}", text, None
         return
     for number, raw in enumerate(sys.stdin.buffer, start=1):

@@ -27,7 +27,8 @@ def evaluate_and_report(
         and a `baseline` entry with the same keys; the text is the readable report.
     """
     names = list(predictor.trained.labels.names)
-    predicted = predictor.predict_ids(texts)
+    probabilities, token_counts = predictor.predict(texts)
+    predicted = probabilities.argmax(axis=-1)
     baseline_predicted = baseline.predict(texts)
     metrics = classification_metrics(label_ids, predicted, len(names))
     metrics["baseline"] = {
@@ -40,4 +41,15 @@ def evaluate_and_report(
     }
     text = format_report(label_ids, predicted, names, title, baseline_pred=baseline_predicted)
     plot_confusion_matrix(label_ids, predicted, names, confusion_png, title)
-    return metrics, text + f"confusion matrix plot: {confusion_png}\n"
+    text += f"confusion matrix plot: {confusion_png}\n"
+    max_length = predictor.trained.config.max_length
+    truncated = int((token_counts > max_length).sum())
+    if truncated:
+        # The baseline reads whole texts; the BiLSTM only its first (or last) max_length
+        # tokens. Say so, since it matters when comparing the two.
+        text += (
+            f"note: {truncated} of {len(texts)} texts had more than {max_length} tokens; "
+            f"the BiLSTM read {max_length} of them (--truncate-from "
+            f"{predictor.trained.config.truncate_from}).\n"
+        )
+    return metrics, text

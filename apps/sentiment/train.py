@@ -56,19 +56,39 @@ def default_run_dir(settings: dict) -> Path:
     return RUNS_ROOT / "sentiment" / f"{name}-{config_fingerprint(settings)}"
 
 
-def split_examples(data: LabelledTexts, label_ids: list[int], fraction: float, seed: int):
-    """Stratified train/validation split, so both sides keep the class balance."""
-    counts = {c: label_ids.count(c) for c in set(label_ids)}
+def split_examples(
+    data: LabelledTexts, label_ids: list[int], labels: LabelSet, fraction: float, seed: int
+):
+    """Stratified train/validation split by unique text.
+
+    Copies of one text always land on the same side, so validation never scores a text
+    the model trained on (IMDB has 96 exact repeats; generated corpora have more).
+    """
+    first_index: dict[str, int] = {}
+    for index, text in enumerate(data.texts):
+        first_index.setdefault(text, index)
+    unique = list(first_index.values())
+    unique_labels = [label_ids[i] for i in unique]
+    counts = {labels.names[c]: unique_labels.count(c) for c in sorted(set(unique_labels))}
     if min(counts.values()) < 2:
         raise DataError(
-            "Expected at least 2 examples of every class to hold some out for validation. "
-            f"Received class counts {counts}. Add data or pass --validation-data."
+            "Expected at least 2 distinct texts of every class to hold some out for "
+            f"validation. Received {counts}. Add data or pass --validation-data."
         )
-    indices = list(range(len(data)))
-    train_idx, val_idx = train_test_split(
-        indices, test_size=fraction, random_state=seed, stratify=label_ids
-    )
-    return sorted(train_idx), sorted(val_idx)
+    try:
+        train_unique, _ = train_test_split(
+            unique, test_size=fraction, random_state=seed, stratify=unique_labels
+        )
+    except ValueError as error:  # too few texts for a stratified split of that size
+        raise DataError(
+            f"Expected enough distinct texts to hold out {fraction:.0%} with every class "
+            f"represented. Received {len(unique)} distinct texts ({counts}): {error}. "
+            "Add data, raise --validation-split, or pass --validation-data."
+        ) from None
+    train_texts = {data.texts[i] for i in train_unique}
+    train_idx = [i for i, text in enumerate(data.texts) if text in train_texts]
+    val_idx = [i for i, text in enumerate(data.texts) if text not in train_texts]
+    return train_idx, val_idx
 
 
 def write_rejected_rows(data: LabelledTexts, path: Path) -> None:
@@ -94,7 +114,9 @@ def train(args: argparse.Namespace, config: SentimentConfig) -> int:
         train_data, train_ids = data, label_ids
         val_data, val_ids = validation, labels.encode(validation)
     else:
-        train_idx, val_idx = split_examples(data, label_ids, config.validation_split, config.seed)
+        train_idx, val_idx = split_examples(
+            data, label_ids, labels, config.validation_split, config.seed
+        )
         train_data, train_ids = data.subset(train_idx), [label_ids[i] for i in train_idx]
         val_data, val_ids = data.subset(val_idx), [label_ids[i] for i in val_idx]
 

@@ -47,6 +47,13 @@ def read_class_folders(path: str | os.PathLike, on_bad_rows: str = "error") -> L
             f"Expected a folder of class folders (such as aclImdb/train) at {os.fspath(path)}. "
             f"Received: {found}."
         )
+    if (root / "train").is_dir() and (root / "test").is_dir():
+        # Guessing here could score a model on its own training data.
+        raise DataError(
+            f"{root}: expected a split folder with one sub-folder per class. Received an "
+            f"aclImdb root with train/ and test/: pass {root / 'train'} to train or "
+            f"{root / 'test'} to evaluate."
+        )
     split = root / "train" if (root / "train").is_dir() else root
     class_folders = sorted(
         entry.path

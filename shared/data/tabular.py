@@ -13,6 +13,12 @@ from pathlib import Path
 from shared.data.errors import DataError
 from shared.data.examples import LabelledTexts, RejectedRow
 
+# A review can be long (hundreds of KB); the csv module's default cap (128 KiB) would
+# reject it. Texts are truncated later, by the model's vectorizer. Beyond this size a
+# field is almost surely an unclosed quote swallowing the rest of the file.
+MAX_FIELD_CHARS = 16 * 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
+
 MAX_LISTED_PROBLEMS = 10
 ON_BAD_ROWS_CHOICES = ("error", "skip")
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
-import numpy as np
 from sklearn import metrics
 
 matplotlib.use("Agg")
@@ -72,7 +71,3 @@ def plot_confusion_matrix(y_true, y_pred, class_names: list[str], path: Path, ti
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def as_numpy(values) -> np.ndarray:
-    return np.asarray(values, dtype=np.int64)

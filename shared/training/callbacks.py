@@ -118,6 +118,15 @@ def recover_backup(run_dir: RunDirectory, backup: keras.callbacks.BackupAndResto
     return "restart"
 
 
+def early_stopping_reached(run_dir: RunDirectory, patience: int, monitor: str = MONITOR) -> bool:
+    """True when the logged history already ran `patience` epochs past its best one."""
+    values = [row[monitor] for row in read_history(run_dir.history_path) if monitor in row]
+    if not values:
+        return False
+    best_epoch = min(range(len(values)), key=values.__getitem__)
+    return len(values) - 1 - best_epoch >= patience
+
+
 def best_logged_value(run_dir: RunDirectory, monitor: str = MONITOR) -> float | None:
     values = [row[monitor] for row in read_history(run_dir.history_path) if monitor in row]
     return min(values) if values else None

@@ -47,6 +47,25 @@ class TrainingConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def range_checks(self) -> list[tuple[str, bool, str]]:
+        """`(setting, is_valid, expected)` for every bounded setting; apps extend it."""
+        return [
+            ("epochs", self.epochs >= 1, ">= 1"),
+            ("batch_size", self.batch_size >= 1, ">= 1"),
+            ("learning_rate", self.learning_rate > 0, "> 0"),
+            ("clipnorm", self.clipnorm >= 0, ">= 0 (0 disables clipping)"),
+            ("patience", self.patience >= 1, ">= 1"),
+            ("validation_split", 0 < self.validation_split < 1, "between 0 and 1"),
+        ]
+
+    def validate(self) -> None:
+        """Raises a ValueError naming the first setting out of its range."""
+        for name, ok, expected in self.range_checks():
+            if not ok:
+                raise ValueError(
+                    f"Expected `{name}` {expected}. Received: {name}={getattr(self, name)!r}"
+                )
+
 
 def _field_types(config_cls) -> dict[str, type]:
     hints = typing.get_type_hints(config_cls)

@@ -11,6 +11,22 @@ from pathlib import Path
 from typing import Any
 
 
+def _umask_permissions() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def publish(tmp: str | Path, path: Path) -> None:
+    """Moves a finished temporary file into place with normal permissions.
+
+    `mkstemp` creates files readable by their owner only; a model served by another
+    user (TF Serving) must be able to read it.
+    """
+    os.chmod(tmp, _umask_permissions())
+    os.replace(tmp, path)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Writes `data` to `path` so readers see the old file or the new one, never half."""
     path = Path(path)
@@ -21,13 +37,14 @@ def write_atomic(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def write_json_atomic(path: Path, value: Any) -> None:
+    """Writes `value` as indented JSON, atomically (see `write_atomic`)."""
     write_atomic(path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
@@ -75,6 +92,12 @@ class RunDirectory:
             ValueError: the folder holds a run with other settings and `overwrite` is False.
         """
         if overwrite and self.path.exists():
+            if not self.config_path.is_file() and any(self.path.iterdir()):
+                raise ValueError(
+                    f"Expected --overwrite to point at a run folder (with config.json) or an "
+                    f"empty folder. Received: {self.path}, which holds other files; "
+                    "refusing to delete it."
+                )
             shutil.rmtree(self.path)
         if self.config_path.is_file():
             previous = json.loads(self.config_path.read_text(encoding="utf-8"))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import keras
 
-from shared.training.callbacks import training_callbacks
-from shared.training.run_directory import RunDirectory
+from shared.training.callbacks import early_stopping_reached, training_callbacks
+from shared.training.run_directory import RunDirectory, publish
 
 
 def make_optimizer(learning_rate: float, clipnorm: float) -> keras.optimizers.Optimizer:
@@ -31,7 +31,7 @@ def save_model_atomic(model: keras.Model, path: Path) -> None:
     os.close(fd)
     try:
         model.save(tmp)
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -67,14 +67,18 @@ def fit_resumable(
     Returns:
         The model with the best validation loss seen over the whole (resumed) run.
     """
-    model.fit(
-        train_data,
-        validation_data=validation_data,
-        epochs=epochs,
-        shuffle=False,  # the tf.data pipeline shuffles, seeded
-        callbacks=training_callbacks(run_dir, patience, title),
-        verbose=progress_verbosity() if verbose is None else verbose,
-    )
+    if early_stopping_reached(run_dir, patience):
+        # Interrupted after early stopping but before the model was saved: nothing to train.
+        print("early stopping had already ended this run; using its best checkpoint.")
+    else:
+        model.fit(
+            train_data,
+            validation_data=validation_data,
+            epochs=epochs,
+            shuffle=False,  # the tf.data pipeline shuffles, seeded
+            callbacks=training_callbacks(run_dir, patience, title),
+            verbose=progress_verbosity() if verbose is None else verbose,
+        )
     if run_dir.best_model_path.is_file():
         try:
             return keras.models.load_model(run_dir.best_model_path)
