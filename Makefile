@@ -10,7 +10,7 @@ SHARED_DATA ?= ../shared/data
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: install train-sentiment evaluate-sentiment test test-slow lint format clean
+.PHONY: install train-sentiment train-translation test test-slow lint format clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ $(STAMP): requirements.lock pyproject.toml
 ## Train the sentiment classifier (default: the embedded corpus; DATA=path for your own).
 train-sentiment: $(STAMP)
 	$(PY) -m apps.sentiment train $(if $(DATA),--data $(DATA),) $(RUN_ARGS)
+
+## Train the Spanish -> English translator (default: the embedded corpus; DATA=path for yours).
+train-translation: $(STAMP)
+	$(PY) -m apps.translation train $(if $(DATA),--data $(DATA),) $(RUN_ARGS)
 
 ## Fast suite: tiny models, made-up data, no downloads (~minutes).
 test: $(STAMP)

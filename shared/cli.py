@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 RUNS_ROOT = Path("runs")
@@ -14,6 +15,14 @@ RUNS_ROOT = Path("runs")
 def quiet_tensorflow() -> None:
     """Hides TensorFlow's C++ start-up chatter unless the user asked for it."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def default_run_dir(app: str, settings: dict, data: str) -> Path:
+    """`runs/<app>/<data name>-<settings fingerprint>`: the same command finds its own run."""
+    from shared.training.run_directory import config_fingerprint  # noqa: PLC0415
+
+    name = Path(data).name.split(".")[0] or "data"
+    return RUNS_ROOT / app / f"{name}-{config_fingerprint(settings)}"
 
 
 def latest_finished_run(app: str, runs_root: Path = RUNS_ROOT) -> Path:
@@ -35,6 +44,34 @@ def print_json_line(value: dict, stream=None) -> None:
     stream = stream or sys.stdout
     stream.write(json.dumps(value, ensure_ascii=False) + "\n")
     stream.flush()
+
+
+def read_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str | None]]:
+    """Yields `(origin, text, problem)`; stdin is read as bytes so bad UTF-8 is reported."""
+    if args.texts:
+        for i, text in enumerate(args.texts, start=1):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:  # argv bytes that were not UTF-8
+                raw = os.fsencode(text)
+                yield (
+                    f"argument {i}",
+                    raw.decode("utf-8", errors="replace"),
+                    f"invalid UTF-8 at byte {error.start}: expected UTF-8 text",
+                )
+                continue
+            yield f"argument {i}", text, None
+        return
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        raw = raw.rstrip(b"\r\n")
+        try:
+            yield f"stdin line {number}", raw.decode("utf-8"), None
+        except UnicodeDecodeError as error:
+            yield (
+                f"stdin line {number}",
+                raw.decode("utf-8", errors="replace"),
+                f"invalid UTF-8 at byte {error.start}: expected UTF-8 text",
+            )
 
 
 def run_command(command: Callable[[], int]) -> int:

@@ -325,9 +325,18 @@ def test_overwrite_refuses_a_folder_that_is_not_a_run(corpus_csv, tmp_path, caps
 
 def test_predict_reports_invalid_utf8_arguments_and_predicts_the_rest(trained_run):
     result = subprocess.run(
-        [sys.executable, "-m", "apps.sentiment", "predict", "--run-dir", str(trained_run),
-         b"caf\xe9 good", "fine film"],
-        capture_output=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "apps.sentiment",
+            "predict",
+            "--run-dir",
+            str(trained_run),
+            b"caf\xe9 good",
+            "fine film",
+        ],
+        capture_output=True,
+        timeout=120,
     )
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert result.returncode == 1, result.stderr.decode()[-2000:]
@@ -337,9 +346,11 @@ def test_predict_reports_invalid_utf8_arguments_and_predicts_the_rest(trained_ru
 
 @pytest.mark.parametrize(
     ("flag", "value", "message"),
-    [("--clipnorm", "-1", "Expected `clipnorm` >= 0"),
-     ("--patience", "0", "Expected `patience` >= 1"),
-     ("--embedding-dim", "0", "Expected `embedding_dim` >= 1")],
+    [
+        ("--clipnorm", "-1", "Expected `clipnorm` >= 0"),
+        ("--patience", "0", "Expected `patience` >= 1"),
+        ("--embedding-dim", "0", "Expected `embedding_dim` >= 1"),
+    ],
 )
 def test_out_of_range_settings_are_refused_before_training(
     corpus_csv, tmp_path, capsys, flag, value, message
@@ -384,7 +395,7 @@ def test_final_state_pooling_reads_both_directions():
     model = build_classifier(config, vocabulary_size=20, num_classes=2)
     ids = np.array([[3, 4, 5, 0], [6, 7, 0, 0]], dtype="int32")
     _, states = model.get_layer("encoder")(ids)
-    (forward, backward), = states
+    ((forward, backward),) = states
     features = np.concatenate([np.asarray(forward[0]), np.asarray(backward[0])], axis=-1)
     expected = np.asarray(model.get_layer("probabilities")(features))
     np.testing.assert_allclose(model.predict(ids, verbose=0), expected, atol=1e-6)

@@ -3,41 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Iterator
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.predictor import SentimentPredictor
-from shared.cli import latest_finished_run, print_json_line
-
-
-def read_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str | None]]:
-    """Yields `(origin, text, problem)`; stdin is read as bytes so bad UTF-8 is reported."""
-    if args.texts:
-        for i, text in enumerate(args.texts, start=1):
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as error:  # argv bytes that were not UTF-8
-                raw = os.fsencode(text)
-                yield (
-                    f"argument {i}",
-                    raw.decode("utf-8", errors="replace"),
-                    f"invalid UTF-8 at byte {error.start}: expected UTF-8 text",
-                )
-                continue
-            yield f"argument {i}", text, None
-        return
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
-        raw = raw.rstrip(b"\r\n")
-        try:
-            yield f"stdin line {number}", raw.decode("utf-8"), None
-        except UnicodeDecodeError as error:
-            yield (
-                f"stdin line {number}",
-                raw.decode("utf-8", errors="replace"),
-                f"invalid UTF-8 at byte {error.start}: expected UTF-8 text",
-            )
+from shared.cli import latest_finished_run, print_json_line, read_inputs
 
 
 def predict(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from apps.sentiment.data import EMBEDDED, DataOptions, load_examples
 from apps.sentiment.model import build_classifier
 from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.report import evaluate_and_report
-from shared.cli import RUNS_ROOT, print_json_line
+from shared.cli import default_run_dir, print_json_line
 from shared.data.errors import DataError
 from shared.data.examples import LabelledTexts
 from shared.data.labels import LabelSet
@@ -33,7 +33,7 @@ from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabul
 from shared.training.datasets import text_classification_dataset
 from shared.training.distribution import make_strategy
 from shared.training.reproducibility import set_seeds
-from shared.training.run_directory import RunDirectory, config_fingerprint, write_json_atomic
+from shared.training.run_directory import RunDirectory, write_json_atomic
 from shared.training.trainer import fit_resumable, make_optimizer, save_model_atomic
 
 
@@ -48,12 +48,6 @@ def run_settings(config: SentimentConfig, args: argparse.Namespace) -> dict:
         "label_names": args.label_names,
         "on_bad_rows": args.on_bad_rows,
     }
-
-
-def default_run_dir(settings: dict) -> Path:
-    """`runs/sentiment/<data>-<fingerprint>`: the same command always finds its own run."""
-    name = Path(settings["data"]).name.split(".")[0] or "data"
-    return RUNS_ROOT / "sentiment" / f"{name}-{config_fingerprint(settings)}"
 
 
 def split_examples(
@@ -102,7 +96,7 @@ def write_rejected_rows(data: LabelledTexts, path: Path) -> None:
 def train(args: argparse.Namespace, config: SentimentConfig) -> int:
     """Trains (or resumes, or reports a finished run) and prints the report."""
     settings = run_settings(config, args)
-    run_dir = RunDirectory(args.run_dir or default_run_dir(settings))
+    run_dir = RunDirectory(args.run_dir or default_run_dir("sentiment", settings, settings["data"]))
     options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
 
     data = load_examples(args.data, options)

@@ -1,0 +1,1 @@
+"""Spanish -> English translation with an attention-free seq2seq model."""

@@ -1,0 +1,5 @@
+import sys
+
+from apps.translation.cli import main
+
+sys.exit(main())

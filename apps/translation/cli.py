@@ -1,0 +1,133 @@
+"""Command line of the translation app: train, evaluate, translate, download."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from apps.translation.config import TranslationConfig
+from shared.cli import quiet_tensorflow, run_command
+from shared.training.config import add_config_arguments
+
+DESCRIPTION = """\
+Translate sentences (Spanish -> English by default) with an attention-free seq2seq model:
+a bidirectional LSTM reads the source, its final states start an LSTM decoder, and
+greedy or beam search writes the translation. Subword (WordPiece) vocabularies are
+learned from the training pairs; tokenisation runs inside the TensorFlow graph.
+
+Typical session:
+  python -m apps.translation train                          # embedded generated corpus
+  python -m apps.translation train --data ../shared/data/translation/spa-eng.tsv.gz
+  python -m apps.translation evaluate --data runs/translation/<run>/test_pairs.tsv
+  python -m apps.translation translate "¿Dónde está el libro?" "No tengo un perro."
+  echo "Hoy comemos pan." | python -m apps.translation translate --beam-width 1
+
+train holds out --test-split of the pairs by unique source sentence and reports BLEU and
+chrF (sacrebleu) on them; the held-out pairs are saved as test_pairs.tsv in the run.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m apps.translation",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    bad_rows = {
+        "choices": ("error", "skip"),
+        "default": "error",
+        "help": "error: stop and list every malformed row (default); skip: leave them out.",
+    }
+
+    train = commands.add_parser(
+        "train",
+        help="train a model and report BLEU on held-out pairs",
+        description="Train the seq2seq model with teacher forcing; write a run folder "
+        "(model.keras, source/target vocabularies, config.json, history.csv, "
+        "learning_curves.png, TensorBoard logs, test_pairs.tsv, report.txt, metrics.json).",
+    )
+    train.add_argument(
+        "--data",
+        default=None,
+        metavar="PATH",
+        help="'embedded' (default: generated Spanish-English pairs), a TSV with a language "
+        "header (english<TAB>spanish, as ../shared/data/translation/*.tsv.gz), or a "
+        "headerless Anki/Tatoeba file (English<TAB>other[<TAB>attribution]).",
+    )
+    train.add_argument("--on-bad-rows", **bad_rows)
+    train.add_argument("--run-dir", type=Path, default=None, help="Where to write the run.")
+    train.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="Replace an existing run in --run-dir instead of resuming it.",
+    )
+    add_config_arguments(train, TranslationConfig)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score a trained model on a pair file (BLEU, chrF)",
+        description="Translate every pair greedily and with the run's beam; print BLEU and "
+        "chrF (sacrebleu), examples, speed, and end with one line of JSON.",
+    )
+    evaluate.add_argument(
+        "--data",
+        required=True,
+        metavar="PATH",
+        help="Pair file (same formats as train; e.g. the run's test_pairs.tsv).",
+    )
+    evaluate.add_argument("--on-bad-rows", **bad_rows)
+    evaluate.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
+    evaluate.add_argument("--limit", type=int, default=None, help="Score only the first N pairs.")
+
+    translate = commands.add_parser(
+        "translate",
+        help="translate sentences given as arguments or lines on stdin",
+        description='Print one JSON line per input: {"text": ..., "translation": ..., '
+        '"beam": ...}. Empty or punctuation-only lines and invalid UTF-8 get an '
+        '{"text": ..., "error": ...} line and exit status 1; the rest are translated.',
+    )
+    translate.add_argument("texts", nargs="*", metavar="TEXT", help="Sentences (default: stdin).")
+    translate.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
+    translate.add_argument(
+        "--beam-width", type=int, default=None, help="1 for greedy; default: the run's beam width."
+    )
+
+    download = commands.add_parser(
+        "download",
+        help="fetch Tatoeba/Anki sentence pairs (needs internet)",
+        description="Download manythings.org's <code>-eng.zip (Tatoeba pairs, CC BY 2.0 FR) "
+        "and unpack it; train with --data <dest>/<code>-eng/<code>.txt.",
+    )
+    download.add_argument("--language", default="spa", help="ISO 639-3 code, e.g. spa, fra.")
+    download.add_argument("--dest", type=Path, default=Path("data"), help="Target folder.")
+    download.add_argument("--url", default=None, help="Alternative URL or file:// mirror.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    quiet_tensorflow()
+    args = build_parser().parse_args(argv)
+
+    def command() -> int:
+        # Imported here so `--help` answers without starting TensorFlow.
+        if args.command == "train":
+            from apps.translation.train import train
+            from shared.training.config import resolve_config
+
+            return train(args, resolve_config(TranslationConfig, args))
+        if args.command == "evaluate":
+            from apps.translation.evaluate import evaluate
+
+            return evaluate(args)
+        if args.command == "translate":
+            from apps.translation.translate import translate
+
+            return translate(args)
+        from shared.data.pairs import download_anki_pairs
+
+        path = download_anki_pairs(args.language, args.dest, url=args.url)
+        print(f"pairs in {path}; train with --data {path}")
+        return 0
+
+    return run_command(command)

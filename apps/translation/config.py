@@ -1,0 +1,61 @@
+"""Translation settings: the shared training settings plus the seq2seq model's own."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from shared.cells import CELL_TYPES
+from shared.training.config import TrainingConfig, field
+
+
+@dataclasses.dataclass(frozen=True)
+class TranslationConfig(TrainingConfig):
+    """Everything that decides a translation model; saved as `config.json` in each run."""
+
+    epochs: int = field(12, "Maximum number of epochs (early stopping may end sooner).")
+    learning_rate: float = field(1e-3, "Adam learning rate.")
+    source_language: str = field("spanish", "Column/language to translate from.")
+    target_language: str = field("english", "Column/language to translate into.")
+    max_words: int = field(30, "Drop training pairs with more words than this on either side.")
+    test_split: float = field(
+        0.05, "Fraction of pairs held out for the final BLEU, by unique source sentence."
+    )
+    source_vocabulary_size: int = field(4000, "Target size of the source WordPiece vocabulary.")
+    target_vocabulary_size: int = field(4000, "Target size of the target WordPiece vocabulary.")
+    max_source_length: int = field(48, "Source subword tokens read; longer inputs are truncated.")
+    max_target_length: int = field(48, "Maximum decoder steps, [END] included.")
+    embedding_dim: int = field(128, "Size of source and target token embeddings.")
+    encoder_units: int = field(128, "Hidden size of each encoder direction.")
+    encoder_layers: int = field(1, "Stacked bidirectional encoder layers.")
+    decoder_units: int = field(256, "Decoder hidden size (2 x encoder_units lets states copy).")
+    decoder_layers: int = field(1, "Stacked decoder layers.")
+    cell: str = field("lstm", "Recurrent cell of encoder and decoder.", choices=CELL_TYPES)
+    bridge: str = field(
+        "auto",
+        "Encoder->decoder state mapping: copy, dense, or auto (copy when sizes fit).",
+        choices=("auto", "copy", "dense"),
+    )
+    dropout: float = field(0.2, "Dropout on recurrent inputs and before the projection.")
+    beam_width: int = field(4, "Beam width for evaluation and export (1 = greedy).")
+    length_penalty: float = field(0.6, "GNMT length-penalty exponent for beam search.")
+
+    def range_checks(self) -> list[tuple[str, bool, str]]:
+        checks = super().range_checks() + [
+            ("test_split", 0 < self.test_split < 1, "between 0 and 1"),
+            ("max_words", self.max_words >= 1, ">= 1"),
+            ("beam_width", self.beam_width >= 1, ">= 1"),
+            ("dropout", 0 <= self.dropout < 1, "in [0, 1)"),
+            ("max_target_length", self.max_target_length >= 2, ">= 2"),
+        ]
+        for name in (
+            "source_vocabulary_size",
+            "target_vocabulary_size",
+            "max_source_length",
+            "embedding_dim",
+            "encoder_units",
+            "encoder_layers",
+            "decoder_units",
+            "decoder_layers",
+        ):
+            checks.append((name, getattr(self, name) >= 1, ">= 1"))
+        return checks

@@ -1,0 +1,165 @@
+"""`python -m apps.translation train`: pairs -> subword vocabularies -> seq2seq -> BLEU."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+
+import keras
+
+from apps.translation.artifacts import (
+    METRICS_FILE,
+    REPORT_FILE,
+    SOURCE_VOCABULARY_FILE,
+    TARGET_VOCABULARY_FILE,
+    TEST_PAIRS_FILE,
+    TrainedTranslator,
+    read_tokens,
+    write_tokens,
+)
+from apps.translation.config import TranslationConfig
+from apps.translation.data import EMBEDDED, load_pairs
+from apps.translation.model import build_translator
+from apps.translation.report import evaluate_translations
+from apps.translation.translator import Translator
+from shared.cli import default_run_dir, print_json_line
+from shared.data.pairs import SentencePairs, split_by_source
+from shared.text.subword import END_ID, START_ID, SubwordTokenizer
+from shared.training.datasets import seq2seq_dataset
+from shared.training.distribution import make_strategy
+from shared.training.reproducibility import set_seeds
+from shared.training.run_directory import RunDirectory, write_json_atomic
+from shared.training.trainer import fit_resumable, make_optimizer, save_model_atomic
+
+
+def write_pairs(path, pairs: SentencePairs, source_language: str, target_language: str):
+    """The held-out pairs as a TSV with a language header (readable by `evaluate --data`)."""
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar=None)
+        writer.writerow([source_language, target_language])
+        writer.writerows(zip(pairs.sources, pairs.targets, strict=True))
+
+
+def learn_or_load(tokenizer: SubwordTokenizer, path, texts, size: int) -> None:
+    if path.is_file():  # resuming: ids must be the ones the weights learned
+        tokenizer.set_vocabulary(read_tokens(path))
+    else:
+        tokenizer.learn_vocabulary(texts, size)
+        write_tokens(path, tokenizer.vocabulary)
+
+
+def train(args: argparse.Namespace, config: TranslationConfig) -> int:
+    settings = {
+        **config.to_dict(),
+        "data": str(args.data or EMBEDDED),
+        "on_bad_rows": args.on_bad_rows,
+    }
+    run_dir = RunDirectory(
+        args.run_dir or default_run_dir("translation", settings, settings["data"])
+    )
+    pairs = load_pairs(args.data, config, args.on_bad_rows)
+    if pairs.filtered:
+        print(f"dropped {pairs.filtered} pair(s) longer than --max-words={config.max_words}")
+
+    rest_idx, test_idx = split_by_source(pairs, config.test_split, config.seed)
+    rest = pairs.subset(rest_idx)
+    train_idx, val_idx = split_by_source(rest, config.validation_split, config.seed + 1)
+    train_pairs, val_pairs, test_pairs = (
+        rest.subset(train_idx),
+        rest.subset(val_idx),
+        pairs.subset(test_idx),
+    )
+
+    state = run_dir.prepare(settings, overwrite=args.overwrite)
+    print(f"run directory: {run_dir.path} ({state})")
+    if state == "finished":
+        print(run_dir.file(REPORT_FILE).read_text(encoding="utf-8"), end="")
+        print_json_line(json.loads(run_dir.file(METRICS_FILE).read_text(encoding="utf-8")))
+        return 0
+    print(
+        f"data: {len(train_pairs)} training / {len(val_pairs)} validation / {len(test_pairs)} "
+        f"test pairs ({config.source_language} -> {config.target_language}); no test source "
+        "sentence occurs in training"
+    )
+    write_pairs(
+        run_dir.file(TEST_PAIRS_FILE), test_pairs, config.source_language, config.target_language
+    )
+
+    set_seeds(config.seed, config.deterministic)
+    source_tokenizer = SubwordTokenizer(lowercase=True, max_length=config.max_source_length)
+    target_tokenizer = SubwordTokenizer(lowercase=False, max_length=config.max_target_length)
+    learn_or_load(
+        source_tokenizer,
+        run_dir.file(SOURCE_VOCABULARY_FILE),
+        train_pairs.sources,
+        config.source_vocabulary_size,
+    )
+    learn_or_load(
+        target_tokenizer,
+        run_dir.file(TARGET_VOCABULARY_FILE),
+        train_pairs.targets,
+        config.target_vocabulary_size,
+    )
+    print(
+        f"vocabularies: {source_tokenizer.vocabulary_size} source / "
+        f"{target_tokenizer.vocabulary_size} target WordPiece tokens"
+    )
+
+    def dataset(split: SentencePairs, shuffle: bool):
+        return seq2seq_dataset(
+            split.sources,
+            split.targets,
+            source_tokenizer,
+            target_tokenizer,
+            config.batch_size,
+            max_source_length=config.max_source_length,
+            max_target_length=config.max_target_length,
+            start_id=START_ID,
+            end_id=END_ID,
+            shuffle=shuffle,
+            seed=config.seed,
+        )
+
+    strategy = make_strategy(config.strategy)
+    print(f"strategy: {config.strategy} ({strategy.num_replicas_in_sync} replica(s))")
+    with strategy.scope():
+        model = build_translator(
+            config, source_tokenizer.vocabulary_size, target_tokenizer.vocabulary_size
+        )
+        model.compile(
+            optimizer=make_optimizer(config.learning_rate, config.clipnorm),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            # Weighted, so padding counts in neither the loss nor the accuracy.
+            weighted_metrics=["sparse_categorical_accuracy"],
+        )
+        started = time.monotonic()
+        model = fit_resumable(
+            model,
+            dataset(train_pairs, True),
+            dataset(val_pairs, False),
+            run_dir,
+            epochs=config.epochs,
+            patience=config.patience,
+            title="seq2seq translator",
+        )
+    elapsed = time.monotonic() - started
+    print(f"training finished in {elapsed:.1f} s (this session; resumed runs add earlier time)")
+
+    trained = TrainedTranslator(run_dir, config, model, source_tokenizer, target_tokenizer)
+    metrics, report = evaluate_translations(
+        Translator(trained),
+        test_pairs.sources,
+        test_pairs.targets,
+        title=f"held-out test split ({len(test_pairs)} pairs, unseen source sentences)",
+    )
+    metrics["train_seconds"] = round(elapsed, 1)
+    run_dir.file(REPORT_FILE).write_text(report, encoding="utf-8")
+    write_json_atomic(run_dir.file(METRICS_FILE), metrics)
+    save_model_atomic(model, run_dir.model_path)  # last: marks the run finished
+    print(report, end="")
+    print(f"learning curves: {run_dir.curves_path}")
+    print(f"model: {run_dir.path}")
+    print_json_line(metrics)
+    return 0

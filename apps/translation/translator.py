@@ -1,0 +1,81 @@
+"""Raw source strings -> translated strings, entirely in TensorFlow graphs."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import tensorflow as tf
+
+from apps.translation.artifacts import TrainedTranslator
+from shared.decoding import beam_search_decode, greedy_decode
+from shared.layers.masking import PAD_ID
+from shared.text.subword import END_ID, START_ID
+
+
+class Translator:
+    """Greedy or beam-search translation through traced `tf.function`s (never eager).
+
+    Args:
+        trained: a loaded run (model and tokenizers).
+        batch_size: sentences per graph call.
+    """
+
+    def __init__(self, trained: TrainedTranslator, batch_size: int = 64):
+        self.trained = trained
+        self.batch_size = batch_size
+        self.encoder = trained.model.get_layer("encoder")
+        self.bridge = trained.model.get_layer("bridge")
+        self.decoder = trained.model.get_layer("decoder")
+
+    def encode(self, texts):
+        """Source strings -> `(decoder initial states, source token counts)`."""
+        config = self.trained.config
+        pieces = self.trained.source_tokenizer.tokenize(texts)
+        ids = pieces[:, : config.max_source_length].to_tensor(default_value=PAD_ID)
+        # One padding column keeps an all-empty batch at length >= 1; masking ignores it.
+        ids = tf.pad(ids, [[0, 0], [0, 1]], constant_values=PAD_ID)
+        _, states = self.encoder(ids, training=False)
+        return self.bridge(states), tf.cast(pieces.row_lengths(), tf.int32)
+
+    def step(self, tokens, states):
+        return self.decoder.step(tokens, states)
+
+    @functools.cache  # noqa: B019  (one traced graph per beam width, for the object's life)
+    def _graph(self, beam_width: int):
+        config = self.trained.config
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+        def translate_batch(texts):
+            states, source_lengths = self.encode(texts)
+            start = tf.zeros_like(source_lengths) + START_ID
+            if beam_width == 1:
+                ids = greedy_decode(self.step, states, start, config.max_target_length, END_ID)
+            else:
+                ids, _ = beam_search_decode(
+                    self.step,
+                    states,
+                    start,
+                    config.max_target_length,
+                    END_ID,
+                    beam_width=beam_width,
+                    alpha=config.length_penalty,
+                )
+            return self.trained.target_tokenizer.detokenize(ids), source_lengths
+
+        return translate_batch
+
+    def translate(self, texts: list[str], beam_width: int | None = None):
+        """Returns `(translations, source_token_counts)` for `texts`.
+
+        Args:
+            texts: source sentences.
+            beam_width: 1 for greedy; defaults to the run's `beam_width`.
+        """
+        graph = self._graph(beam_width or self.trained.config.beam_width)
+        outputs, counts = [], []
+        for start in range(0, len(texts), self.batch_size):
+            translated, lengths = graph(tf.constant(texts[start : start + self.batch_size]))
+            outputs += [t.decode("utf-8") for t in translated.numpy()]
+            counts.append(lengths.numpy())
+        return outputs, (np.concatenate(counts) if counts else np.zeros(0, np.int32))

@@ -1,0 +1,223 @@
+"""The translation app end to end through its CLI, on a tiny model and generated pairs."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from apps.translation.artifacts import TrainedTranslator
+from apps.translation.cli import main
+from apps.translation.corpus import generate_pairs
+from apps.translation.translator import Translator
+from shared.data.pairs import read_sentence_pairs, source_key
+from shared.evaluation.translation_metrics import translation_scores
+from shared.text.subword import START_ID
+
+TINY = [
+    "--epochs",
+    "2",
+    "--embedding-dim",
+    "16",
+    "--encoder-units",
+    "16",
+    "--decoder-units",
+    "32",
+    "--source-vocabulary-size",
+    "300",
+    "--target-vocabulary-size",
+    "300",
+    "--batch-size",
+    "32",
+    "--max-source-length",
+    "24",
+    "--max-target-length",
+    "24",
+    "--test-split",
+    "0.1",
+    "--beam-width",
+    "3",
+]
+
+
+@pytest.fixture(scope="session")
+def pairs_tsv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("pairs") / "spa-eng.tsv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("english\tspanish\n")
+        for spanish, english in generate_pairs(800, seed=5):
+            f.write(f"{english}\t{spanish}\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def trained_run(pairs_tsv, tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny"
+    assert main(["train", "--data", str(pairs_tsv), "--run-dir", str(run_dir), *TINY]) == 0
+    return run_dir
+
+
+def last_json_line(text: str) -> dict:
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_train_writes_a_complete_run_with_an_unseen_test_split(pairs_tsv, trained_run):
+    for name in [
+        "model.keras",
+        "source_vocabulary.txt",
+        "target_vocabulary.txt",
+        "config.json",
+        "history.csv",
+        "learning_curves.png",
+        "test_pairs.tsv",
+        "report.txt",
+        "metrics.json",
+    ]:
+        assert (trained_run / name).is_file(), name
+    vocabulary = (trained_run / "target_vocabulary.txt").read_text(encoding="utf-8").split("\n")
+    assert vocabulary[:4] == ["[PAD]", "[UNK]", "[START]", "[END]"]
+    test = read_sentence_pairs(trained_run / "test_pairs.tsv")
+    everything = read_sentence_pairs(pairs_tsv)
+    test_keys = {source_key(s) for s in test.sources}
+    training_keys = {source_key(s) for s in everything.sources} - test_keys
+    # Every pair whose source is a test source went to the test side, none to training.
+    assert len(test) == sum(source_key(s) in test_keys for s in everything.sources)
+    assert training_keys and not (test_keys & training_keys)
+    assert 60 <= len(test) <= 100  # 10% of 800, within one source group
+
+
+def test_metrics_are_sacrebleu_scores_of_the_translations_themselves(trained_run):
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert metrics["beam"] == 3 and metrics["bleu_signature"].startswith("nrefs:1|case:mixed")
+    test = read_sentence_pairs(trained_run / "test_pairs.tsv")
+    translator = Translator(TrainedTranslator.load(trained_run))
+    for width, expected in ((3, metrics), (1, metrics["greedy"])):
+        hypotheses, _ = translator.translate(test.sources, beam_width=width)
+        scores = translation_scores(hypotheses, test.targets)
+        assert (scores["bleu"], scores["chrf"]) == (expected["bleu"], expected["chrf"])
+
+
+def test_evaluate_reports_and_ends_with_one_json_line(trained_run, capsys):
+    code = main(
+        ["evaluate", "--data", str(trained_run / "test_pairs.tsv"), "--run-dir", str(trained_run)]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    metrics = last_json_line(out)
+    assert set(metrics) >= {"bleu", "chrf", "n", "beam", "greedy", "sentences_per_second"}
+    assert metrics["n"] == len(read_sentence_pairs(trained_run / "test_pairs.tsv"))
+    assert "greedy" in out and "beam 3" in out and "reference:" in out
+
+
+def test_graph_greedy_matches_a_plain_python_loop_over_decoder_step(trained_run):
+    trained = TrainedTranslator.load(trained_run)
+    translator = Translator(trained)
+    sources = ["¿Dónde está el libro?", "No tengo un perro.", "Hoy comemos pan."]
+    graph_output, _ = translator.translate(sources, beam_width=1)
+    states, _ = translator.encode(tf.constant(sources))
+    tokens = np.full(len(sources), START_ID, dtype="int32")
+    generated = []
+    for _ in range(trained.config.max_target_length):
+        logits, states = translator.decoder.step(tf.constant(tokens), states)
+        tokens = np.argmax(np.asarray(logits), axis=-1).astype("int32")
+        generated.append(tokens)
+    ids = np.stack(generated, axis=1)
+    expected = [t.decode() for t in trained.target_tokenizer.detokenize(ids).numpy()]
+    assert graph_output == expected
+
+
+def test_translate_prints_json_lines_and_flags_what_cannot_be_translated(trained_run, capsys):
+    long_input = "El perro come pan. " * 40
+    code = main(
+        [
+            "translate",
+            "--run-dir",
+            str(trained_run),
+            "El gato negro.",
+            "   ",
+            "¿?!",
+            "Ω☃ 𝄞 zzqx",
+            long_input,
+        ]
+    )
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert code == 1
+    assert [line["text"] for line in lines] == [
+        "El gato negro.",
+        "   ",
+        "¿?!",
+        "Ω☃ 𝄞 zzqx",
+        long_input,
+    ]
+    assert isinstance(lines[0]["translation"], str) and lines[0]["beam"] == 3
+    assert lines[1]["error"].startswith("argument 2: nothing to translate")
+    assert lines[2]["error"].startswith("argument 3: nothing to translate")
+    assert isinstance(lines[3]["translation"], str)  # unseen characters: [UNK], no crash
+    assert isinstance(lines[4]["translation"], str)
+    assert captured.err.count("note:") == 1 and "1 input(s) had more than 24" in captured.err
+
+
+def test_translate_reads_stdin(trained_run):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "apps.translation",
+            "translate",
+            "--run-dir",
+            str(trained_run),
+            "--beam-width",
+            "1",
+        ],
+        input=b"Me gusta trabajar.\nLa casa blanca.\n",
+        capture_output=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [line["text"] for line in lines] == ["Me gusta trabajar.", "La casa blanca."]
+    assert all(line["beam"] == 1 for line in lines)
+
+
+def test_malformed_pair_rows_are_named_by_file_and_line(tmp_path, capsys):
+    path = tmp_path / "bad.tsv"
+    path.write_text(
+        "english\tspanish\nHello.\tHola.\nonly one column\nBye.\t\t\tx\n", encoding="utf-8"
+    )
+    code = main(["train", "--data", str(path), "--run-dir", str(tmp_path / "run"), *TINY])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{path}:3" in err and f"{path}:4" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_rerunning_a_finished_train_reports_instead_of_retraining(pairs_tsv, trained_run, capsys):
+    before = (trained_run / "model.keras").stat().st_mtime_ns
+    assert main(["train", "--data", str(pairs_tsv), "--run-dir", str(trained_run), *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "(finished)" in out
+    assert last_json_line(out) == json.loads((trained_run / "metrics.json").read_text())
+    assert (trained_run / "model.keras").stat().st_mtime_ns == before
+
+
+def test_help_needs_no_tensorflow():
+    code = (
+        "import sys\nsys.modules['tensorflow'] = None\nsys.modules['keras'] = None\n"
+        "from apps.translation.cli import build_parser\nbuild_parser().format_help()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_test_pairs_file_round_trips_through_the_reader(trained_run):
+    with open(trained_run / "test_pairs.tsv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert rows[0] == ["spanish", "english"]
+    pairs = read_sentence_pairs(trained_run / "test_pairs.tsv")
+    assert [[s, t] for s, t in zip(pairs.sources, pairs.targets, strict=True)] == rows[1:]
