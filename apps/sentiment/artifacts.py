@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import keras
@@ -17,15 +16,7 @@ from shared.training.run_directory import RunDirectory
 VOCABULARY_FILE = "vocabulary.txt"
 LABELS_FILE = "labels.json"
 BASELINE_FILE = "baseline.joblib"
-REPORT_FILE = "report.txt"
-METRICS_FILE = "metrics.json"
 REJECTED_ROWS_FILE = "rejected_rows.tsv"
-
-
-def config_from_run(run_dir: RunDirectory) -> SentimentConfig:
-    settings = json.loads(run_dir.config_path.read_text(encoding="utf-8"))
-    names = {f.name for f in dataclasses.fields(SentimentConfig)}
-    return SentimentConfig(**{k: v for k, v in settings.items() if k in names})
 
 
 def vectorizer_from_run(run_dir: RunDirectory, config: SentimentConfig) -> WordVectorizer:
@@ -52,16 +43,8 @@ class TrainedSentimentModel:
     @classmethod
     def load(cls, path: Path) -> TrainedSentimentModel:
         run_dir = RunDirectory(path)
-        if not run_dir.is_finished:
-            raise FileNotFoundError(
-                f"Expected a finished run in {run_dir.path} (with model.keras). Received: "
-                + (
-                    "an unfinished run; rerun `train` to complete it."
-                    if run_dir.path.is_dir()
-                    else "no such folder."
-                )
-            )
-        config = config_from_run(run_dir)
+        run_dir.require_finished()
+        config = run_dir.load_config(SentimentConfig)
         return cls(
             run_dir=run_dir,
             config=config,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import time
 from pathlib import Path
 
@@ -13,9 +12,7 @@ from sklearn.model_selection import train_test_split
 from apps.sentiment.artifacts import (
     BASELINE_FILE,
     LABELS_FILE,
-    METRICS_FILE,
     REJECTED_ROWS_FILE,
-    REPORT_FILE,
     VOCABULARY_FILE,
     TrainedSentimentModel,
 )
@@ -33,8 +30,13 @@ from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabul
 from shared.training.datasets import text_classification_dataset
 from shared.training.distribution import make_strategy
 from shared.training.reproducibility import set_seeds
-from shared.training.run_directory import RunDirectory, write_json_atomic
-from shared.training.trainer import fit_resumable, make_optimizer, save_model_atomic
+from shared.training.run_directory import RunDirectory
+from shared.training.trainer import (
+    finish_run,
+    fit_resumable,
+    make_optimizer,
+    print_finished_run,
+)
 
 
 def run_settings(config: SentimentConfig, args: argparse.Namespace) -> dict:
@@ -117,8 +119,7 @@ def train(args: argparse.Namespace, config: SentimentConfig) -> int:
     state = run_dir.prepare(settings, overwrite=args.overwrite)
     print(f"run directory: {run_dir.path} ({state})")
     if state == "finished":
-        print(run_dir.file(REPORT_FILE).read_text(encoding="utf-8"), end="")
-        print_json_line(json.loads(run_dir.file(METRICS_FILE).read_text(encoding="utf-8")))
+        print_finished_run(run_dir)
         return 0
     if data.rejected:
         write_rejected_rows(data, run_dir.file(REJECTED_ROWS_FILE))
@@ -186,10 +187,7 @@ def train(args: argparse.Namespace, config: SentimentConfig) -> int:
         confusion_png=run_dir.file("confusion_matrix.png"),
     )
     metrics["train_seconds"] = round(elapsed, 1)
-    run_dir.file(REPORT_FILE).write_text(report, encoding="utf-8")
-    write_json_atomic(run_dir.file(METRICS_FILE), metrics)
-    # Last: model.keras marks the run finished, so a kill before this point resumes.
-    save_model_atomic(classifier, run_dir.model_path)
+    finish_run(run_dir, classifier, report, metrics)
     print(report, end="")
     print(f"learning curves: {run_dir.curves_path}")
     print(f"TensorBoard: tensorboard --logdir {run_dir.tensorboard_dir}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import keras
@@ -16,8 +15,6 @@ from shared.training.run_directory import RunDirectory
 SOURCE_VOCABULARY_FILE = "source_vocabulary.txt"
 TARGET_VOCABULARY_FILE = "target_vocabulary.txt"
 TEST_PAIRS_FILE = "test_pairs.tsv"
-REPORT_FILE = "report.txt"
-METRICS_FILE = "metrics.json"
 
 
 def read_tokens(path: Path) -> list[str]:
@@ -27,12 +24,6 @@ def read_tokens(path: Path) -> list[str]:
 
 def write_tokens(path: Path, tokens: list[str]) -> None:
     Path(path).write_text("".join(t + "\n" for t in tokens), encoding="utf-8")
-
-
-def config_from_run(run_dir: RunDirectory) -> TranslationConfig:
-    settings = json.loads(run_dir.config_path.read_text(encoding="utf-8"))
-    names = {f.name for f in dataclasses.fields(TranslationConfig)}
-    return TranslationConfig(**{k: v for k, v in settings.items() if k in names})
 
 
 def tokenizers_from_run(run_dir: RunDirectory, config: TranslationConfig):
@@ -63,15 +54,7 @@ class TrainedTranslator:
     @classmethod
     def load(cls, path: Path) -> TrainedTranslator:
         run_dir = RunDirectory(path)
-        if not run_dir.is_finished:
-            raise FileNotFoundError(
-                f"Expected a finished run in {run_dir.path} (with model.keras). Received: "
-                + (
-                    "an unfinished run; rerun `train` to complete it."
-                    if run_dir.path.is_dir()
-                    else "no such folder."
-                )
-            )
-        config = config_from_run(run_dir)
+        run_dir.require_finished()
+        config = run_dir.load_config(TranslationConfig)
         source, target = tokenizers_from_run(run_dir, config)
         return cls(run_dir, config, keras.models.load_model(run_dir.model_path), source, target)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import time
 
 import keras
 
 from apps.translation.artifacts import (
-    METRICS_FILE,
-    REPORT_FILE,
     SOURCE_VOCABULARY_FILE,
     TARGET_VOCABULARY_FILE,
     TEST_PAIRS_FILE,
@@ -30,8 +27,13 @@ from shared.text.subword import END_ID, START_ID, SubwordTokenizer
 from shared.training.datasets import seq2seq_dataset
 from shared.training.distribution import make_strategy
 from shared.training.reproducibility import set_seeds
-from shared.training.run_directory import RunDirectory, write_json_atomic
-from shared.training.trainer import fit_resumable, make_optimizer, save_model_atomic
+from shared.training.run_directory import RunDirectory
+from shared.training.trainer import (
+    finish_run,
+    fit_resumable,
+    make_optimizer,
+    print_finished_run,
+)
 
 
 def write_pairs(path, pairs: SentencePairs, source_language: str, target_language: str):
@@ -75,8 +77,7 @@ def train(args: argparse.Namespace, config: TranslationConfig) -> int:
     state = run_dir.prepare(settings, overwrite=args.overwrite)
     print(f"run directory: {run_dir.path} ({state})")
     if state == "finished":
-        print(run_dir.file(REPORT_FILE).read_text(encoding="utf-8"), end="")
-        print_json_line(json.loads(run_dir.file(METRICS_FILE).read_text(encoding="utf-8")))
+        print_finished_run(run_dir)
         return 0
     print(
         f"data: {len(train_pairs)} training / {len(val_pairs)} validation / {len(test_pairs)} "
@@ -155,9 +156,7 @@ def train(args: argparse.Namespace, config: TranslationConfig) -> int:
         title=f"held-out test split ({len(test_pairs)} pairs, unseen source sentences)",
     )
     metrics["train_seconds"] = round(elapsed, 1)
-    run_dir.file(REPORT_FILE).write_text(report, encoding="utf-8")
-    write_json_atomic(run_dir.file(METRICS_FILE), metrics)
-    save_model_atomic(model, run_dir.model_path)  # last: marks the run finished
+    finish_run(run_dir, model, report, metrics)
     print(report, end="")
     print(f"learning curves: {run_dir.curves_path}")
     print(f"model: {run_dir.path}")

@@ -7,6 +7,9 @@ exported SavedModel, and gives the same tokens in all three.
 
 from __future__ import annotations
 
+import collections
+import itertools
+
 import tensorflow as tf
 import tensorflow_text as tf_text
 
@@ -56,6 +59,29 @@ def join_punctuation(texts: tf.Tensor) -> tf.Tensor:
     """Removes the spaces that word splitting put around punctuation."""
     texts = tf.strings.regex_replace(texts, SPACE_BEFORE_CLOSING, r"\1")
     return tf.strings.regex_replace(texts, SPACE_AFTER_OPENING, r"\1")
+
+
+def count_words(texts, lowercase: bool = True, batch_size: int = 2048) -> collections.Counter:
+    """Counts the words `split_words(normalize_text(...))` makes, in graph-sized batches.
+
+    Vocabularies are learned from these counts, so they share the exact tokenisation that
+    the models run in the graph.
+    """
+    counts = collections.Counter()
+    batch: list[str] = []
+    for text in itertools.chain(texts, [None]):
+        if text is not None:
+            batch.append(text)
+        if batch and (text is None or len(batch) == batch_size):
+            words = _normalize_and_split(tf.constant(batch, tf.string), lowercase)
+            counts.update(w.decode("utf-8") for w in words.flat_values.numpy())
+            batch = []
+    return counts
+
+
+@tf.function(reduce_retracing=True)
+def _normalize_and_split(texts, lowercase):
+    return split_words(normalize_text(texts, lowercase))
 
 
 def split_words(normalized_texts: tf.Tensor) -> tf.RaggedTensor:

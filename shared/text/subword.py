@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 from collections.abc import Iterable
 
 import keras
@@ -11,7 +10,12 @@ import tensorflow_text as tf_text
 from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib
 
 from shared.layers.masking import PAD_ID
-from shared.text.normalization import join_punctuation, normalize_text, split_words
+from shared.text.normalization import (
+    count_words,
+    join_punctuation,
+    normalize_text,
+    split_words,
+)
 
 RESERVED_TOKENS = ("[PAD]", "[UNK]", "[START]", "[END]")
 UNK_ID, START_ID, END_ID = 1, 2, 3
@@ -73,15 +77,7 @@ class SubwordTokenizer(keras.layers.Layer):
         Uses tensorflow-text's WordPiece learner on the words this tokenizer splits, so the
         vocabulary and the tokenisation can never disagree about word boundaries.
         """
-        counts = collections.Counter()
-        batch = []
-        for text in texts:
-            batch.append(text)
-            if len(batch) == batch_size:
-                counts.update(self._count_words(batch))
-                batch = []
-        if batch:
-            counts.update(self._count_words(batch))
+        counts = count_words(texts, self.lowercase, batch_size)
         if not counts:
             raise ValueError("Expected texts with at least one word to learn from. Received none.")
         vocabulary = wordpiece_tokenizer_learner_lib.learn(
@@ -92,10 +88,6 @@ class SubwordTokenizer(keras.layers.Layer):
             joiner=JOINER,
         )
         self.set_vocabulary(vocabulary)
-
-    def _count_words(self, texts: list[str]) -> collections.Counter:
-        words = split_words(normalize_text(tf.constant(texts, tf.string), self.lowercase))
-        return collections.Counter(w.decode("utf-8") for w in words.flat_values.numpy())
 
     def _require_vocabulary(self):
         if self.vocabulary is None:

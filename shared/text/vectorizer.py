@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import collections
 from collections.abc import Iterable
 
 import keras
 import tensorflow as tf
 
 from shared.layers.masking import PAD_ID
-from shared.text.normalization import normalize_text, split_words
+from shared.text.normalization import count_words, normalize_text, split_words
 
 PAD_TOKEN = "[PAD]"
 UNK_TOKEN = "[UNK]"
@@ -100,15 +99,7 @@ class WordVectorizer(keras.layers.Layer):
 
         Ties are broken alphabetically so the same texts always give the same ids.
         """
-        counts = collections.Counter()
-        batch = []
-        for text in texts:
-            batch.append(text)
-            if len(batch) == batch_size:
-                counts.update(self._count_words(batch))
-                batch = []
-        if batch:
-            counts.update(self._count_words(batch))
+        counts = count_words(texts, lowercase=True, batch_size=batch_size)
         if not counts:
             raise ValueError("Expected at least one word in the texts to adapt on. Received none.")
         frequent = [(w, c) for w, c in counts.items() if c >= self.min_count]
@@ -119,10 +110,6 @@ class WordVectorizer(keras.layers.Layer):
             )
         frequent.sort(key=lambda item: (-item[1], item[0]))
         self.set_vocabulary([w for w, _ in frequent[: self.max_tokens - 2]])
-
-    def _count_words(self, texts: list[str]) -> collections.Counter:
-        words = _tokenize_batch(tf.constant(texts, dtype=tf.string))
-        return collections.Counter(w.decode("utf-8") for w in words.flat_values.numpy())
 
     def _require_vocabulary(self):
         if self.vocabulary is None:
@@ -198,11 +185,6 @@ class WordVectorizer(keras.layers.Layer):
             }
         )
         return config
-
-
-@tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
-def _tokenize_batch(texts):
-    return split_words(normalize_text(texts))
 
 
 def save_vocabulary(path, vocabulary: list[str]) -> None:

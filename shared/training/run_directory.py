@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -73,6 +74,8 @@ class RunDirectory:
     history_path = property(lambda self: self.path / "history.csv")
     curves_path = property(lambda self: self.path / "learning_curves.png")
     tensorboard_dir = property(lambda self: self.path / "tensorboard")
+    report_path = property(lambda self: self.path / "report.txt")
+    metrics_path = property(lambda self: self.path / "metrics.json")
 
     def file(self, name: str) -> Path:
         return self.path / name
@@ -81,6 +84,24 @@ class RunDirectory:
     def is_finished(self) -> bool:
         # model.keras is written last, atomically: it exists only after a complete run.
         return self.model_path.is_file()
+
+    def require_finished(self) -> None:
+        """Raises FileNotFoundError unless this is a finished run (for evaluate/predict)."""
+        if not self.is_finished:
+            state = (
+                "an unfinished run; rerun `train` to complete it."
+                if self.path.is_dir()
+                else "no such folder."
+            )
+            raise FileNotFoundError(
+                f"Expected a finished run in {self.path} (with model.keras). Received: {state}"
+            )
+
+    def load_config(self, config_cls):
+        """The run's settings as `config_cls` (extra keys such as `data` are left out)."""
+        settings = json.loads(self.config_path.read_text(encoding="utf-8"))
+        names = {f.name for f in dataclasses.fields(config_cls)}
+        return config_cls(**{k: v for k, v in settings.items() if k in names})
 
     def prepare(self, settings: dict[str, Any], overwrite: bool = False) -> str:
         """Claims the folder for `settings`.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -10,7 +11,7 @@ from pathlib import Path
 import keras
 
 from shared.training.callbacks import early_stopping_reached, training_callbacks
-from shared.training.run_directory import RunDirectory, publish
+from shared.training.run_directory import RunDirectory, publish, write_json_atomic
 
 
 def make_optimizer(learning_rate: float, clipnorm: float) -> keras.optimizers.Optimizer:
@@ -35,6 +36,24 @@ def save_model_atomic(model: keras.Model, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def finish_run(run_dir: RunDirectory, model: keras.Model, report: str, metrics: dict) -> None:
+    """Writes the report and metrics, then the model: its presence marks the run finished.
+
+    A kill anywhere before the last step leaves a run that `train` resumes.
+    """
+    run_dir.report_path.write_text(report, encoding="utf-8")
+    write_json_atomic(run_dir.metrics_path, metrics)
+    save_model_atomic(model, run_dir.model_path)
+
+
+def print_finished_run(run_dir: RunDirectory) -> None:
+    """Shows a finished run's report and its metrics line again (a rerun of `train`)."""
+    print(run_dir.report_path.read_text(encoding="utf-8"), end="")
+    print(
+        json.dumps(json.loads(run_dir.metrics_path.read_text(encoding="utf-8")), ensure_ascii=False)
+    )
 
 
 def fit_resumable(
