@@ -50,6 +50,9 @@ def pairs_tsv(tmp_path_factory):
         f.write("english\tspanish\n")
         for spanish, english in generate_pairs(800, seed=5):
             f.write(f"{english}\t{spanish}\n")
+        # Real corpora quote speech: quotes are text in these files, never CSV quoting.
+        for i in range(30):
+            f.write(f'He said "yes" {i} times.\tDijo "sí" {i} veces.\n')
     return path
 
 
