@@ -17,6 +17,17 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def positive_int(value: str) -> int:
+    """argparse type for counts that must be >= 1 (beam width, limits)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, received {value!r}")
+    return number
+
+
 def default_run_dir(app: str, settings: dict, data: str) -> Path:
     """`runs/<app>/<data name>-<settings fingerprint>`: the same command finds its own run."""
     from shared.training.run_directory import config_fingerprint  # noqa: PLC0415

@@ -123,3 +123,57 @@ def test_decoding_traces_once_for_any_batch_size(decoder):
     assert decode(tf.constant([0])).shape == (1, 6)
     assert decode(tf.constant([0, 1, 1])).shape == (3, 6)
     assert decode.experimental_get_tracing_count() == 1
+
+
+def second_order_step(log_table):
+    table = tf.constant(log_table)
+
+    def step(tokens, states):
+        (previous,) = states
+        logits = tf.gather_nd(table, tf.stack([previous, tokens], axis=-1))
+        return logits, (tokens,)
+
+    return step
+
+
+def test_beam_search_finds_the_exhaustive_optimum_under_history_dependent_states():
+    """Second-order Markov models: the state carries the previous token, so a wrong
+    parent gather would feed a beam someone else's history and change the answer."""
+    import itertools
+
+    vocab, max_length, alpha = 6, 4, 1.0
+    allowed = [1, END, 4, 5]  # PAD and START are banned
+    rng = np.random.default_rng(0)
+    for trial in range(10):
+        table = rng.normal(scale=2.0, size=(vocab, vocab, vocab)).astype("float32")
+        log_table = table - np.log(np.exp(table).sum(-1, keepdims=True))
+
+        step = second_order_step(log_table)
+
+        best_score, best_sequence = -np.inf, None
+        for length in range(1, max_length + 1):
+            for sequence in itertools.product(allowed, repeat=length):
+                if END in sequence[:-1] or (length < max_length and sequence[-1] != END):
+                    continue
+                # Renormalise over allowed tokens, as banning does.
+                previous, current, total = START, START, 0.0
+                for token in sequence:
+                    row = log_table[previous, current][allowed]
+                    total += log_table[previous, current][token] - np.log(np.exp(row).sum())
+                    previous, current = current, token
+                score = total / ((5 + length) / 6) ** alpha
+                if score > best_score:
+                    best_score, best_sequence = score, sequence
+        ids, score = beam_search_decode(
+            step,
+            (tf.constant([START]),),
+            tf.constant([START]),
+            max_length,
+            END,
+            beam_width=4**max_length,
+            alpha=alpha,
+            banned_ids=(PAD, START),
+        )
+        expected = list(best_sequence) + [PAD] * (max_length - len(best_sequence))
+        assert ids.numpy()[0].tolist() == expected, f"trial {trial}"
+        np.testing.assert_allclose(score.numpy()[0], best_score, rtol=1e-4)

@@ -224,3 +224,67 @@ def test_test_pairs_file_round_trips_through_the_reader(trained_run):
     assert rows[0] == ["spanish", "english"]
     pairs = read_sentence_pairs(trained_run / "test_pairs.tsv")
     assert [[s, t] for s, t in zip(pairs.sources, pairs.targets, strict=True)] == rows[1:]
+
+
+def test_skip_mode_keeps_the_rejected_rows(pairs_tsv, tmp_path, capsys):
+    lines = pairs_tsv.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "some_bad.tsv"
+    path.write_text("".join(lines[:50]) + "no tab here\n" + "".join(lines[50:]), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    code = main(
+        [
+            "train",
+            "--data",
+            str(path),
+            "--run-dir",
+            str(run_dir),
+            "--on-bad-rows",
+            "skip",
+            *TINY,
+            "--epochs",
+            "1",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"skipped 1 bad row(s), e.g. {path}:51" in out
+    rejected = (run_dir / "rejected_rows.tsv").read_text(encoding="utf-8").splitlines()
+    assert len(rejected) == 2 and rejected[1].startswith(f"{path}:51\t")
+
+
+def test_a_copy_bridge_that_cannot_fit_is_refused_before_any_work(pairs_tsv, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    code = main(
+        [
+            "train",
+            "--data",
+            str(pairs_tsv),
+            "--run-dir",
+            str(run_dir),
+            *TINY,
+            "--bridge",
+            "copy",
+            "--decoder-units",
+            "40",
+        ]
+    )
+    assert code == 2
+    assert "Expected `decoder_units` == 2 * encoder_units (= 32)" in capsys.readouterr().err
+    assert not run_dir.exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_beam_width_must_be_a_positive_whole_number(trained_run, capsys, value):
+    with pytest.raises(SystemExit):
+        main(["translate", "--run-dir", str(trained_run), "--beam-width", value, "Hola."])
+    assert "expected a whole number >= 1" in capsys.readouterr().err
+
+
+def test_evaluate_on_embedded_scores_sources_the_corpus_does_not_contain():
+    from apps.translation.corpus import generate_pairs
+    from apps.translation.data import HELD_OUT_SIZE, embedded_held_out
+
+    held_out = embedded_held_out()
+    training_keys = {source_key(s) for s, _ in generate_pairs()}
+    assert len(held_out) == HELD_OUT_SIZE
+    assert not {source_key(s) for s in held_out.sources} & training_keys

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import time
-from pathlib import Path
 
 from sklearn.model_selection import train_test_split
 
@@ -23,7 +21,7 @@ from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.report import evaluate_and_report
 from shared.cli import default_run_dir, print_json_line
 from shared.data.errors import DataError
-from shared.data.examples import LabelledTexts
+from shared.data.examples import LabelledTexts, report_rejected_rows
 from shared.data.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
@@ -87,14 +85,6 @@ def split_examples(
     return train_idx, val_idx
 
 
-def write_rejected_rows(data: LabelledTexts, path: Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, delimiter="\t")
-        writer.writerow(["origin", "reason", "raw"])
-        for row in data.rejected:
-            writer.writerow([row.origin, row.reason, row.raw])
-
-
 def train(args: argparse.Namespace, config: SentimentConfig) -> int:
     """Trains (or resumes, or reports a finished run) and prints the report."""
     settings = run_settings(config, args)
@@ -121,11 +111,7 @@ def train(args: argparse.Namespace, config: SentimentConfig) -> int:
     if state == "finished":
         print_finished_run(run_dir)
         return 0
-    if data.rejected:
-        write_rejected_rows(data, run_dir.file(REJECTED_ROWS_FILE))
-        print(
-            f"skipped {len(data.rejected)} bad row(s); listed in {run_dir.file(REJECTED_ROWS_FILE)}"
-        )
+    report_rejected_rows(data.rejected, run_dir.file(REJECTED_ROWS_FILE))
     print(
         f"data: {len(train_data)} training / {len(val_data)} validation examples, "
         f"classes {list(labels.names)}"

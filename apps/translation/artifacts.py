@@ -10,11 +10,12 @@ import keras
 import shared.layers  # noqa: F401  (registers the custom layers for load_model)
 from apps.translation.config import TranslationConfig
 from shared.text.subword import SubwordTokenizer
-from shared.training.run_directory import RunDirectory
+from shared.training.run_directory import RunDirectory, write_atomic
 
 SOURCE_VOCABULARY_FILE = "source_vocabulary.txt"
 TARGET_VOCABULARY_FILE = "target_vocabulary.txt"
 TEST_PAIRS_FILE = "test_pairs.tsv"
+REJECTED_ROWS_FILE = "rejected_rows.tsv"
 
 
 def read_tokens(path: Path) -> list[str]:
@@ -23,7 +24,8 @@ def read_tokens(path: Path) -> list[str]:
 
 
 def write_tokens(path: Path, tokens: list[str]) -> None:
-    Path(path).write_text("".join(t + "\n" for t in tokens), encoding="utf-8")
+    """Atomically: a resumed run reloads these ids and must never see half a file."""
+    write_atomic(Path(path), "".join(t + "\n" for t in tokens).encode("utf-8"))
 
 
 def tokenizers_from_run(run_dir: RunDirectory, config: TranslationConfig):

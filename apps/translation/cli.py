@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from apps.translation.config import TranslationConfig
-from shared.cli import quiet_tensorflow, run_command
+from shared.cli import positive_int, quiet_tensorflow, run_command
 from shared.training.config import add_config_arguments
 
 DESCRIPTION = """\
@@ -74,11 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--data",
         required=True,
         metavar="PATH",
-        help="Pair file (same formats as train; e.g. the run's test_pairs.tsv).",
+        help="Pair file (same formats as train; e.g. the run's test_pairs.tsv), or "
+        "'embedded' for 2,000 freshly generated pairs whose sources the corpus lacks.",
     )
     evaluate.add_argument("--on-bad-rows", **bad_rows)
     evaluate.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
-    evaluate.add_argument("--limit", type=int, default=None, help="Score only the first N pairs.")
+    evaluate.add_argument(
+        "--limit", type=positive_int, default=None, help="Score only the first N pairs."
+    )
 
     translate = commands.add_parser(
         "translate",
@@ -90,7 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("texts", nargs="*", metavar="TEXT", help="Sentences (default: stdin).")
     translate.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
     translate.add_argument(
-        "--beam-width", type=int, default=None, help="1 for greedy; default: the run's beam width."
+        "--beam-width",
+        type=positive_int,
+        default=None,
+        help="1 for greedy; default: the run's beam width.",
     )
 
     download = commands.add_parser(

@@ -46,6 +46,12 @@ class TranslationConfig(TrainingConfig):
             ("beam_width", self.beam_width >= 1, ">= 1"),
             ("dropout", 0 <= self.dropout < 1, "in [0, 1)"),
             ("max_target_length", self.max_target_length >= 2, ">= 2"),
+            (
+                "decoder_units",
+                self.bridge != "copy" or self.decoder_units == 2 * self.encoder_units,
+                f"== 2 * encoder_units (= {2 * self.encoder_units}) with --bridge copy "
+                "(or --bridge dense/auto to project the states)",
+            ),
         ]
         for name in (
             "source_vocabulary_size",

@@ -5,11 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 from apps.translation.config import TranslationConfig
-from apps.translation.corpus import generate_pairs
+from apps.translation.corpus import DEFAULT_SEED, generate_pairs
 from shared.data.errors import DataError
-from shared.data.pairs import SentencePairs, read_sentence_pairs
+from shared.data.pairs import SentencePairs, read_sentence_pairs, source_key
 
 EMBEDDED = "embedded"
+HELD_OUT_SIZE = 2000
+
+
+def embedded_held_out() -> SentencePairs:
+    """Generated pairs whose source sentence the default corpus does not contain."""
+    seen = {source_key(spanish) for spanish, _ in generate_pairs()}
+    fresh = [
+        p
+        for p in generate_pairs(HELD_OUT_SIZE * 4, seed=DEFAULT_SEED + 1)
+        if source_key(p[0]) not in seen
+    ]
+    fresh = list(dict(fresh).items())[:HELD_OUT_SIZE]  # one pair per source sentence
+    return SentencePairs(
+        [p[0] for p in fresh],
+        [p[1] for p in fresh],
+        [f"{EMBEDDED}-held-out:{i + 1}" for i in range(len(fresh))],
+    )
 
 
 def load_pairs(

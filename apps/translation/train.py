@@ -8,6 +8,7 @@ import time
 import keras
 
 from apps.translation.artifacts import (
+    REJECTED_ROWS_FILE,
     SOURCE_VOCABULARY_FILE,
     TARGET_VOCABULARY_FILE,
     TEST_PAIRS_FILE,
@@ -21,6 +22,7 @@ from apps.translation.model import build_translator
 from apps.translation.report import evaluate_translations
 from apps.translation.translator import Translator
 from shared.cli import default_run_dir, print_json_line
+from shared.data.examples import report_rejected_rows
 from shared.data.pairs import SentencePairs, split_by_source
 from shared.text.subword import END_ID, START_ID, SubwordTokenizer
 from shared.training.datasets import seq2seq_dataset
@@ -85,6 +87,7 @@ def train(args: argparse.Namespace, config: TranslationConfig) -> int:
         f"test pairs ({config.source_language} -> {config.target_language}); no test source "
         "sentence occurs in training"
     )
+    report_rejected_rows(pairs.rejected, run_dir.file(REJECTED_ROWS_FILE))
     write_pairs(
         run_dir.file(TEST_PAIRS_FILE), test_pairs, config.source_language, config.target_language
     )
@@ -132,7 +135,11 @@ def train(args: argparse.Namespace, config: TranslationConfig) -> int:
         )
         model.compile(
             optimizer=make_optimizer(config.learning_rate, config.clipnorm),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            # Averaged over real tokens only: the default divides by every position,
+            # padding included, so the loss would move with the batch's padding.
+            loss=keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True, reduction="mean_with_sample_weight"
+            ),
             # Weighted, so padding counts in neither the loss nor the accuracy.
             weighted_metrics=["sparse_categorical_accuracy"],
         )

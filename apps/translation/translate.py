@@ -24,7 +24,7 @@ def translate(args: argparse.Namespace) -> int:
     valid = [
         i for i, (_, text, problem) in enumerate(inputs) if problem is None and has_words(text)
     ]
-    beam = args.beam_width or trained.config.beam_width
+    beam = trained.config.beam_width if args.beam_width is None else args.beam_width
     outputs, counts = Translator(trained).translate([inputs[i][1] for i in valid], beam_width=beam)
     results = dict(zip(valid, zip(outputs, counts, strict=True), strict=True))
 

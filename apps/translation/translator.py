@@ -49,8 +49,11 @@ class Translator:
         def translate_batch(texts):
             states, source_lengths = self.encode(texts)
             start = tf.zeros_like(source_lengths) + START_ID
+            banned = (PAD_ID, START_ID)
             if beam_width == 1:
-                ids = greedy_decode(self.step, states, start, config.max_target_length, END_ID)
+                ids = greedy_decode(
+                    self.step, states, start, config.max_target_length, END_ID, banned
+                )
             else:
                 ids, _ = beam_search_decode(
                     self.step,
@@ -60,6 +63,7 @@ class Translator:
                     END_ID,
                     beam_width=beam_width,
                     alpha=config.length_penalty,
+                    banned_ids=banned,
                 )
             return self.trained.target_tokenizer.detokenize(ids), source_lengths
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+from pathlib import Path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,6 +20,21 @@ class RejectedRow:
     origin: str
     reason: str
     raw: str
+
+
+def report_rejected_rows(rejected: list[RejectedRow], path: Path) -> None:
+    """Writes skipped rows to a TSV (origin, reason, raw) and says so: nothing is lost."""
+    if not rejected:
+        return
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter="\t")
+        writer.writerow(["origin", "reason", "raw"])
+        for row in rejected:
+            writer.writerow([row.origin, row.reason, row.raw])
+    print(
+        f"skipped {len(rejected)} bad row(s), e.g. {rejected[0].origin}: {rejected[0].reason}; "
+        f"all listed in {path}"
+    )
 
 
 @dataclasses.dataclass(frozen=True)

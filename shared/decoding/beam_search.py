@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from shared.decoding.logits import NEG_INF, ban_tokens
 from shared.layers.masking import PAD_ID
-
-NEG_INF = -1e9
 
 
 def length_penalty(lengths, alpha: float):
@@ -22,6 +21,7 @@ def beam_search_decode(
     end_id: int,
     beam_width: int = 4,
     alpha: float = 0.6,
+    banned_ids: tuple[int, ...] = (),
 ):
     """Finds high-probability sequences by keeping the `beam_width` best prefixes.
 
@@ -39,6 +39,7 @@ def beam_search_decode(
         end_id: the id that ends a sequence.
         beam_width: hypotheses kept per batch entry; 1 gives greedy decoding.
         alpha: length-penalty exponent (0 = none; larger favours longer outputs).
+        banned_ids: ids never generated (e.g. `[PAD]`, `[START]`).
 
     Returns:
         `(ids, scores)`: int32 `[batch, max_length]` best sequence per entry, `end_id`
@@ -65,6 +66,7 @@ def beam_search_decode(
 
     def advance(t, tokens, states, log_probs, finished, lengths, sequences):
         logits, states = step_fn(tokens, states)
+        logits = ban_tokens(logits, banned_ids)
         vocab = tf.shape(logits)[-1]
         step_log_probs = tf.reshape(tf.nn.log_softmax(logits), [batch, k, vocab])
         # A finished beam may only append padding, at no cost.

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from shared.decoding.logits import ban_tokens
 from shared.layers.masking import PAD_ID
 
 
-def greedy_decode(step_fn, initial_states, start_tokens, max_length: int, end_id: int):
+def greedy_decode(
+    step_fn,
+    initial_states,
+    start_tokens,
+    max_length: int,
+    end_id: int,
+    banned_ids: tuple[int, ...] = (),
+):
     """Decodes a batch greedily until every sequence has produced `end_id` or `max_length`.
 
     Args:
@@ -16,6 +24,8 @@ def greedy_decode(step_fn, initial_states, start_tokens, max_length: int, end_id
         start_tokens: int32 `[batch]`, usually all `[START]`.
         max_length: maximum number of generated tokens (`[END]` included).
         end_id: the id that ends a sequence.
+        banned_ids: ids never generated (a trained decoder should not emit `[PAD]` or
+            `[START]`, but nothing else stops it).
 
     Returns:
         int32 `[batch, max_length]`: generated ids; `end_id` is kept where it was
@@ -30,6 +40,7 @@ def greedy_decode(step_fn, initial_states, start_tokens, max_length: int, end_id
 
     def advance(t, tokens, states, finished, outputs):
         logits, states = step_fn(tokens, states)
+        logits = ban_tokens(logits, banned_ids)
         next_tokens = tf.argmax(logits, axis=-1, output_type=tf.int32)
         next_tokens = tf.where(finished, tf.zeros_like(next_tokens) + PAD_ID, next_tokens)
         outputs = outputs.write(t, next_tokens)

@@ -55,10 +55,22 @@ SPACE_BEFORE_CLOSING = r"\s+([.,!?;:%)\]}»…])"
 SPACE_AFTER_OPENING = r"([¿¡(\[{«])\s+"
 
 
+# Inside words and numbers: "one - third", "5, 500", "3: 00" come back joined.
+HYPHEN_IN_WORD = r"(\w) - (\w)"
+SEPARATOR_IN_NUMBER = r"(\d)([.:]) (\d)"
+THOUSANDS_IN_NUMBER = r"(\d), (\d{3})\b"  # "5, 500" -> "5,500"; "15, 1999" stays
+# A pair of straight double quotes hugs what it quotes: '" Hi "' -> '"Hi"'.
+QUOTED = r'"\s*([^"]*?)\s*"'
+
+
 def join_punctuation(texts: tf.Tensor) -> tf.Tensor:
     """Removes the spaces that word splitting put around punctuation."""
     texts = tf.strings.regex_replace(texts, SPACE_BEFORE_CLOSING, r"\1")
-    return tf.strings.regex_replace(texts, SPACE_AFTER_OPENING, r"\1")
+    texts = tf.strings.regex_replace(texts, SPACE_AFTER_OPENING, r"\1")
+    texts = tf.strings.regex_replace(texts, HYPHEN_IN_WORD, r"\1-\2")
+    texts = tf.strings.regex_replace(texts, SEPARATOR_IN_NUMBER, r"\1\2\3")
+    texts = tf.strings.regex_replace(texts, THOUSANDS_IN_NUMBER, r"\1,\2")
+    return tf.strings.regex_replace(texts, QUOTED, r'"\1"')
 
 
 def count_words(texts, lowercase: bool = True, batch_size: int = 2048) -> collections.Counter:

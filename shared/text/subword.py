@@ -114,7 +114,9 @@ class SubwordTokenizer(keras.layers.Layer):
         before_end = tf.math.cumsum(tf.cast(token_ids == END_ID, tf.int32), axis=-1) == 0
         keep = before_end & (token_ids != PAD_ID) & (token_ids != START_ID)
         kept = tf.ragged.boolean_mask(token_ids, keep)
-        return join_punctuation(self._wordpiece.detokenize(kept))
+        text = join_punctuation(self._wordpiece.detokenize(kept))
+        # A continuation piece with nothing before it is still text, not "##s".
+        return tf.strings.regex_replace(text, "^" + JOINER, "")
 
     def call(self, texts):
         """Ids `[batch, max_length]`, right-padded with 0 and truncated."""
