@@ -288,3 +288,22 @@ def test_evaluate_on_embedded_scores_sources_the_corpus_does_not_contain():
     training_keys = {source_key(s) for s, _ in generate_pairs()}
     assert len(held_out) == HELD_OUT_SIZE
     assert not {source_key(s) for s in held_out.sources} & training_keys
+
+
+def test_an_interrupted_run_resumes_with_the_same_vocabularies(pairs_tsv, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    args = ["train", "--data", str(pairs_tsv), "--run-dir", str(run_dir), *TINY, "--epochs", "1"]
+    assert main(args) == 0
+    vocabularies = {
+        name: (run_dir / name).read_bytes()
+        for name in ("source_vocabulary.txt", "target_vocabulary.txt")
+    }
+    (run_dir / "model.keras").unlink()  # as if killed after the epoch, before the end
+    capsys.readouterr()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "(resume)" in out
+    assert "Epoch 1/1" not in out  # the backed-up epoch is not trained again
+    for name, content in vocabularies.items():
+        assert (run_dir / name).read_bytes() == content
+    assert (run_dir / "model.keras").is_file()
