@@ -172,7 +172,7 @@ def train(args: argparse.Namespace, config: SentimentConfig) -> int:
         title=f"validation ({len(val_data)} examples)",
         confusion_png=run_dir.file("confusion_matrix.png"),
     )
-    metrics["train_seconds"] = round(elapsed, 1)
+    metrics["train_seconds_this_session"] = round(elapsed, 1)
     finish_run(run_dir, classifier, report, metrics)
     print(report, end="")
     print(f"learning curves: {run_dir.curves_path}")

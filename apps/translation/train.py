@@ -163,7 +163,7 @@ def train(args: argparse.Namespace, config: TranslationConfig) -> int:
         test_pairs.targets,
         title=f"held-out test split ({len(test_pairs)} pairs, unseen source sentences)",
     )
-    metrics["train_seconds"] = round(elapsed, 1)
+    metrics["train_seconds_this_session"] = round(elapsed, 1)
     finish_run(run_dir, model, report, metrics)
     print(report, end="")
     print(f"learning curves: {run_dir.curves_path}")
