@@ -87,7 +87,7 @@ def read_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str
 
 def run_command(command: Callable[[], int]) -> int:
     """Runs a CLI command; expected failures print `error: ...` and exit 2, no traceback."""
-    from shared.data.errors import DataError  # noqa: PLC0415 (keep import light)
+    from shared.datasets.errors import DataError  # noqa: PLC0415 (keep import light)
 
     try:
         return command()

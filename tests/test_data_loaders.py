@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from shared.data.aclimdb import read_class_folders
-from shared.data.download import download_and_extract
-from shared.data.errors import DataError
-from shared.data.tabular import read_labelled_table
+from shared.datasets.aclimdb import read_class_folders
+from shared.datasets.download import download_and_extract
+from shared.datasets.errors import DataError
+from shared.datasets.tabular import read_labelled_table
 
 SHARED_DATA = Path(
     os.environ.get("SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")

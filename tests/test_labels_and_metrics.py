@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from shared.data.errors import DataError
-from shared.data.examples import LabelledTexts
-from shared.data.labels import MAX_ERRORS_SHOWN, LabelSet
+from shared.datasets.errors import DataError
+from shared.datasets.examples import LabelledTexts
+from shared.datasets.labels import MAX_ERRORS_SHOWN, LabelSet
 from shared.evaluation.classification_report import (
     classification_metrics,
     format_report,

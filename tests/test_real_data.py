@@ -7,7 +7,7 @@ import random
 import pytest
 
 from apps.sentiment.cli import main
-from shared.data.tabular import read_labelled_table
+from shared.datasets.tabular import read_labelled_table
 
 pytestmark = pytest.mark.slow
 

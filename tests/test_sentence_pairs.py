@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.data.errors import DataError
-from shared.data.pairs import (
+from shared.datasets.errors import DataError
+from shared.datasets.pairs import (
     SentencePairs,
     download_anki_pairs,
     read_sentence_pairs,

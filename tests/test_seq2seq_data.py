@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from shared.text.subword import END_ID, START_ID, SubwordTokenizer
-from shared.training.datasets import seq2seq_dataset, teacher_forcing
+from shared.training.pipelines import seq2seq_dataset, teacher_forcing
 
 
 def test_teacher_forcing_shifts_targets_and_weights_out_padding():

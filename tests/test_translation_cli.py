@@ -13,7 +13,7 @@ from apps.translation.artifacts import TrainedTranslator
 from apps.translation.cli import main
 from apps.translation.corpus import generate_pairs
 from apps.translation.translator import Translator
-from shared.data.pairs import read_sentence_pairs, source_key
+from shared.datasets.pairs import read_sentence_pairs, source_key
 from shared.evaluation.translation_metrics import translation_scores
 from shared.text.subword import START_ID
 

@@ -9,7 +9,7 @@ import keras
 
 import shared.layers  # noqa: F401  (registers the custom layers for load_model)
 from apps.sentiment.config import SentimentConfig
-from shared.data.labels import LabelSet
+from shared.datasets.labels import LabelSet
 from shared.text.vectorizer import WordVectorizer, load_vocabulary
 from shared.training.run_directory import RunDirectory
 

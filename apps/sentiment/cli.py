@@ -144,7 +144,12 @@ def main(argv: list[str] | None = None) -> int:
             from apps.sentiment.predict import predict
 
             return predict(args)
-        from shared.data.download import IMDB_FOLDER, IMDB_SHA256, IMDB_URL, download_and_extract
+        from shared.datasets.download import (
+            IMDB_FOLDER,
+            IMDB_SHA256,
+            IMDB_URL,
+            download_and_extract,
+        )
 
         # A mirror (--url) may repackage the archive, so only the official one is checked.
         folder = download_and_extract(

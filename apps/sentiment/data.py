@@ -6,10 +6,10 @@ import dataclasses
 from pathlib import Path
 
 from apps.sentiment.corpus import DEFAULT_SEED, generate_reviews
-from shared.data.aclimdb import read_class_folders
-from shared.data.errors import DataError
-from shared.data.examples import LabelledTexts
-from shared.data.tabular import read_labelled_table
+from shared.datasets.aclimdb import read_class_folders
+from shared.datasets.errors import DataError
+from shared.datasets.examples import LabelledTexts
+from shared.datasets.tabular import read_labelled_table
 
 EMBEDDED = "embedded"
 # Evaluating on "embedded" draws reviews with another seed; exact repeats of training

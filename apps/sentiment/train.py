@@ -20,13 +20,13 @@ from apps.sentiment.model import build_classifier
 from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.report import evaluate_and_report
 from shared.cli import default_run_dir, print_json_line
-from shared.data.errors import DataError
-from shared.data.examples import LabelledTexts, report_rejected_rows
-from shared.data.labels import LabelSet
+from shared.datasets.errors import DataError
+from shared.datasets.examples import LabelledTexts, report_rejected_rows
+from shared.datasets.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
-from shared.training.datasets import text_classification_dataset
 from shared.training.distribution import make_strategy
+from shared.training.pipelines import text_classification_dataset
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import RunDirectory
 from shared.training.trainer import (

@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             from apps.translation.translate import translate
 
             return translate(args)
-        from shared.data.pairs import download_anki_pairs
+        from shared.datasets.pairs import download_anki_pairs
 
         path = download_anki_pairs(args.language, args.dest, url=args.url)
         print(f"pairs in {path}; train with --data {path}")

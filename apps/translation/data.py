@@ -6,8 +6,8 @@ from pathlib import Path
 
 from apps.translation.config import TranslationConfig
 from apps.translation.corpus import DEFAULT_SEED, generate_pairs
-from shared.data.errors import DataError
-from shared.data.pairs import SentencePairs, read_sentence_pairs, source_key
+from shared.datasets.errors import DataError
+from shared.datasets.pairs import SentencePairs, read_sentence_pairs, source_key
 
 EMBEDDED = "embedded"
 HELD_OUT_SIZE = 2000

@@ -22,11 +22,11 @@ from apps.translation.model import build_translator
 from apps.translation.report import evaluate_translations
 from apps.translation.translator import Translator
 from shared.cli import default_run_dir, print_json_line
-from shared.data.examples import report_rejected_rows
-from shared.data.pairs import SentencePairs, split_by_source
+from shared.datasets.examples import report_rejected_rows
+from shared.datasets.pairs import SentencePairs, split_by_source
 from shared.text.subword import END_ID, START_ID, SubwordTokenizer
-from shared.training.datasets import seq2seq_dataset
 from shared.training.distribution import make_strategy
+from shared.training.pipelines import seq2seq_dataset
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import RunDirectory
 from shared.training.trainer import (

@@ -44,7 +44,7 @@ class LabelledTexts:
     Attributes:
         texts: the texts as read, surrounding whitespace stripped (no other normalisation).
         labels: the raw label values as strings (`"1"`, `"pos"`, ...); mapping them to
-            class ids is the job of `shared.data.labels.LabelSet`.
+            class ids is the job of `shared.datasets.labels.LabelSet`.
         origins: `path:line` (or a file path) for each example, for error messages.
         rejected: rows that were skipped (only when the loader was told to skip).
     """

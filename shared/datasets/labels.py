@@ -6,8 +6,8 @@ import dataclasses
 import json
 from pathlib import Path
 
-from shared.data.errors import DataError
-from shared.data.examples import LabelledTexts
+from shared.datasets.errors import DataError
+from shared.datasets.examples import LabelledTexts
 
 # IMDB, SST-2 and most sentiment files use 0 = negative, 1 = positive.
 BINARY_SENTIMENT_NAMES = ("negative", "positive")

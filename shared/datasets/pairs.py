@@ -11,13 +11,13 @@ import urllib.parse
 import zlib
 from pathlib import Path, PurePosixPath
 
-from shared.data.download import download_and_extract
-from shared.data.errors import DataError
-from shared.data.examples import RejectedRow
+from shared.datasets.download import download_and_extract
+from shared.datasets.errors import DataError
+from shared.datasets.examples import RejectedRow
 
 # `_Lines` decodes line by line so that invalid UTF-8 is pinned to one line; reusing it
 # keeps one definition of what a bad byte, a NUL or a BOM means across loaders.
-from shared.data.tabular import _GZIP_MAGIC, BadRows, _Lines
+from shared.datasets.tabular import _GZIP_MAGIC, BadRows, _Lines
 
 ANKI_URL_TEMPLATE = "https://www.manythings.org/anki/{code}-eng.zip"
 # The 2018 snapshot the TensorFlow tutorials use; it holds `spa-eng/spa.txt`, two columns.

@@ -10,8 +10,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from shared.data.errors import DataError
-from shared.data.examples import LabelledTexts, RejectedRow
+from shared.datasets.errors import DataError
+from shared.datasets.examples import LabelledTexts, RejectedRow
 
 # A review can be long (hundreds of KB); the csv module's default cap (128 KiB) would
 # reject it. Texts are truncated later, by the model's vectorizer. Beyond this size a

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from shared.data.errors import DataError
-from shared.data.examples import LabelledTexts
-from shared.data.tabular import BadRows
+from shared.datasets.errors import DataError
+from shared.datasets.examples import LabelledTexts
+from shared.datasets.tabular import BadRows
 
 # aclImdb's `train/unsup` holds unlabelled reviews; it is not a class.
 IGNORED_FOLDERS = frozenset({"unsup"})

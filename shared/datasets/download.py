@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from shared.data.errors import DataError
+from shared.datasets.errors import DataError
 
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 # The checksum of aclImdb_v1.tar.gz that independent public loaders (e.g. MLDatasets.jl)
