@@ -85,6 +85,54 @@ def read_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str
             )
 
 
+def answer_each_input(
+    args: argparse.Namespace,
+    *,
+    accept: Callable[[str], bool],
+    rejection: str,
+    run: Callable[[list[str]], tuple],
+    render: Callable[[object], dict],
+    max_tokens: int,
+    truncation_note: Callable[[int], str],
+) -> int:
+    """One JSON line per input, in input order: a result, or an `error` for bad inputs.
+
+    Nothing is dropped: inputs with bad bytes or that `accept` refuses get an error line
+    (with `rejection` as the reason), the others are run as one batch. Inputs longer than
+    `max_tokens` are counted and `truncation_note(count)` goes to stderr once.
+
+    Args:
+        args: parsed CLI args with `texts` (stdin is read when empty).
+        accept: whether a decoded text can be processed.
+        rejection: the reason given for texts `accept` refuses.
+        run: `texts -> (outputs, token_counts)` for the accepted texts.
+        render: one output -> the JSON fields that follow `"text"`.
+        max_tokens: the model's input length.
+        truncation_note: how many inputs were truncated -> the note to print.
+
+    Returns:
+        The exit status: 0 when every input got a result, 1 otherwise.
+    """
+    inputs = list(read_inputs(args))
+    if not inputs:
+        raise ValueError("Expected texts as arguments or one per line on stdin. Received none.")
+    valid = [i for i, (_, text, problem) in enumerate(inputs) if problem is None and accept(text)]
+    outputs, counts = run([inputs[i][1] for i in valid])
+    results = dict(zip(valid, zip(outputs, counts, strict=True), strict=True))
+    truncated = failures = 0
+    for i, (origin, text, problem) in enumerate(inputs):
+        if i not in results:
+            failures += 1
+            print_json_line({"text": text, "error": f"{origin}: {problem or rejection}"})
+            continue
+        output, count = results[i]
+        truncated += int(count > max_tokens)
+        print_json_line({"text": text, **render(output)})
+    if truncated:
+        print(truncation_note(truncated), file=sys.stderr)
+    return 1 if failures else 0
+
+
 def run_command(command: Callable[[], int]) -> int:
     """Runs a CLI command; expected failures print `error: ...` and exit 2, no traceback."""
     from shared.datasets.errors import DataError  # noqa: PLC0415 (keep import light)

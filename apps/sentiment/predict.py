@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.predictor import SentimentPredictor
-from shared.cli import latest_finished_run, print_json_line, read_inputs
+from shared.cli import answer_each_input, latest_finished_run
 
 
 def predict(args: argparse.Namespace) -> int:
@@ -16,40 +15,27 @@ def predict(args: argparse.Namespace) -> int:
     Exits 0 when every input was predicted, 1 when some were rejected.
     """
     trained = TrainedSentimentModel.load(args.run_dir or latest_finished_run("sentiment"))
-    inputs = list(read_inputs(args))
-    if not inputs:
-        raise ValueError("Expected texts as arguments or one per line on stdin. Received none.")
-    valid = [
-        (i, text) for i, (_, text, problem) in enumerate(inputs) if problem is None and text.strip()
-    ]
-    probabilities, counts = SentimentPredictor(trained).predict([text for _, text in valid])
-    results = {i: (p, c) for (i, _), p, c in zip(valid, probabilities, counts, strict=True)}
-
     names = trained.labels.names
     max_length = trained.config.max_length
-    truncated = failures = 0
-    for i, (origin, text, problem) in enumerate(inputs):
-        if i not in results:
-            failures += 1
-            problem = problem or "empty text: expected at least one non-space character"
-            print_json_line({"text": text, "error": f"{origin}: {problem}"})
-            continue
-        p, count = results[i]
-        truncated += int(count > max_length)
+    side = "first" if trained.config.truncate_from == "end" else "last"
+
+    def render(p) -> dict:
         best = int(p.argmax())
-        print_json_line(
-            {
-                "text": text,
-                "label": names[best],
-                "probability": round(float(p[best]), 4),
-                "probabilities": {n: round(float(v), 4) for n, v in zip(names, p, strict=True)},
-            }
-        )
-    if truncated:
-        side = "first" if trained.config.truncate_from == "end" else "last"
-        print(
-            f"note: {truncated} text(s) had more than {max_length} tokens and were truncated "
-            f"to their {side} {max_length} tokens.",
-            file=sys.stderr,
-        )
-    return 1 if failures else 0
+        return {
+            "label": names[best],
+            "probability": round(float(p[best]), 4),
+            "probabilities": {n: round(float(v), 4) for n, v in zip(names, p, strict=True)},
+        }
+
+    return answer_each_input(
+        args,
+        accept=lambda text: bool(text.strip()),
+        rejection="empty text: expected at least one non-space character",
+        run=SentimentPredictor(trained).predict,
+        render=render,
+        max_tokens=max_length,
+        truncation_note=lambda n: (
+            f"note: {n} text(s) had more than {max_length} tokens and were truncated "
+            f"to their {side} {max_length} tokens."
+        ),
+    )
