@@ -31,3 +31,70 @@ def shared_data() -> Path:
 
 
 assert tf.config.list_logical_devices("CPU")  # fail loudly if the split did not apply
+
+
+# -- tiny trained runs shared by the export, TFLite and edge-runner tests -----------------
+# Trained once per session (~20 s each) on generated data; the CLI tests keep their own.
+TINY_SENTIMENT = {
+    "epochs": "2",
+    "units": "8",
+    "embedding-dim": "16",
+    "max-length": "48",
+    "batch-size": "32",
+    "max-tokens": "500",
+    "min-count": "1",
+}
+TINY_TRANSLATION = {
+    "epochs": "3",
+    "embedding-dim": "16",
+    "encoder-units": "16",
+    "decoder-units": "32",
+    "source-vocabulary-size": "300",
+    "target-vocabulary-size": "300",
+    "batch-size": "32",
+    "max-source-length": "20",
+    "max-target-length": "20",
+    "test-split": "0.1",
+    "beam-width": "3",
+}
+
+
+def _flags(settings: dict) -> list[str]:
+    return [item for key, value in settings.items() for item in (f"--{key}", value)]
+
+
+@pytest.fixture(scope="session")
+def tiny_sentiment_run(tmp_path_factory) -> Path:
+    """A finished sentiment run folder (2 classes) trained on generated reviews."""
+    import csv
+
+    from apps.sentiment.cli import main
+    from apps.sentiment.corpus import generate_reviews
+
+    data = tmp_path_factory.mktemp("sentiment-data") / "reviews.csv"
+    texts, labels = generate_reviews(600, seed=11)
+    with open(data, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        writer.writerows(zip(texts, labels, strict=True))
+    run_dir = tmp_path_factory.mktemp("sentiment-runs") / "tiny"
+    argv = ["train", "--data", str(data), "--run-dir", str(run_dir), *_flags(TINY_SENTIMENT)]
+    assert main(argv) == 0
+    return run_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_translation_run(tmp_path_factory) -> Path:
+    """A finished translation run folder trained on generated Spanish-English pairs."""
+    from apps.translation.cli import main
+    from apps.translation.corpus import generate_pairs
+
+    data = tmp_path_factory.mktemp("translation-data") / "spa-eng.tsv"
+    with open(data, "w", encoding="utf-8", newline="") as f:
+        f.write("english\tspanish\n")
+        for spanish, english in generate_pairs(800, seed=13):
+            f.write(f"{english}\t{spanish}\n")
+    run_dir = tmp_path_factory.mktemp("translation-runs") / "tiny"
+    argv = ["train", "--data", str(data), "--run-dir", str(run_dir), *_flags(TINY_TRANSLATION)]
+    assert main(argv) == 0
+    return run_dir
