@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from shared.decoding.greedy import write_column
 from shared.decoding.logits import NEG_INF, ban_tokens
 from shared.layers.masking import PAD_ID
 
@@ -59,12 +60,14 @@ def beam_search_decode(
     log_probs = first_beam  # [batch, k]
     finished = tf.zeros_like(log_probs, dtype=tf.bool)
     lengths = tf.zeros_like(log_probs, dtype=tf.int32)
-    sequences = tf.zeros_like(tf.expand_dims(log_probs, -1)[:, :, :0], dtype=tf.int32)
+    # Fixed [batch, k, max_length] buffer of padding (static shapes: XLA and TFLite).
+    sequences = tf.zeros_like(lengths)[:, :, None] + tf.fill([max_length], PAD_ID)
 
     def keep_going(t, tokens, states, log_probs, finished, lengths, sequences):
         return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(finished)))
 
     def advance(t, tokens, states, log_probs, finished, lengths, sequences):
+        incoming = (tokens, states, log_probs, finished, lengths, sequences)
         logits, states = step_fn(tokens, states)
         logits = ban_tokens(logits, banned_ids)
         vocab = tf.shape(logits)[-1]
@@ -81,32 +84,24 @@ def beam_search_decode(
         log_probs = tf.gather(tf.reshape(totals, [batch, k * vocab]), best, batch_dims=1)
         lengths = tf.gather(new_lengths, parents, batch_dims=1)
         finished = tf.gather(finished, parents, batch_dims=1) | (next_tokens == end_id)
-        sequences = tf.concat(
-            [tf.gather(sequences, parents, batch_dims=1), next_tokens[:, :, None]], axis=-1
-        )
+        sequences = write_column(tf.gather(sequences, parents, batch_dims=1), t, next_tokens)
         flat_parents = tf.reshape(parents + tf.range(batch)[:, None] * k, [-1])
+        # Reshapes by the dynamic batch lose static sizes; restore them so a fixed-batch
+        # trace (TFLite, XLA) keeps fixed shapes through the loop.
         states = tf.nest.map_structure(lambda s: tf.gather(s, flat_parents), states)
-        return t + 1, tf.reshape(next_tokens, [-1]), states, log_probs, finished, lengths, sequences
+        outgoing = (tf.reshape(next_tokens, [-1]), states, log_probs, finished, lengths, sequences)
+        outgoing = tf.nest.map_structure(
+            lambda new, old: tf.ensure_shape(new, old.shape), outgoing, incoming
+        )
+        return t + 1, *outgoing
 
     _, _, _, log_probs, finished, lengths, sequences = tf.while_loop(
         keep_going,
         advance,
         (tf.constant(0), tokens, states, log_probs, finished, lengths, sequences),
-        shape_invariants=(
-            tf.TensorShape([]),
-            tf.TensorShape([None]),
-            tf.nest.map_structure(
-                lambda s: tf.TensorShape([None]).concatenate(s.shape[1:]), states
-            ),
-            tf.TensorShape([None, k]),
-            tf.TensorShape([None, k]),
-            tf.TensorShape([None, k]),
-            tf.TensorShape([None, k, None]),
-        ),
         maximum_iterations=max_length,
     )
     scores = log_probs / length_penalty(lengths, alpha)
     best_beam = tf.argmax(scores, axis=-1, output_type=tf.int32)
     best = tf.gather(sequences, best_beam, batch_dims=1)
-    best = tf.pad(best, [[0, 0], [0, max_length - tf.shape(best)[1]]], constant_values=PAD_ID)
     return best, tf.gather(scores, best_beam, batch_dims=1)

@@ -32,7 +32,9 @@ def greedy_decode(
         produced and every position after it holds `PAD_ID`.
     """
     start_tokens = tf.cast(start_tokens, tf.int32)
-    outputs = tf.TensorArray(tf.int32, size=0, dynamic_size=True, element_shape=start_tokens.shape)
+    # A fixed [batch, max_length] buffer of padding, written one column per step: every
+    # shape stays static, so the loop compiles with XLA and converts to TFLite.
+    outputs = tf.zeros_like(start_tokens)[:, None] + tf.fill([max_length], PAD_ID)[None, :]
     finished = tf.zeros_like(start_tokens, dtype=tf.bool)
 
     def keep_going(t, tokens, states, finished, outputs):
@@ -43,15 +45,19 @@ def greedy_decode(
         logits = ban_tokens(logits, banned_ids)
         next_tokens = tf.argmax(logits, axis=-1, output_type=tf.int32)
         next_tokens = tf.where(finished, tf.zeros_like(next_tokens) + PAD_ID, next_tokens)
-        outputs = outputs.write(t, next_tokens)
+        outputs = write_column(outputs, t, next_tokens)
         return t + 1, next_tokens, states, finished | (next_tokens == end_id), outputs
 
-    t, _, _, _, outputs = tf.while_loop(
+    _, _, _, _, outputs = tf.while_loop(
         keep_going,
         advance,
         (tf.constant(0), start_tokens, initial_states, finished, outputs),
         maximum_iterations=max_length,
     )
-    # Steps never taken (every sequence finished early) are padding.
-    written = tf.transpose(outputs.stack())
-    return tf.pad(written, [[0, 0], [0, max_length - t]], constant_values=PAD_ID)
+    return outputs
+
+
+def write_column(buffer, t, values):
+    """`buffer [..., length]` with column `t` set to `values [...]` (static shapes only)."""
+    column = tf.one_hot(t, tf.shape(buffer)[-1], on_value=True, off_value=False)
+    return tf.where(column, values[..., None], buffer)
