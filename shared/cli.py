@@ -149,3 +149,40 @@ def run_command(command: Callable[[], int]) -> int:
             file=sys.stderr,
         )
         return 130
+
+
+def add_export_command(commands, app: str) -> argparse.ArgumentParser:
+    """The `export` subcommand every app has (same flags, same output)."""
+    export = commands.add_parser(
+        "export",
+        help="write a TF Serving SavedModel and TFLite models for phones",
+        description=f"Write saved_models/{app}/<next version>/: a SavedModel whose "
+        "serving_default takes raw UTF-8 strings (tokenization inside the graph), warmup "
+        "requests, export.json, and tflite/ with float32, float16 and dynamic-range phone "
+        "models plus metadata.json. The version appears atomically; existing versions are "
+        "never touched. Also refreshes saved_models/models.config and "
+        "batching_parameters.txt. Ends with one JSON line.",
+    )
+    export.add_argument(
+        "run_dir",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="RUN_DIR",
+        help=f"Finished run to export (default: the latest under runs/{app}).",
+    )
+    export.add_argument(
+        "--saved-models",
+        type=Path,
+        default=Path("saved_models"),
+        metavar="DIR",
+        help="Root of the TF Serving model folders (default: saved_models).",
+    )
+    export.add_argument(
+        "--no-xla",
+        action="store_true",
+        help="Plain graph instead of XLA-compiled (for servers started without "
+        "--xla_cpu_compilation_enabled=true; several times slower at batch 1).",
+    )
+    export.add_argument("--no-tflite", action="store_true", help="Skip the phone models.")
+    return export

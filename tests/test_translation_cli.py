@@ -120,7 +120,8 @@ def test_graph_greedy_matches_a_plain_python_loop_over_decoder_step(trained_run)
     translator = Translator(trained)
     sources = ["¿Dónde está el libro?", "No tengo un perro.", "Hoy comemos pan."]
     graph_output, _ = translator.translate(sources, beam_width=1)
-    states, _ = translator.encode(tf.constant(sources))
+    ids, _ = translator.source_ids(tf.constant(sources))
+    states = translator.encode_ids(ids)
     tokens = np.full(len(sources), START_ID, dtype="int32")
     generated = []
     for _ in range(trained.config.max_target_length):

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from apps.sentiment.config import SentimentConfig
-from shared.cli import quiet_tensorflow, run_command
+from shared.cli import add_export_command, quiet_tensorflow, run_command
 from shared.training.config import add_config_arguments
 
 DESCRIPTION = """\
@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("texts", nargs="*", metavar="TEXT", help="Texts (default: stdin lines).")
     predict.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
 
+    add_export_command(commands, "sentiment")
+
     download = commands.add_parser(
         "download",
         help="fetch the public IMDB reviews (needs internet)",
@@ -144,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
             from apps.sentiment.predict import predict
 
             return predict(args)
+        if args.command == "export":
+            from apps.sentiment.export import build_export
+            from shared.export.exporter import run_export_command
+
+            return run_export_command(args, build_export, app="sentiment")
         from shared.datasets.download import (
             IMDB_FOLDER,
             IMDB_SHA256,

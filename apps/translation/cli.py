@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from apps.translation.config import TranslationConfig
-from shared.cli import positive_int, quiet_tensorflow, run_command
+from shared.cli import add_export_command, positive_int, quiet_tensorflow, run_command
 from shared.training.config import add_config_arguments
 
 DESCRIPTION = """\
@@ -99,6 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="1 for greedy; default: the run's beam width.",
     )
 
+    export = add_export_command(commands, "translation")
+    export.add_argument(
+        "--beam-width",
+        type=positive_int,
+        default=None,
+        help="Beam width of serving_default, fixed in the graph (default: the run's).",
+    )
+
     download = commands.add_parser(
         "download",
         help="fetch Tatoeba/Anki sentence pairs (needs internet)",
@@ -130,6 +138,13 @@ def main(argv: list[str] | None = None) -> int:
             from apps.translation.translate import translate
 
             return translate(args)
+        if args.command == "export":
+            from apps.translation.export import build_export
+            from shared.export.exporter import run_export_command
+
+            return run_export_command(
+                args, build_export, app="translation", beam_width=args.beam_width
+            )
         from shared.datasets.pairs import download_anki_pairs
 
         path = download_anki_pairs(args.language, args.dest, url=args.url)

@@ -28,44 +28,52 @@ class Translator:
         self.bridge = trained.model.get_layer("bridge")
         self.decoder = trained.model.get_layer("decoder")
 
-    def encode(self, texts):
-        """Source strings -> `(decoder initial states, source token counts)`."""
-        config = self.trained.config
+    def source_ids(self, texts):
+        """Source strings -> `(ids [n, <= max_source_length], untruncated piece counts)`."""
         pieces = self.trained.source_tokenizer.tokenize(texts)
-        ids = pieces[:, : config.max_source_length].to_tensor(default_value=PAD_ID)
-        # One padding column keeps an all-empty batch at length >= 1; masking ignores it.
-        ids = tf.pad(ids, [[0, 0], [0, 1]], constant_values=PAD_ID)
+        ids = pieces[:, : self.trained.config.max_source_length].to_tensor(default_value=PAD_ID)
+        return ids, tf.cast(pieces.row_lengths(), tf.int32)
+
+    def encode_ids(self, ids):
+        """Source ids `[n, length]` -> the decoder's initial states."""
         _, states = self.encoder(ids, training=False)
-        return self.bridge(states), tf.cast(pieces.row_lengths(), tf.int32)
+        return self.bridge(states)
 
     def step(self, tokens, states):
         return self.decoder.step(tokens, states)
 
+    def decode_ids(self, ids, beam_width: int):
+        """Source ids `[n, length]` -> target ids `[n, max_target_length]` (graph code).
+
+        Static shapes throughout, so it compiles with XLA (the serving export does).
+        """
+        config = self.trained.config
+        # One padding column keeps an all-empty batch at length >= 1; masking ignores it.
+        ids = tf.pad(ids, [[0, 0], [0, 1]], constant_values=PAD_ID)
+        states = self.encode_ids(ids)
+        start = tf.zeros_like(ids[:, 0]) + START_ID
+        banned = (PAD_ID, START_ID)
+        if beam_width == 1:
+            return greedy_decode(self.step, states, start, config.max_target_length, END_ID, banned)
+        ids, _ = beam_search_decode(
+            self.step,
+            states,
+            start,
+            config.max_target_length,
+            END_ID,
+            beam_width=beam_width,
+            alpha=config.length_penalty,
+            banned_ids=banned,
+        )
+        return ids
+
     @functools.cache  # noqa: B019  (one traced graph per beam width, for the object's life)
     def _graph(self, beam_width: int):
-        config = self.trained.config
-
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
         def translate_batch(texts):
-            states, source_lengths = self.encode(texts)
-            start = tf.zeros_like(source_lengths) + START_ID
-            banned = (PAD_ID, START_ID)
-            if beam_width == 1:
-                ids = greedy_decode(
-                    self.step, states, start, config.max_target_length, END_ID, banned
-                )
-            else:
-                ids, _ = beam_search_decode(
-                    self.step,
-                    states,
-                    start,
-                    config.max_target_length,
-                    END_ID,
-                    beam_width=beam_width,
-                    alpha=config.length_penalty,
-                    banned_ids=banned,
-                )
-            return self.trained.target_tokenizer.detokenize(ids), source_lengths
+            ids, source_lengths = self.source_ids(texts)
+            target_ids = self.decode_ids(ids, beam_width)
+            return self.trained.target_tokenizer.detokenize(target_ids), source_lengths
 
         return translate_batch
 

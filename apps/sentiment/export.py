@@ -1,0 +1,94 @@
+"""Exports a finished sentiment run for TF Serving (and phones, see `tflite.py`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from apps.sentiment.artifacts import TrainedSentimentModel
+from shared.export.exporter import AppExport
+from shared.export.serving import batch_buckets, bucketed, length_buckets
+
+APP = "sentiment"
+# Largest batch the warmup requests compile for (TF Serving's batching pads up to it).
+MAX_WARMUP_BATCH = 32
+
+
+def serving_endpoints(trained: TrainedSentimentModel, jit_compile: bool = True) -> dict:
+    """`serving_default` (raw text) and `classify_token_ids` (ids from your own tokenizer).
+
+    Outputs: `label` (string), `probabilities [n, classes]` and `token_count` (words in
+    each text before truncation to `max_length`, so a client can tell what was cut).
+    """
+    vectorizer, classifier = trained.vectorizer, trained.classifier
+    max_length = vectorizer.max_length
+    classify = bucketed(lambda ids: classifier(ids, training=False), max_length, jit_compile)
+    label_names = tf.constant(list(trained.labels.names))
+
+    def named_outputs(probabilities):
+        labels = tf.gather(label_names, tf.argmax(probabilities, axis=-1, output_type=tf.int32))
+        return {"label": labels, "probabilities": probabilities}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+    def serving_default(text):
+        # Padding only to the batch's longest text (then its bucket) is exact under the
+        # masking policy and far cheaper than `max_length` for short texts.
+        ids = vectorizer.vectorize(text, pad_to_max_length=False)
+        return {**named_outputs(classify(ids)), "token_count": vectorizer.count_tokens(text)}
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32, name="token_ids")])
+    def classify_token_ids(token_ids):
+        # Ids come truncated (to the side the run keeps) by the client's tokenizer; this cap
+        # only bounds the cost of a malformed request. Right-pad rows with 0.
+        return named_outputs(classify(token_ids[:, :max_length]))
+
+    return {"serving_default": serving_default, "classify_token_ids": classify_token_ids}
+
+
+def trackables(trained: TrainedSentimentModel) -> list:
+    return [trained.classifier, trained.vectorizer]
+
+
+def warmup_requests(trained: TrainedSentimentModel) -> list[tuple[str, dict[str, np.ndarray]]]:
+    """One request per (batch bucket, length bucket): every XLA shape compiles at load."""
+    words = trained.vectorizer.get_vocabulary()[2:]
+    requests = []
+    for batch in batch_buckets(MAX_WARMUP_BATCH):
+        for length in length_buckets(trained.vectorizer.max_length):
+            text = " ".join(words[i % len(words)] for i in range(length))
+            texts = np.array([text.encode("utf-8")] * batch, dtype=object)
+            requests.append(("serving_default", {"text": texts}))
+    return requests
+
+
+def export_details(trained: TrainedSentimentModel) -> dict:
+    """What a client needs to know besides the signatures (written to export.json)."""
+    return {
+        "labels": list(trained.labels.names),
+        "max_length": trained.vectorizer.max_length,
+        "truncate_from": trained.vectorizer.truncate_from,
+        "vocabulary_size": trained.vectorizer.vocabulary_size,
+    }
+
+
+def build_export(run_dir: Path, jit_compile: bool = True, tflite: bool = True) -> AppExport:
+    """Everything `shared.export.exporter.export_version` needs for one finished run."""
+    trained = TrainedSentimentModel.load(run_dir)
+    write_tflite = None
+    if tflite:
+        from apps.sentiment.tflite import write_tflite_models  # noqa: PLC0415  (converter)
+
+        def write_tflite(out_dir):
+            return write_tflite_models(trained, out_dir)
+
+    return AppExport(
+        app=APP,
+        run_dir=Path(run_dir),
+        endpoints=serving_endpoints(trained, jit_compile),
+        trackables=trackables(trained),
+        warmup_requests=warmup_requests(trained),
+        details={**export_details(trained), "xla_compiled": jit_compile},
+        write_tflite=write_tflite,
+    )

@@ -1,0 +1,106 @@
+"""Exports a finished translation run for TF Serving (and phones, see `tflite.py`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from apps.translation.artifacts import TrainedTranslator
+from apps.translation.translator import Translator
+from shared.export.exporter import AppExport
+from shared.export.serving import batch_buckets, bucketed, length_buckets
+from shared.text.subword import JOINER, RESERVED_TOKENS
+
+APP = "translation"
+MAX_WARMUP_BATCH = 32
+
+
+def serving_endpoints(
+    trained: TrainedTranslator, beam_width: int | None = None, jit_compile: bool = True
+) -> dict:
+    """`serving_default` (beam search, width fixed here) and `translate_greedy`.
+
+    Both take raw source strings `text [n]` and return `translation [n]` (strings) and
+    `source_token_count [n]` (subword pieces before truncation to `max_source_length`).
+    """
+    translator = Translator(trained)
+    beam_width = beam_width or trained.config.beam_width
+    max_length = trained.config.max_source_length
+    # +1: `decode_ids` appends one padding column, and the bucket must hold it.
+    decode_beam = bucketed(
+        lambda ids: translator.decode_ids(ids, beam_width), max_length + 1, jit_compile
+    )
+    decode_greedy = bucketed(lambda ids: translator.decode_ids(ids, 1), max_length + 1, jit_compile)
+    detokenize = trained.target_tokenizer.detokenize
+
+    def translate_with(decode):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text")])
+        def translate(text):
+            ids, counts = translator.source_ids(text)
+            return {"translation": detokenize(decode(ids)), "source_token_count": counts}
+
+        return translate
+
+    return {
+        "serving_default": translate_with(decode_beam),
+        "translate_greedy": translate_with(decode_greedy),
+    }
+
+
+def trackables(trained: TrainedTranslator) -> list:
+    return [trained.model, trained.source_tokenizer, trained.target_tokenizer]
+
+
+def warmup_requests(trained: TrainedTranslator) -> list[tuple[str, dict[str, np.ndarray]]]:
+    """Beam search for every (batch bucket, length bucket); greedy at batch 1 per length."""
+    words = [
+        token
+        for token in trained.source_tokenizer.vocabulary
+        if token not in RESERVED_TOKENS and not token.startswith(JOINER) and token.isalpha()
+    ] or ["a"]
+    requests = []
+    for batch in batch_buckets(MAX_WARMUP_BATCH):
+        for length in length_buckets(trained.config.max_source_length + 1):
+            text = " ".join(words[i % len(words)] for i in range(length - 1))
+            texts = np.array([text.encode("utf-8")] * batch, dtype=object)
+            requests.append(("serving_default", {"text": texts}))
+            if batch == 1:
+                requests.append(("translate_greedy", {"text": texts}))
+    return requests
+
+
+def export_details(trained: TrainedTranslator, beam_width: int | None = None) -> dict:
+    config = trained.config
+    return {
+        "beam_width": beam_width or config.beam_width,
+        "length_penalty": config.length_penalty,
+        "max_source_length": config.max_source_length,
+        "max_target_length": config.max_target_length,
+        "source_vocabulary_size": trained.source_tokenizer.vocabulary_size,
+        "target_vocabulary_size": trained.target_tokenizer.vocabulary_size,
+    }
+
+
+def build_export(
+    run_dir: Path, jit_compile: bool = True, tflite: bool = True, beam_width: int | None = None
+) -> AppExport:
+    """Everything `shared.export.exporter.export_version` needs for one finished run."""
+    trained = TrainedTranslator.load(run_dir)
+    write_tflite = None
+    if tflite:
+        from apps.translation.tflite import write_tflite_models  # noqa: PLC0415  (converter)
+
+        def write_tflite(out_dir):
+            return write_tflite_models(trained, out_dir)
+
+    return AppExport(
+        app=APP,
+        run_dir=Path(run_dir),
+        endpoints=serving_endpoints(trained, beam_width, jit_compile),
+        trackables=trackables(trained),
+        warmup_requests=warmup_requests(trained),
+        details={**export_details(trained, beam_width), "xla_compiled": jit_compile},
+        write_tflite=write_tflite,
+    )

@@ -1,0 +1,102 @@
+"""One export flow for every app: SavedModel + warmup + TFLite, published as a version.
+
+An app describes what to export with an `AppExport` (its signatures, what to track, its
+warmup requests, its TFLite writer); `export_version` does the rest the same way for
+every app, so the layout and the guarantees (atomic versions, config files) are shared.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import tensorflow as tf
+
+from shared.export.server_config import write_server_config
+from shared.export.serving import write_saved_model
+from shared.export.versions import StagedVersion
+from shared.export.warmup import write_warmup_requests
+from shared.training.run_directory import write_json_atomic
+
+SAVED_MODELS_ROOT = Path("saved_models")
+EXPORT_INFO_RELATIVE_PATH = Path("assets.extra") / "export.json"
+TFLITE_FOLDER = "tflite"
+
+
+@dataclasses.dataclass
+class AppExport:
+    """What one app exports from one finished run."""
+
+    app: str
+    run_dir: Path
+    endpoints: dict[str, tf.types.experimental.GenericFunction]
+    trackables: list
+    warmup_requests: list
+    details: dict
+    write_tflite: Callable[[Path], dict] | None = None
+
+
+def export_version(spec: AppExport, saved_models_root: Path = SAVED_MODELS_ROOT) -> dict:
+    """Writes `saved_models/<app>/<next version>/` and refreshes the server config files.
+
+    Layout of a version (TF Serving reads the first three, ignores the rest):
+        saved_model.pb, variables/        the SavedModel (signatures in `spec.endpoints`)
+        assets.extra/tf_serving_warmup_requests
+        assets.extra/export.json          run, settings, signatures, timings
+        tflite/                           phone models and their metadata.json
+
+    Returns a summary (version, path, timings) for the command line.
+    """
+    model_root = Path(saved_models_root) / spec.app
+    started = time.perf_counter()
+    with StagedVersion(model_root) as staged:
+        write_saved_model(staged.path, spec.trackables, spec.endpoints)
+        saved_model_seconds = time.perf_counter() - started
+        write_warmup_requests(staged.path, spec.app, spec.warmup_requests)
+        tflite = spec.write_tflite(staged.path / TFLITE_FOLDER) if spec.write_tflite else None
+        info = {
+            "app": spec.app,
+            "run_dir": str(Path(spec.run_dir).resolve()),
+            "exported_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "tensorflow_version": tf.__version__,
+            "signatures": sorted(spec.endpoints),
+            "warmup_requests": len(spec.warmup_requests),
+            **spec.details,
+        }
+        write_json_atomic(staged.path / EXPORT_INFO_RELATIVE_PATH, info)
+    config_files = write_server_config(saved_models_root)
+    return {
+        "app": spec.app,
+        "version": int(staged.published.name),
+        "path": str(staged.published),
+        "signatures": sorted(spec.endpoints),
+        "xla_compiled": spec.details.get("xla_compiled"),
+        "tflite": tflite,
+        "models_config": str(config_files["models_config"]),
+        "batching_parameters": str(config_files["batching"]),
+        "saved_model_seconds": round(saved_model_seconds, 1),
+        "total_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def run_export_command(
+    args, build_export: Callable[..., AppExport], app: str, **build_options
+) -> int:
+    """`python -m apps.<app> export`: export, print where it went, end with a JSON line."""
+    from shared.cli import latest_finished_run, print_json_line  # noqa: PLC0415
+
+    run_dir = args.run_dir or latest_finished_run(app)
+    spec = build_export(
+        run_dir, jit_compile=not args.no_xla, tflite=not args.no_tflite, **build_options
+    )
+    summary = export_version(spec, args.saved_models)
+    print(f"Exported {run_dir} as {spec.app} version {summary['version']}: {summary['path']}")
+    print(f"  signatures: {', '.join(summary['signatures'])}")
+    for variant, info in (summary["tflite"] or {}).get("files", {}).items():
+        print(f"  tflite {variant}: {info}")
+    print(f"  TF Serving config: {summary['models_config']}")
+    print_json_line(summary)
+    return 0
