@@ -1,0 +1,1 @@
+"""Exporters: turn a trained run into files other runtimes load (SavedModel, TFLite, ...)."""
