@@ -185,4 +185,10 @@ def add_export_command(commands, app: str) -> argparse.ArgumentParser:
         "--xla_cpu_compilation_enabled=true; several times slower at batch 1).",
     )
     export.add_argument("--no-tflite", action="store_true", help="Skip the phone models.")
+    export.add_argument(
+        "--compare-latency",
+        action="store_true",
+        help="After exporting, time the serving signature (batch 1 and 32, short and long "
+        "inputs) against the same model without XLA and print a table (~1-2 min).",
+    )
     return export

@@ -286,3 +286,22 @@ def test_export_without_a_finished_run_says_what_is_missing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "error:" in err and "nope" in err
     assert existing_versions(tmp_path / "sentiment") == []
+
+
+def test_latency_comparison_times_every_candidate_on_the_same_cases(
+    exported, tiny_sentiment_run, tmp_path
+):
+    from apps.sentiment.export import latency_comparison
+    from shared.export.latency import compare_latency, format_table
+
+    _, sentiment_dir, _ = exported
+    candidates, cases, reference = latency_comparison(tiny_sentiment_run, sentiment_dir, tmp_path)
+    rows = compare_latency(candidates, cases, repeats=3)
+    assert {(r["case"], r["candidate"]) for r in rows} == {
+        (case, name) for case in cases for name in candidates
+    }
+    assert all(0 < r["p50_ms"] <= r["p99_ms"] for r in rows)
+    table = format_table(rows, reference).splitlines()
+    reference_lines = [line for line in table if f"| {reference} |" in line]
+    assert len(reference_lines) == len(cases)
+    assert all(line.endswith("| 1.00x |") for line in reference_lines)

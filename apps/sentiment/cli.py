@@ -147,10 +147,10 @@ def main(argv: list[str] | None = None) -> int:
 
             return predict(args)
         if args.command == "export":
-            from apps.sentiment.export import build_export
+            from apps.sentiment.export import build_export, latency_comparison
             from shared.export.exporter import run_export_command
 
-            return run_export_command(args, build_export, app="sentiment")
+            return run_export_command(args, build_export, "sentiment", latency_comparison)
         from shared.datasets.download import (
             IMDB_FOLDER,
             IMDB_SHA256,

@@ -92,3 +92,34 @@ def build_export(run_dir: Path, jit_compile: bool = True, tflite: bool = True) -
         details={**export_details(trained), "xla_compiled": jit_compile},
         write_tflite=write_tflite,
     )
+
+
+def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path):
+    """Candidates and cases for `shared.export.latency.compare_latency`.
+
+    Compares the exported signature with the same export compiled without XLA and with
+    a plain `model.export` of the same weights (ids in, so it skips tokenization).
+    """
+    from shared.export.exporter import export_version  # noqa: PLC0415
+
+    trained = TrainedSentimentModel.load(run_dir)
+    plain_graph = export_version(build_export(run_dir, jit_compile=False, tflite=False), workdir)
+    trained.classifier.export(str(workdir / "model_export"), verbose=False)
+    candidates = {
+        "model.export (ids)": (workdir / "model_export", "serving_default"),
+        "ours, plain graph (text)": (Path(plain_graph["path"]), "serving_default"),
+        "ours, XLA (text)": (Path(exported_dir), "serving_default"),
+    }
+    words = trained.vectorizer.get_vocabulary()[2:]
+    cases = {}
+    for batch in (1, 32):
+        for length in sorted({32, trained.vectorizer.max_length}):
+            text = " ".join(words[i % len(words)] for i in range(length))
+            texts = np.array([text.encode("utf-8")] * batch, dtype=object)
+            ids = trained.vectorizer.vectorize(tf.constant(texts), pad_to_max_length=False)
+            cases[f"batch {batch}, {length} tokens"] = {
+                "model.export (ids)": {"token_ids": ids.numpy()},
+                "ours, plain graph (text)": {"text": texts},
+                "ours, XLA (text)": {"text": texts},
+            }
+    return candidates, cases, "model.export (ids)"

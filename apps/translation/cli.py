@@ -139,11 +139,15 @@ def main(argv: list[str] | None = None) -> int:
 
             return translate(args)
         if args.command == "export":
-            from apps.translation.export import build_export
+            from apps.translation.export import build_export, latency_comparison
             from shared.export.exporter import run_export_command
 
             return run_export_command(
-                args, build_export, app="translation", beam_width=args.beam_width
+                args,
+                build_export,
+                "translation",
+                latency_comparison,
+                beam_width=args.beam_width,
             )
         from shared.datasets.pairs import download_anki_pairs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import tensorflow as tf
 
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.translator import Translator
-from shared.export.exporter import AppExport
+from shared.export.exporter import EXPORT_INFO_RELATIVE_PATH, AppExport
 from shared.export.serving import batch_buckets, bucketed, length_buckets
 from shared.text.subword import JOINER, RESERVED_TOKENS
 
@@ -104,3 +105,31 @@ def build_export(
         details={**export_details(trained, beam_width), "xla_compiled": jit_compile},
         write_tflite=write_tflite,
     )
+
+
+def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path):
+    """The exported signature against the same export without XLA (same beam width).
+
+    A plain `model.export` of the training model is teacher-forced (it needs the target),
+    so it cannot translate; the plain-graph export is the fair baseline.
+    """
+    from shared.export.exporter import export_version  # noqa: PLC0415
+
+    trained = TrainedTranslator.load(run_dir)
+    info = json.loads((Path(exported_dir) / EXPORT_INFO_RELATIVE_PATH).read_text())
+    spec = build_export(run_dir, jit_compile=False, tflite=False, beam_width=info["beam_width"])
+    plain_graph = export_version(spec, workdir)
+    candidates = {
+        "plain graph": (Path(plain_graph["path"]), "serving_default"),
+        "XLA": (Path(exported_dir), "serving_default"),
+    }
+    words = [w for w in trained.source_tokenizer.vocabulary[4:] if w.isalpha()] or ["a"]
+    cases = {}
+    for batch in (1, 32):
+        for length in sorted({8, trained.config.max_source_length}):
+            text = " ".join(words[i % len(words)] for i in range(length))
+            texts = np.array([text.encode("utf-8")] * batch, dtype=object)
+            cases[f"batch {batch}, {length} tokens"] = {
+                name: {"text": texts} for name in candidates
+            }
+    return candidates, cases, "plain graph"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -83,9 +84,17 @@ def export_version(spec: AppExport, saved_models_root: Path = SAVED_MODELS_ROOT)
 
 
 def run_export_command(
-    args, build_export: Callable[..., AppExport], app: str, **build_options
+    args,
+    build_export: Callable[..., AppExport],
+    app: str,
+    latency_comparison: Callable | None = None,
+    **build_options,
 ) -> int:
-    """`python -m apps.<app> export`: export, print where it went, end with a JSON line."""
+    """`python -m apps.<app> export`: export, print where it went, end with a JSON line.
+
+    With `--compare-latency`, `latency_comparison(run_dir, exported_dir, workdir)` names
+    the candidates to time against the new export (see `shared.export.latency`).
+    """
     from shared.cli import latest_finished_run, print_json_line  # noqa: PLC0415
 
     run_dir = args.run_dir or latest_finished_run(app)
@@ -98,5 +107,15 @@ def run_export_command(
     for variant, info in (summary["tflite"] or {}).get("files", {}).items():
         print(f"  tflite {variant}: {info}")
     print(f"  TF Serving config: {summary['models_config']}")
+    if getattr(args, "compare_latency", False) and latency_comparison is not None:
+        from shared.export.latency import compare_latency, format_table  # noqa: PLC0415
+
+        with tempfile.TemporaryDirectory() as workdir:
+            candidates, cases, reference = latency_comparison(
+                run_dir, Path(summary["path"]), Path(workdir)
+            )
+            rows = compare_latency(candidates, cases)
+        print(format_table(rows, reference))
+        summary["latency"] = rows
     print_json_line(summary)
     return 0

@@ -1,0 +1,76 @@
+"""Side-by-side latency of exported SavedModels, as a server would call them.
+
+Every candidate is loaded from disk (not the Keras objects in memory) and called through
+its signature with the same requests, interleaved round by round so a noisy shared
+machine slows every candidate alike; ratios are what to read, not absolute times.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+
+def compare_latency(
+    candidates: dict[str, tuple[Path, str]],
+    cases: dict[str, dict[str, dict[str, np.ndarray]]],
+    repeats: int = 50,
+) -> list[dict]:
+    """Times each candidate on each case.
+
+    Args:
+        candidates: name -> (SavedModel folder, signature name).
+        cases: case name -> candidate name -> signature inputs. A candidate missing
+            from a case is skipped for it (e.g. an ids-only model on a text case).
+        repeats: timed calls per candidate and case, after two untimed ones.
+
+    Returns:
+        One row per (case, candidate): p50 and p99 in milliseconds.
+    """
+    functions = {
+        name: tf.saved_model.load(str(path)).signatures[signature]
+        for name, (path, signature) in candidates.items()
+    }
+    rows = []
+    for case, inputs_by_candidate in cases.items():
+        runnable = {
+            n: {k: tf.constant(v) for k, v in i.items()} for n, i in inputs_by_candidate.items()
+        }
+        for name, inputs in runnable.items():
+            functions[name](**inputs)  # trace, compile for this shape, fill caches
+            functions[name](**inputs)
+        timings = {name: [] for name in runnable}
+        for _ in range(repeats):
+            for name, inputs in runnable.items():
+                started = time.perf_counter()
+                functions[name](**inputs)
+                timings[name].append((time.perf_counter() - started) * 1000)
+        for name, values in timings.items():
+            rows.append(
+                {
+                    "case": case,
+                    "candidate": name,
+                    "p50_ms": round(float(np.percentile(values, 50)), 3),
+                    "p99_ms": round(float(np.percentile(values, 99)), 3),
+                }
+            )
+    return rows
+
+
+def format_table(rows: list[dict], reference: str) -> str:
+    """Markdown table with each candidate's p50 relative to `reference` in the same case."""
+    reference_p50 = {r["case"]: r["p50_ms"] for r in rows if r["candidate"] == reference}
+    lines = [
+        "| case | candidate | p50 ms | p99 ms | speed-up vs " + reference + " |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        base = reference_p50.get(row["case"])
+        ratio = f"{base / row['p50_ms']:.2f}x" if base else "-"
+        lines.append(
+            f"| {row['case']} | {row['candidate']} | {row['p50_ms']} | {row['p99_ms']} | {ratio} |"
+        )
+    return "\n".join(lines)
