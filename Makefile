@@ -10,7 +10,7 @@ SHARED_DATA ?= ../shared/data
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: install train-sentiment train-translation test test-slow lint format clean
+.PHONY: install train-sentiment train-translation export test test-slow lint format clean
 
 install: $(STAMP)
 
@@ -28,6 +28,16 @@ train-sentiment: $(STAMP)
 ## Train the Spanish -> English translator (default: the embedded corpus; DATA=path for yours).
 train-translation: $(STAMP)
 	$(PY) -m apps.translation train $(if $(DATA),--data $(DATA),) $(RUN_ARGS)
+
+## Export the latest finished run of each app: saved_models/<app>/<version>/ (TF Serving
+## SavedModel + warmup + tflite/ phone models). EXPORT_ARGS=--no-xla, --compare-latency, ...
+EXPORT_ARGS ?=
+export: $(STAMP)
+	@exported=0; for app in sentiment translation; do \
+	  if ls runs/$$app/*/model.keras >/dev/null 2>&1; then \
+	    $(PY) -m apps.$$app export $(EXPORT_ARGS) || exit $$?; exported=1; \
+	  else echo "no finished $$app run under runs/$$app: skipped (make train-$$app)"; fi; \
+	done; test $$exported = 1 || { echo "error: nothing to export; train first" >&2; exit 2; }
 
 ## Fast suite: tiny models, made-up data, no downloads (~minutes).
 test: $(STAMP)

@@ -89,3 +89,12 @@ def test_a_vocabulary_without_the_reserved_prefix_is_refused():
 def test_learning_needs_words():
     with pytest.raises(ValueError, match="at least one word"):
         SubwordTokenizer().learn_vocabulary(["", "   "], 100)
+
+
+def test_a_nul_byte_in_training_text_does_not_break_the_vocabulary():
+    # FastWordpiece cannot store a NUL token; learning must leave such words out.
+    tokenizer = SubwordTokenizer(lowercase=True)
+    tokenizer.learn_vocabulary([*SENTENCES, "bad\x00row here", "\x00"], vocabulary_size=200)
+    assert not any("\x00" in token for token in tokenizer.vocabulary)
+    ids = tokenizer.tokenize(tf.constant(["bad\x00row here", "the black cat"])).to_list()
+    assert UNK_ID in ids[0] and UNK_ID not in ids[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable
 
 import keras
@@ -78,6 +79,9 @@ class SubwordTokenizer(keras.layers.Layer):
         vocabulary and the tokenisation can never disagree about word boundaries.
         """
         counts = count_words(texts, self.lowercase, batch_size)
+        # FastWordpiece's trie cannot hold a NUL byte; such words stay [UNK] (a stray NUL in
+        # a training file must not make the tokenizer unbuildable).
+        counts = collections.Counter({w: c for w, c in counts.items() if "\x00" not in w})
         if not counts:
             raise ValueError("Expected texts with at least one word to learn from. Received none.")
         vocabulary = wordpiece_tokenizer_learner_lib.learn(

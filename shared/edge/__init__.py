@@ -1,0 +1,1 @@
+"""On-device (phone-like) runners: pure Python, numpy and LiteRT, never TensorFlow."""
