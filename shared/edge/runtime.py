@@ -1,0 +1,224 @@
+"""A thin wrapper over the LiteRT interpreter: signatures by name, op lists, latency.
+
+Runs on the phone-like runtime (`ai_edge_litert`) alone: nothing here imports TensorFlow,
+so the edge runners built on it load and run where only LiteRT and numpy are installed.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from ai_edge_litert import schema_py_generated as schema
+from ai_edge_litert.interpreter import Interpreter
+
+# Flex ops (TensorFlow kernels inside a .tflite) are custom ops named "Flex<Op>".
+FLEX_PREFIX = "Flex"
+_BUILTIN_NAMES = {
+    value: name
+    for name, value in vars(schema.BuiltinOperator).items()
+    if not name.startswith("_") and isinstance(value, int)
+}
+
+
+def operator_names(model_content: bytes) -> list[str]:
+    """Sorted names of every operator a `.tflite` model uses, in all of its subgraphs.
+
+    Builtin ops are named as in the TFLite schema (`FULLY_CONNECTED`, `WHILE`, ...);
+    custom ops (Flex ops included) by their custom code, prefixed `custom:`.
+    Reads the flatbuffer's operator-code table, which covers every subgraph (a `WHILE`
+    body included), unlike the interpreter's per-subgraph op details.
+    """
+    model = schema.Model.GetRootAs(model_content, 0)
+    names = set()
+    for index in range(model.OperatorCodesLength()):
+        code = model.OperatorCodes(index)
+        # Codes above 127 only fit the newer field; the deprecated one tops out at 127.
+        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+        if builtin == schema.BuiltinOperator.CUSTOM:
+            custom = code.CustomCode()
+            names.add("custom:" + (custom.decode("utf-8") if custom else "?"))
+        else:
+            names.add(_BUILTIN_NAMES.get(builtin, f"BUILTIN_{builtin}"))
+    return sorted(names)
+
+
+def non_builtin_operators(model_content: bytes) -> list[str]:
+    """The custom (including Flex) operators of a model; empty for a builtins-only one."""
+    return [name for name in operator_names(model_content) if name.startswith("custom:")]
+
+
+def tensor_shapes(model_content: bytes) -> dict[str, list[int]]:
+    """Name -> shape of every tensor in every subgraph of a `.tflite` model (first wins)."""
+    model = schema.Model.GetRootAs(model_content, 0)
+    shapes = {}
+    for g in range(model.SubgraphsLength()):
+        subgraph = model.Subgraphs(g)
+        for t in range(subgraph.TensorsLength()):
+            tensor = subgraph.Tensors(t)
+            shape = [] if tensor.ShapeIsNone() else [int(d) for d in tensor.ShapeAsNumpy()]
+            shapes.setdefault(tensor.Name().decode("utf-8"), shape)
+    return shapes
+
+
+def has_variable_tensors(model_content: bytes) -> bool:
+    """Whether the model keeps state between calls in variable tensors.
+
+    TFLite's fused `UNIDIRECTIONAL_SEQUENCE_LSTM` holds its initial states in variable
+    tensors and overwrites them with the final states on every call, so without a reset
+    the next call would start where the last one ended.
+    """
+    model = schema.Model.GetRootAs(model_content, 0)
+    return any(
+        model.Subgraphs(g).Tensors(t).IsVariable()
+        for g in range(model.SubgraphsLength())
+        for t in range(model.Subgraphs(g).TensorsLength())
+    )
+
+
+def constant_bytes(model_content: bytes) -> int:
+    """Bytes of constant data (weights) stored in a `.tflite` model's buffers."""
+    model = schema.Model.GetRootAs(model_content, 0)
+    total = 0
+    for index in range(model.BuffersLength()):
+        buffer = model.Buffers(index)
+        # Models over 2 GB keep buffers outside the flatbuffer, located by offset/size.
+        total += buffer.DataLength() or int(buffer.Size())
+    return total
+
+
+class LiteModel:
+    """A `.tflite` model loaded into one LiteRT interpreter, run by signature name.
+
+    Args:
+        model_content: the model's bytes (read the file with `from_file`).
+        num_threads: CPU threads for the interpreter; None lets LiteRT decide.
+
+    Example:
+        >>> model = LiteModel.from_file("sentiment_float32.tflite", num_threads=1)
+        >>> model.run("serving_default", token_ids=ids)["probabilities"]
+    """
+
+    def __init__(self, model_content: bytes, num_threads: int | None = None):
+        self.model_content = bytes(model_content)
+        self.num_threads = num_threads
+        self.interpreter = Interpreter(model_content=self.model_content, num_threads=num_threads)
+        self.stateful = has_variable_tensors(self.model_content)
+        self._runners = {}
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, num_threads: int | None = None) -> LiteModel:
+        return cls(Path(path).read_bytes(), num_threads=num_threads)
+
+    @property
+    def signature_keys(self) -> list[str]:
+        return sorted(self.interpreter.get_signature_list())
+
+    def runner(self, signature_key: str):
+        """The LiteRT signature runner for `signature_key` (created once, then reused)."""
+        if signature_key not in self._runners:
+            if signature_key not in self.interpreter.get_signature_list():
+                raise KeyError(
+                    f"Expected a signature among {self.signature_keys}. Received: {signature_key!r}"
+                )
+            self._runners[signature_key] = self.interpreter.get_signature_runner(signature_key)
+        return self._runners[signature_key]
+
+    def run(self, signature_key: str, **inputs: np.ndarray) -> dict[str, np.ndarray]:
+        """Runs one signature on fresh state; returns its outputs by name.
+
+        Inputs whose shape differs from the last call are resized (only dimensions the
+        model left dynamic, `-1` in `shape_signature`, may change). A stateful model
+        (`has_variable_tensors`) has its variable tensors zeroed first, so every call is
+        independent of the one before, as a Keras call is.
+        """
+        outputs = self.runner(signature_key)(**inputs)  # copies, safe from the reset
+        if self.stateful:
+            # After the call, not before: tensors exist only once the runner allocated
+            # them, and (re)allocation zeroes variables anyway.
+            self.interpreter.reset_all_variables()
+        return outputs
+
+    def input_details(self, signature_key: str) -> dict[str, dict]:
+        """Input name -> LiteRT tensor details (`shape_signature` has -1 for dynamic dims)."""
+        return self.runner(signature_key).get_input_details()
+
+    def output_details(self, signature_key: str) -> dict[str, dict]:
+        return self.runner(signature_key).get_output_details()
+
+    def describe_signatures(self) -> dict[str, dict]:
+        """Plain-JSON description: for each signature, its inputs and outputs with
+        `shape` (-1 for a dynamic dimension) and `dtype`, names in the model's order."""
+
+        def describe(details: dict) -> dict:
+            return {
+                name: {
+                    "shape": [int(d) for d in detail["shape_signature"]],
+                    "dtype": np.dtype(detail["dtype"]).name,
+                }
+                for name, detail in details.items()
+            }
+
+        return {
+            key: {
+                "inputs": describe(self.input_details(key)),
+                "outputs": describe(self.output_details(key)),
+            }
+            for key in self.signature_keys
+        }
+
+    def operator_names(self) -> list[str]:
+        return operator_names(self.model_content)
+
+
+def measure_latency(
+    fn: Callable[[], object], repeats: int = 100, warmup: int = 5
+) -> dict[str, float]:
+    """Times `fn()` (one model call on fixed inputs) and summarises it in milliseconds.
+
+    Args:
+        fn: a zero-argument callable; its result is discarded.
+        repeats: timed calls (>= 1); report the median of at least 100 for comparisons.
+        warmup: untimed calls first (allocation, XNNPACK packing, graph tracing).
+
+    Returns:
+        `{"median_ms", "p10_ms", "p90_ms", "min_ms", "repeats"}`.
+    """
+    return compare_latency({"fn": fn}, repeats, warmup)["fn"]
+
+
+def compare_latency(
+    functions: dict[str, Callable[[], object]], repeats: int = 100, warmup: int = 5
+) -> dict[str, dict[str, float]]:
+    """Times several zero-argument callables in interleaved rounds (one call of each per
+    round), so load from other processes on a shared machine hits all of them alike.
+
+    Returns:
+        name -> the summary `measure_latency` returns.
+    """
+    if repeats < 1:
+        raise ValueError(f"Expected repeats >= 1. Received: {repeats}")
+    for fn in functions.values():
+        for _ in range(warmup):
+            fn()
+    times = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, fn in functions.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - start) * 1000.0)
+    return {name: _summary(sorted(values)) for name, values in times.items()}
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    return {
+        "median_ms": statistics.median(times),
+        "p10_ms": times[int(0.1 * (len(times) - 1))],
+        "p90_ms": times[int(0.9 * (len(times) - 1))],
+        "min_ms": times[0],
+        "repeats": len(times),
+    }

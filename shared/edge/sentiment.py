@@ -1,0 +1,103 @@
+"""Sentiment on the edge: raw text -> class probabilities with LiteRT, never TensorFlow.
+
+Loads an export folder written by `apps.sentiment.tflite.write_tflite_models`: a
+`sentiment_<variant>.tflite` and `metadata.json` (vocabulary, labels, tokenisation).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from shared.edge.metadata import (
+    load_metadata,
+    model_path,
+    verify_model_file,
+    verify_sizes,
+)
+from shared.edge.runtime import LiteModel
+from shared.edge.text import PAD_ID, WordTokenizer
+
+SIGNATURE = "serving_default"
+INPUT_NAME = "token_ids"
+OUTPUT_NAME = "probabilities"
+
+
+class EdgeSentimentClassifier:
+    """Classifies texts with a `.tflite` sentiment model and its metadata.
+
+    Ids come from `WordTokenizer` (the graph's tokenisation in pure Python). A model with
+    a dynamic length gets exactly a text's ids (at least one: an empty text is one
+    `[PAD]`, fully masked like an all-padding row); a fixed-length one gets them padded.
+
+    Args:
+        model: the loaded model.
+        metadata: its validated metadata (`shared.edge.metadata.load_metadata`).
+
+    Example:
+        >>> classifier = EdgeSentimentClassifier.from_directory("exports/sentiment")
+        >>> classifier.classify(["A gem of a film."])[0]["label"]
+        'positive'
+    """
+
+    def __init__(self, model: LiteModel, metadata: dict):
+        self.model = model
+        self.metadata = metadata
+        self.labels = list(metadata["labels"])
+        self.tokenizer = WordTokenizer(
+            metadata["vocabulary"], metadata["max_length"], metadata["truncate_from"]
+        )
+        signatures = model.describe_signatures()
+        verify_sizes(metadata, model.model_content, signatures)
+        length = signatures[SIGNATURE]["inputs"][INPUT_NAME]["shape"][1]
+        self.fixed_length = None if length == -1 else length
+
+    @classmethod
+    def from_directory(
+        cls,
+        directory: str | os.PathLike,
+        variant: str | None = None,
+        num_threads: int | None = None,
+    ) -> EdgeSentimentClassifier:
+        """Loads `metadata.json` and the model of `variant`, checking they belong together.
+
+        Args:
+            directory: an export folder.
+            variant: `"float32"`, `"float16"` or `"dynamic_range"`; None takes the
+                export's default (`dynamic_range` unless it was not exported).
+            num_threads: LiteRT CPU threads (None: LiteRT's default).
+        """
+        metadata = load_metadata(Path(directory), expected_app="sentiment")
+        variant = variant or metadata["default_variant"]
+        path = model_path(directory, metadata, variant)
+        verify_model_file(metadata, variant, path)
+        return cls(LiteModel.from_file(path, num_threads=num_threads), metadata)
+
+    def token_ids(self, text: str) -> np.ndarray:
+        """The model input for one text: int32 `[1, length]`."""
+        if self.fixed_length is not None:
+            return self.tokenizer.encode_padded(text)[None, : self.fixed_length]
+        ids = self.tokenizer.encode(text) or [PAD_ID]
+        return np.asarray([ids], dtype=np.int32)
+
+    def predict(self, texts: list[str]) -> np.ndarray:
+        """Class probabilities `float32 [len(texts), classes]`, one model call per text."""
+        rows = [
+            self.model.run(SIGNATURE, **{INPUT_NAME: self.token_ids(text)})[OUTPUT_NAME][0]
+            for text in texts
+        ]
+        if not rows:
+            return np.zeros((0, len(self.labels)), np.float32)
+        return np.stack(rows).astype(np.float32)
+
+    def classify(self, texts: list[str]) -> list[dict]:
+        """`[{"label": name, "probabilities": {name: p, ...}}, ...]`, one per text."""
+        return [
+            {
+                "label": self.labels[int(np.argmax(row))],
+                "probabilities": {name: float(p) for name, p in zip(self.labels, row, strict=True)},
+            }
+            for row in self.predict(texts)
+        ]

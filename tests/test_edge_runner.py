@@ -1,0 +1,232 @@
+"""The edge runners (shared/edge): no TensorFlow, independent calls, and metadata checks
+that turn mismatched files into errors a user can act on."""
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from apps.sentiment.artifacts import TrainedSentimentModel
+from apps.sentiment.tflite import write_tflite_models as write_sentiment_models
+from apps.translation.artifacts import TrainedTranslator
+from apps.translation.tflite import write_tflite_models as write_translation_models
+from shared.edge.metadata import FORMAT_VERSION, METADATA_FILE, MetadataError
+from shared.edge.runtime import compare_latency, measure_latency
+from shared.edge.sentiment import EdgeSentimentClassifier
+from shared.edge.translation import EdgeTranslator, beam_search, greedy_search, top_k_indices
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VARIANTS = ("float32", "dynamic_range")
+REVIEWS = ["A gem.", "Dull, dull, dull and far too long.", "", "!!!", "It was not a disaster."]
+SENTENCES = ["Ella vende el teléfono.", "¿Dónde está la estación?", ""]
+
+
+@pytest.fixture(scope="module")
+def sentiment_dir(tiny_sentiment_run, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("edge-sentiment")
+    write_sentiment_models(TrainedSentimentModel.load(tiny_sentiment_run), out, VARIANTS)
+    return out
+
+
+@pytest.fixture(scope="module")
+def translation_dir(tiny_translation_run, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("edge-translation")
+    write_translation_models(TrainedTranslator.load(tiny_translation_run), out, VARIANTS)
+    return out
+
+
+def copy_export(directory: Path, tmp_path: Path) -> Path:
+    target = tmp_path / directory.name
+    shutil.copytree(directory, target)
+    return target
+
+
+def edit_metadata(directory: Path, edit) -> None:
+    path = directory / METADATA_FILE
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    edit(metadata)
+    path.write_text(json.dumps(metadata), encoding="utf-8")
+
+
+NO_TENSORFLOW_SCRIPT = textwrap.dedent(
+    """
+    import importlib.abc, json, sys
+
+    BLOCKED = ("tensorflow", "keras", "tensorflow_text", "tf_keras")
+
+    class Block(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in BLOCKED:
+                raise ImportError(f"{name} is blocked in this test")
+            return None
+
+    sys.meta_path.insert(0, Block())
+    from shared.edge.sentiment import EdgeSentimentClassifier
+    from shared.edge.translation import EdgeTranslator
+
+    sentiment_dir, translation_dir, reviews, sentences = json.loads(sys.argv[1])
+    classified = EdgeSentimentClassifier.from_directory(sentiment_dir).classify(reviews)
+    translator = EdgeTranslator.from_directory(translation_dir)
+    print(json.dumps({
+        "classified": classified,
+        "greedy": translator.translate(sentences, beam_width=1),
+        "beam": translator.translate(sentences),
+        "loaded": sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED),
+    }))
+    """
+)
+
+
+def test_runners_work_without_tensorflow(sentiment_dir, translation_dir):
+    arguments = json.dumps([str(sentiment_dir), str(translation_dir), REVIEWS, SENTENCES])
+    result = subprocess.run(
+        [sys.executable, "-c", NO_TENSORFLOW_SCRIPT, arguments],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    output = json.loads(result.stdout.strip().splitlines()[-1])
+    assert output["loaded"] == []
+    # Same answers as the runners give in this process (where TensorFlow is loaded).
+    expected = EdgeSentimentClassifier.from_directory(sentiment_dir).classify(REVIEWS)
+    assert [c["label"] for c in output["classified"]] == [c["label"] for c in expected]
+    for got, want in zip(output["classified"], expected, strict=True):
+        assert got["probabilities"] == pytest.approx(want["probabilities"], abs=1e-6)
+        assert sum(got["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+    translator = EdgeTranslator.from_directory(translation_dir)
+    assert output["greedy"] == translator.translate(SENTENCES, beam_width=1)
+    assert output["beam"] == translator.translate(SENTENCES)
+
+
+def test_calls_are_independent_and_batches_do_not_matter(sentiment_dir):
+    """The fused LSTM keeps state in variable tensors; the runner resets it every call."""
+    classifier = EdgeSentimentClassifier.from_directory(sentiment_dir, "float32")
+    assert classifier.model.stateful
+    one_by_one = np.concatenate([classifier.predict([text]) for text in REVIEWS])
+    together = classifier.predict(REVIEWS + REVIEWS[:1])
+    np.testing.assert_array_equal(together[:-1], one_by_one)
+    np.testing.assert_array_equal(together[-1], one_by_one[0])
+    assert classifier.predict([]).shape == (0, len(classifier.labels))
+    assert classifier.token_ids("").tolist() == [[0]]  # one [PAD], fully masked
+
+
+def test_translator_handles_empty_inputs(translation_dir):
+    translator = EdgeTranslator.from_directory(translation_dir, "float32")
+    assert translator.translate([]) == []
+    assert translator.translate_ids([""], beam_width=1).shape == (1, translator.max_target_length)
+    with pytest.raises(ValueError, match="beam_width >= 1"):
+        translator.translate(["hola"], beam_width=-1)
+
+
+def test_numpy_decoding_matches_shared_decoding_ties_included():
+    """`greedy_search` / `beam_search` against `shared.decoding` on a Markov model whose
+    logits are multiples of 0.5, so equal scores (ties) happen at every step."""
+    import tensorflow as tf
+
+    from shared.decoding import beam_search_decode, greedy_decode
+
+    assert top_k_indices(np.array([[1.0, 3.0, 3.0, 2.0, 3.0]]), 2).tolist() == [[1, 2]]
+    batch, vocab, max_length = 5, 9, 7
+    rng = np.random.default_rng(3)
+    tables = (rng.integers(-4, 3, (batch, vocab, vocab)) / 2).astype(np.float32)
+    tables[:, :, 3] -= 0.5  # [END] a little less likely, so sequences grow
+
+    def numpy_step(tokens, states):
+        return tables[states["entry"][:, 0].astype(int), tokens], states
+
+    def tf_step(tokens, states):
+        (entry,) = states
+        index = tf.stack([tf.cast(entry[:, 0], tf.int32), tokens], axis=1)
+        return tf.gather_nd(tables, index), states
+
+    entry = np.arange(batch, dtype=np.float32)[:, None]
+    start = tf.fill([batch], 2)
+    banned = (0, 2)
+    expected = greedy_decode(tf_step, (tf.constant(entry),), start, max_length, 3, banned)
+    actual = greedy_search(numpy_step, {"entry": entry}, batch, max_length, banned)
+    np.testing.assert_array_equal(actual, expected.numpy())
+    for width, alpha in ((2, 0.6), (3, 0.0), (4, 1.0)):
+        expected, expected_scores = beam_search_decode(
+            tf_step, (tf.constant(entry),), start, max_length, 3, width, alpha, banned
+        )
+        ids, scores = beam_search(
+            numpy_step, {"entry": entry}, batch, max_length, width, alpha, banned
+        )
+        np.testing.assert_array_equal(ids, expected.numpy())
+        np.testing.assert_allclose(scores, expected_scores.numpy(), rtol=1e-6)
+
+
+def test_a_tampered_format_version_is_rejected(sentiment_dir, tmp_path):
+    directory = copy_export(sentiment_dir, tmp_path)
+    edit_metadata(directory, lambda m: m.update(format_version=FORMAT_VERSION + 1))
+    with pytest.raises(MetadataError) as error:
+        EdgeSentimentClassifier.from_directory(directory)
+    message = str(error.value)
+    assert f"format version {FORMAT_VERSION}" in message
+    assert f"Received {FORMAT_VERSION + 1}" in message and "re-export" in message
+
+
+def test_the_wrong_app_and_a_missing_variant_are_rejected(sentiment_dir, translation_dir):
+    with pytest.raises(MetadataError, match="expected metadata of a translation export"):
+        EdgeTranslator.from_directory(sentiment_dir)
+    with pytest.raises(MetadataError, match=r"among \['dynamic_range', 'float32'\]"):
+        EdgeSentimentClassifier.from_directory(sentiment_dir, variant="float16")
+
+
+def test_a_model_file_from_another_export_is_rejected(sentiment_dir, tiny_sentiment_run, tmp_path):
+    other = write_sentiment_models(
+        TrainedSentimentModel.load(tiny_sentiment_run),
+        tmp_path / "other",
+        ("float32",),
+        dynamic_length=False,
+    )
+    directory = copy_export(sentiment_dir, tmp_path)
+    shutil.copy(Path(other["directory"]) / "sentiment_float32.tflite", directory)
+    with pytest.raises(MetadataError) as error:
+        EdgeSentimentClassifier.from_directory(directory, "float32")
+    message = str(error.value)
+    assert "sentiment_float32.tflite does not match metadata (sha256" in message
+    assert "export them together" in message
+
+
+def test_a_vocabulary_from_another_export_is_rejected(sentiment_dir, translation_dir, tmp_path):
+    directory = copy_export(sentiment_dir, tmp_path)
+    edit_metadata(directory, lambda m: m.update(vocabulary=m["vocabulary"] + ["extra"]))
+    with pytest.raises(MetadataError) as error:
+        EdgeSentimentClassifier.from_directory(directory)
+    assert "metadata 'vocabulary' to have as many entries" in str(error.value)
+    assert "does not belong to this model" in str(error.value)
+
+    directory = copy_export(translation_dir, tmp_path)
+    edit_metadata(directory, lambda m: m.update(target_vocabulary=m["target_vocabulary"][:-5]))
+    with pytest.raises(MetadataError, match="'target_vocabulary' to have as many entries"):
+        EdgeTranslator.from_directory(directory)
+    directory = copy_export(translation_dir, tmp_path / "second")
+    edit_metadata(directory, lambda m: m.update(source_vocabulary=m["source_vocabulary"][:-1]))
+    with pytest.raises(MetadataError, match="'source_vocabulary' to have as many entries"):
+        EdgeTranslator.from_directory(directory)
+
+
+def test_another_tokenization_spec_is_rejected(translation_dir, tmp_path):
+    directory = copy_export(translation_dir, tmp_path)
+    edit_metadata(directory, lambda m: m["tokenization"].update(version=0))
+    with pytest.raises(MetadataError, match="tokenization spec version"):
+        EdgeTranslator.from_directory(directory)
+
+
+def test_latency_helpers_summarise_in_milliseconds():
+    summary = measure_latency(lambda: sum(range(100)), repeats=20, warmup=1)
+    assert summary["repeats"] == 20
+    assert 0 <= summary["min_ms"] <= summary["median_ms"] <= summary["p90_ms"]
+    both = compare_latency({"a": lambda: None, "b": lambda: sum(range(1000))}, repeats=10)
+    assert set(both) == {"a", "b"}
+    with pytest.raises(ValueError, match="repeats >= 1"):
+        measure_latency(lambda: None, repeats=0)

@@ -1,0 +1,244 @@
+"""TFLite export: builtins only, weights present, every variant against Keras.
+
+Both apps are exported once per module (all three variants). The tiny session runs are
+degenerate as models (the translator emits `[END]` first for every input, the classifier
+answers 0.50 +- 0.01), which would make parity prove little, so the exported copies get
+deterministic weights of trained-model scale first (`scramble`): outputs then depend on
+every weight and every token, and a translation is a long, input-specific sequence.
+Stated tolerances (max |difference| against Keras, measured on these models):
+- sentiment probabilities: float32 1e-5, float16 1e-3, dynamic range 2e-2 with the
+  argmax agreeing on >= 99% of 300 generated reviews;
+- translation: float32 greedy and beam translations identical to `Translator`'s;
+  `encode` states / `decode_step` logits within 1e-5 (float32), 5e-3 (float16) and 5e-2
+  (dynamic range) relative to max(1, |value|).
+"""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from apps.sentiment.artifacts import TrainedSentimentModel
+from apps.sentiment.corpus import generate_reviews
+from apps.sentiment.model import build_classifier
+from apps.sentiment.predictor import SentimentPredictor
+from apps.sentiment.tflite import write_tflite_models as write_sentiment_models
+from apps.translation.artifacts import TrainedTranslator
+from apps.translation.corpus import generate_pairs
+from apps.translation.tflite import state_names
+from apps.translation.tflite import write_tflite_models as write_translation_models
+from apps.translation.translator import Translator
+from shared.edge.runtime import LiteModel, constant_bytes, operator_names
+from shared.edge.sentiment import EdgeSentimentClassifier
+from shared.edge.translation import EdgeTranslator
+from shared.export.tflite import (
+    TFLITE_VARIANTS,
+    TFLiteExportError,
+    check_against_reference,
+    check_builtins_only,
+    check_weights_present,
+    convert_saved_model,
+)
+
+SENTIMENT_TOLERANCE = {"float32": 1e-5, "float16": 1e-3, "dynamic_range": 2e-2}
+TRANSLATION_TOLERANCE = {"float32": 1e-5, "float16": 5e-3, "dynamic_range": 5e-2}
+
+
+def scramble(model, seed: int, gain: float = 1.0) -> None:
+    """Deterministic weights of trained-model scale: embeddings N(0, 1), kernels
+    N(0, gain^2 / fan_in), biases 0 (so no single bias decides every output)."""
+    rng = np.random.default_rng(seed)
+    for weight in model.trainable_weights:
+        shape = tuple(weight.shape)
+        if len(shape) == 1:
+            weight.assign(np.zeros(shape, np.float32))
+        else:
+            scale = 1.0 if "embedding" in weight.path else gain / np.sqrt(shape[0])
+            weight.assign(rng.normal(0.0, scale, size=shape).astype(np.float32))
+
+
+@pytest.fixture(scope="module")
+def sentiment_export(tiny_sentiment_run, tmp_path_factory):
+    trained = TrainedSentimentModel.load(tiny_sentiment_run)
+    scramble(trained.classifier, seed=3, gain=2.0)
+    out = tmp_path_factory.mktemp("sentiment-tflite")
+    return trained, out, write_sentiment_models(trained, out)
+
+
+@pytest.fixture(scope="module")
+def translation_export(tiny_translation_run, tmp_path_factory):
+    trained = TrainedTranslator.load(tiny_translation_run)
+    scramble(trained.model, seed=1)
+    out = tmp_path_factory.mktemp("translation-tflite")
+    return trained, out, write_translation_models(trained, out)
+
+
+@pytest.fixture(scope="module")
+def reviews():
+    texts, _ = generate_reviews(300, seed=99)
+    return texts + ["", "!!!", "wonderful " * 200]
+
+
+@pytest.fixture(scope="module")
+def sentences():
+    return [spanish for spanish, _ in generate_pairs(60, seed=5)] + ["", "¿¿??", "hola " * 40]
+
+
+def test_every_variant_is_builtins_only_and_has_its_weights(sentiment_export, translation_export):
+    for (_, out, summary), model, expected_ops in (
+        (sentiment_export, sentiment_export[0].classifier, {"UNIDIRECTIONAL_SEQUENCE_LSTM"}),
+        (translation_export, translation_export[0].model, {"WHILE", "FULLY_CONNECTED"}),
+    ):
+        assert set(summary["files"]) == set(TFLITE_VARIANTS)
+        sizes = {}
+        for variant, entry in summary["files"].items():
+            content = (out / entry["file"]).read_bytes()
+            ops = operator_names(content)
+            assert not [op for op in ops if op.startswith("custom:")], (variant, ops)
+            assert expected_ops <= set(ops), (variant, ops)
+            assert constant_bytes(content) >= model.count_params()
+            sizes[variant] = entry["bytes"]
+            assert sizes[variant] == len(content)
+        assert sizes["dynamic_range"] < sizes["float16"] < sizes["float32"]
+
+
+def test_sentiment_variants_match_keras_on_generated_reviews(sentiment_export, reviews):
+    trained, out, summary = sentiment_export
+    assert summary["fused_lstm"]
+    # End to end: TF tokenisation + Keras, against pure-Python tokenisation + LiteRT.
+    expected, _ = SentimentPredictor(trained).predict(reviews)
+    assert expected.std() > 0.1  # scrambled weights give spread-out answers
+    for variant in TFLITE_VARIANTS:
+        classifier = EdgeSentimentClassifier.from_directory(out, variant, num_threads=1)
+        actual = classifier.predict(reviews)
+        difference = np.abs(actual - expected).max()
+        assert difference <= SENTIMENT_TOLERANCE[variant], (variant, difference)
+        agreement = np.mean(actual.argmax(-1) == expected.argmax(-1))
+        assert agreement >= (1.0 if variant == "float32" else 0.99), (variant, agreement)
+
+
+def test_fused_and_fixed_length_models_match_keras_with_padding(sentiment_export, tmp_path):
+    """The fused LSTM's masking (REVERSE_SEQUENCE): padded to max_length or not, and at a
+    fixed or dynamic length, the answer is the Keras one."""
+    trained, out, _ = sentiment_export
+    summary = write_sentiment_models(trained, tmp_path, ("float32",), dynamic_length=False)
+    fixed = LiteModel.from_file(tmp_path / summary["files"]["float32"]["file"])
+    dynamic = LiteModel.from_file(out / "sentiment_float32.tflite")
+    length = trained.vectorizer.max_length
+    rng = np.random.default_rng(0)
+    for real in (0, 1, 7, length):
+        ids = np.zeros((1, length), np.int32)
+        ids[0, :real] = rng.integers(1, trained.vectorizer.vocabulary_size, real)
+        expected = trained.classifier(ids, training=False).numpy()
+        for model, model_ids in ((fixed, ids), (dynamic, ids), (dynamic, ids[:, : max(real, 1)])):
+            actual = model.run("serving_default", token_ids=model_ids)["probabilities"]
+            np.testing.assert_allclose(actual, expected, atol=1e-5)
+
+
+def test_fused_encoder_with_final_state_pooling_and_two_layers(sentiment_export, tmp_path):
+    trained, _, _ = sentiment_export
+    config = dataclasses.replace(trained.config, pooling="final_state", num_layers=2)
+    classifier = build_classifier(config, trained.vectorizer.vocabulary_size, 3)
+    classifier(np.ones((1, 4), np.int32))
+    scramble(classifier, seed=5, gain=2.0)
+    variant = dataclasses.replace(trained, config=config, classifier=classifier)
+    summary = write_sentiment_models(variant, tmp_path, ("float32",), dynamic_length=False)
+    assert summary["fused_lstm"]
+    model = LiteModel.from_file(tmp_path / summary["files"]["float32"]["file"])
+    length = trained.vectorizer.max_length
+    rng = np.random.default_rng(1)
+    for real in (0, 3, length):
+        ids = np.zeros((1, length), np.int32)
+        ids[0, :real] = rng.integers(1, trained.vectorizer.vocabulary_size, real)
+        actual = model.run("serving_default", token_ids=ids)["probabilities"]
+        expected = classifier(ids, training=False).numpy()
+        np.testing.assert_allclose(actual, expected, atol=1e-5)
+
+
+def test_translation_float32_matches_translator_exactly(translation_export, sentences):
+    trained, out, summary = translation_export
+    assert summary["greedy_error"] is None
+    assert summary["signatures"] == ["decode_step", "encode", "greedy"]
+    translator = Translator(trained)
+    greedy, _ = translator.translate(sentences, beam_width=1)
+    beam, _ = translator.translate(sentences)  # the run's beam width, 3
+    assert len(set(greedy)) > 10 and greedy != beam  # input-specific, beam matters
+    edge = EdgeTranslator.from_directory(out, "float32", num_threads=1)
+    assert edge.translate(sentences, beam_width=1, use_greedy_signature=True) == greedy
+    assert edge.translate(sentences, beam_width=1, use_greedy_signature=False) == greedy
+    assert [edge.translate([s], beam_width=1)[0] for s in sentences[:5]] == greedy[:5]
+    assert edge.translate(sentences) == beam
+
+
+def test_translation_variants_match_keras_step_by_step(translation_export):
+    trained, out, _ = translation_export
+    encoder, bridge, decoder = (
+        trained.model.get_layer(n) for n in ("encoder", "bridge", "decoder")
+    )
+    names = state_names(decoder)
+    per_layer = len(names) // decoder.num_layers
+    rng = np.random.default_rng(7)
+    source = rng.integers(4, trained.source_tokenizer.vocabulary_size, (1, 11)).astype(np.int32)
+    encoded = [s.numpy() for layer in bridge(encoder(source)[1]) for s in layer]
+    tokens = rng.integers(4, trained.target_tokenizer.vocabulary_size, 5).astype(np.int32)
+    states = [rng.normal(0, 0.5, (5, s.shape[1])).astype(np.float32) for s in encoded]
+    nested = tuple(tuple(states[i : i + per_layer]) for i in range(0, len(states), per_layer))
+    logits, new_states = decoder.step(tokens, nested)
+    stepped = [logits.numpy(), *[s.numpy() for layer in new_states for s in layer]]
+    for variant in TFLITE_VARIANTS:
+        model = LiteModel.from_file(out / f"translation_{variant}.tflite")
+        lite_encoded = model.run("encode", source_ids=source)
+        lite_stepped = model.run(
+            "decode_step", tokens=tokens, **dict(zip(names, states, strict=True))
+        )
+        pairs = [(lite_encoded[n], e) for n, e in zip(names, encoded, strict=True)]
+        pairs += [(lite_stepped[n], e) for n, e in zip(["logits", *names], stepped, strict=True)]
+        for actual, expected in pairs:
+            scale = max(1.0, float(np.abs(expected).max()))
+            difference = np.abs(actual - expected).max() / scale
+            assert difference <= TRANSLATION_TOLERANCE[variant], (variant, difference)
+
+
+def test_models_without_their_weights_are_caught(sentiment_export, tmp_path):
+    """STACK.md's danger (a conversion that silently drops the weights) fails loudly: by
+    the model's constant bytes, and by its outputs on a probe."""
+    trained, out, _ = sentiment_export
+    content = (out / "sentiment_float32.tflite").read_bytes()
+    parameters = trained.classifier.count_params()
+    assert check_weights_present(content, parameters) >= parameters
+    with pytest.raises(TFLiteExportError, match="converted without its weights"):
+        check_weights_present(content, 10 * len(content))
+    ids = np.arange(2, 14, dtype=np.int32)[None]
+    expected = trained.classifier(ids, training=False).numpy()
+    differences = check_against_reference(
+        content, "serving_default", {"token_ids": ids}, {"probabilities": expected}, 1e-5
+    )
+    assert differences["probabilities"] <= 1e-5
+    # The same architecture with other weights is what a weightless model looks like here.
+    wrong = {"probabilities": expected[:, ::-1]}
+    with pytest.raises(TFLiteExportError, match="without its weights"):
+        check_against_reference(content, "serving_default", {"token_ids": ids}, wrong, 1e-2)
+    nan = {"probabilities": np.full_like(expected, np.nan)}
+    with pytest.raises(TFLiteExportError, match="Received a difference of nan"):
+        check_against_reference(content, "serving_default", {"token_ids": ids}, nan, 1e-2)
+
+
+def test_non_builtin_ops_fail_with_their_names(tmp_path):
+    module = tf.Module()
+    module.det = tf.function(
+        lambda x: {"det": tf.linalg.det(x)}, input_signature=[tf.TensorSpec([2, 2], tf.float32)]
+    )
+    tf.saved_model.save(module, str(tmp_path), signatures={"serving_default": module.det})
+    with pytest.raises(TFLiteExportError, match="no TFLite builtin: MatrixDeterminant"):
+        convert_saved_model(tmp_path, ["serving_default"], "float32")
+    # The same graph with Flex allowed converts, and the check names the Flex op.
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(tmp_path))
+    converter.target_spec.supported_ops = [
+        tf.lite.OpsSet.TFLITE_BUILTINS,
+        tf.lite.OpsSet.SELECT_TF_OPS,
+    ]
+    with pytest.raises(TFLiteExportError, match="custom:FlexMatrixDeterminant"):
+        check_builtins_only(converter.convert())
+    with pytest.raises(ValueError, match="Expected a variant in"):
+        convert_saved_model(tmp_path, ["serving_default"], "int8")
