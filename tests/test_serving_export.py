@@ -305,3 +305,33 @@ def test_latency_comparison_times_every_candidate_on_the_same_cases(
     reference_lines = [line for line in table if f"| {reference} |" in line]
     assert len(reference_lines) == len(cases)
     assert all(line.endswith("| 1.00x |") for line in reference_lines)
+
+
+def test_full_export_ships_phone_models_that_agree_with_the_savedmodel(
+    tiny_sentiment_run, tiny_translation_run, tmp_path, capsys
+):
+    from apps.translation.cli import main as translation_main
+    from shared.edge.metadata import load_metadata
+    from shared.edge.sentiment import EdgeSentimentClassifier
+    from shared.edge.translation import EdgeTranslator
+
+    assert sentiment_main(["export", str(tiny_sentiment_run), "--saved-models", str(tmp_path)]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    tflite_dir = Path(summary["tflite"]["directory"])
+    assert tflite_dir == tmp_path / "sentiment" / "1" / "tflite"  # inside the version
+    assert load_metadata(tflite_dir, expected_app="sentiment")["app"] == "sentiment"
+    texts = ["a great film , truly", "dull and far too long", "", "ok " * 100]
+    served = tf.saved_model.load(summary["path"]).signatures["serving_default"]
+    expected = served(text=tf.constant(texts))["probabilities"].numpy()
+    for variant, tolerance in {"float32": 1e-5, "float16": 1e-3, "dynamic_range": 2e-2}.items():
+        phone = EdgeSentimentClassifier.from_directory(tflite_dir, variant=variant)
+        np.testing.assert_allclose(phone.predict(texts), expected, atol=tolerance)
+
+    argv = ["export", str(tiny_translation_run), "--saved-models", str(tmp_path)]
+    assert translation_main(argv) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    sentences = ["el perro come pan .", "¿dónde está la casa?", ""]
+    served = tf.saved_model.load(summary["path"]).signatures["translate_greedy"]
+    expected = [t.decode() for t in served(text=tf.constant(sentences))["translation"].numpy()]
+    phone = EdgeTranslator.from_directory(summary["tflite"]["directory"], variant="float32")
+    assert phone.translate(sentences, beam_width=1) == expected

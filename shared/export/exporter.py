@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -68,6 +69,8 @@ def export_version(spec: AppExport, saved_models_root: Path = SAVED_MODELS_ROOT)
             **spec.details,
         }
         write_json_atomic(staged.path / EXPORT_INFO_RELATIVE_PATH, info)
+    if tflite is not None:  # paths were reported inside the staging folder
+        tflite = json.loads(json.dumps(tflite).replace(str(staged.path), str(staged.published)))
     config_files = write_server_config(saved_models_root)
     return {
         "app": spec.app,
@@ -104,8 +107,11 @@ def run_export_command(
     summary = export_version(spec, args.saved_models)
     print(f"Exported {run_dir} as {spec.app} version {summary['version']}: {summary['path']}")
     print(f"  signatures: {', '.join(summary['signatures'])}")
-    for variant, info in (summary["tflite"] or {}).get("files", {}).items():
-        print(f"  tflite {variant}: {info}")
+    tflite = summary["tflite"] or {}
+    for variant, info in tflite.get("files", {}).items():
+        print(f"  tflite {variant}: {info['file']} ({info['bytes'] / 1e6:.2f} MB)")
+    if tflite:
+        print(f"  tflite metadata: {tflite['metadata']}")
     print(f"  TF Serving config: {summary['models_config']}")
     if getattr(args, "compare_latency", False) and latency_comparison is not None:
         from shared.export.latency import compare_latency, format_table  # noqa: PLC0415
