@@ -186,7 +186,7 @@ def measure_latency(
         warmup: untimed calls first (allocation, XNNPACK packing, graph tracing).
 
     Returns:
-        `{"median_ms", "p10_ms", "p90_ms", "min_ms", "repeats"}`.
+        `{"median_ms", "p10_ms", "p90_ms", "p99_ms", "min_ms", "repeats"}`.
     """
     return compare_latency({"fn": fn}, repeats, warmup)["fn"]
 
@@ -219,6 +219,7 @@ def _summary(times: list[float]) -> dict[str, float]:
         "median_ms": statistics.median(times),
         "p10_ms": times[int(0.1 * (len(times) - 1))],
         "p90_ms": times[int(0.9 * (len(times) - 1))],
+        "p99_ms": times[int(0.99 * (len(times) - 1))],
         "min_ms": times[0],
         "repeats": len(times),
     }

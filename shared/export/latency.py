@@ -7,11 +7,13 @@ machine slows every candidate alike; ratios are what to read, not absolute times
 
 from __future__ import annotations
 
-import time
+import functools
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
+
+from shared.edge.runtime import compare_latency as interleaved_latency
 
 
 def compare_latency(
@@ -36,25 +38,18 @@ def compare_latency(
     }
     rows = []
     for case, inputs_by_candidate in cases.items():
-        runnable = {
-            n: {k: tf.constant(v) for k, v in i.items()} for n, i in inputs_by_candidate.items()
+        calls = {
+            name: functools.partial(functions[name], **{k: tf.constant(v) for k, v in i.items()})
+            for name, i in inputs_by_candidate.items()
         }
-        for name, inputs in runnable.items():
-            functions[name](**inputs)  # trace, compile for this shape, fill caches
-            functions[name](**inputs)
-        timings = {name: [] for name in runnable}
-        for _ in range(repeats):
-            for name, inputs in runnable.items():
-                started = time.perf_counter()
-                functions[name](**inputs)
-                timings[name].append((time.perf_counter() - started) * 1000)
-        for name, values in timings.items():
+        # Two untimed calls trace and compile for this shape before timing.
+        for name, summary in interleaved_latency(calls, repeats, warmup=2).items():
             rows.append(
                 {
                     "case": case,
                     "candidate": name,
-                    "p50_ms": round(float(np.percentile(values, 50)), 3),
-                    "p99_ms": round(float(np.percentile(values, 99)), 3),
+                    "p50_ms": round(summary["median_ms"], 3),
+                    "p99_ms": round(summary["p99_ms"], 3),
                 }
             )
     return rows
