@@ -288,23 +288,34 @@ def test_export_without_a_finished_run_says_what_is_missing(tmp_path, capsys):
     assert existing_versions(tmp_path / "sentiment") == []
 
 
-def test_latency_comparison_times_every_candidate_on_the_same_cases(
-    exported, tiny_sentiment_run, tmp_path
-):
+def test_latency_comparison_times_every_candidate_on_the_same_cases(tiny_sentiment_run, tmp_path):
     from apps.sentiment.export import latency_comparison
-    from shared.export.latency import compare_latency, format_table
+    from shared.export.latency import format_table
 
-    _, sentiment_dir, _ = exported
-    candidates, cases, reference = latency_comparison(tiny_sentiment_run, sentiment_dir, tmp_path)
-    rows = compare_latency(candidates, cases, repeats=3)
-    assert {(r["case"], r["candidate"]) for r in rows} == {
-        (case, name) for case in cases for name in candidates
+    exported = export_version(build_sentiment_export(tiny_sentiment_run), tmp_path / "models")
+    tables = latency_comparison(tiny_sentiment_run, Path(exported["path"]), tmp_path)
+    assert [title.split(" (")[0] for title, _, _ in tables] == ["Serving", "Phone path"]
+    serving_rows = tables[0][1]
+    assert {r["candidate"] for r in serving_rows} == {
+        "model.export (ids)",
+        "ours, plain graph (text)",
+        "ours, XLA (text)",
     }
-    assert all(0 < r["p50_ms"] <= r["p99_ms"] for r in rows)
-    table = format_table(rows, reference).splitlines()
-    reference_lines = [line for line in table if f"| {reference} |" in line]
-    assert len(reference_lines) == len(cases)
-    assert all(line.endswith("| 1.00x |") for line in reference_lines)
+    phone_candidates = {r["candidate"] for r in tables[1][1]}
+    assert phone_candidates == {
+        "XLA tf.function (ids)",
+        "LiteRT float32 (ids)",
+        "LiteRT float16 (ids)",
+        "LiteRT dynamic_range (ids)",
+    }
+    for _, rows, reference in tables:
+        cases = {r["case"] for r in rows}
+        assert len(rows) == len(cases) * len({r["candidate"] for r in rows})
+        assert all(0 < r["p50_ms"] <= r["p99_ms"] for r in rows)
+        lines = [line for line in format_table(rows, reference).splitlines()]
+        reference_lines = [line for line in lines if f"| {reference} |" in line]
+        assert len(reference_lines) == len(cases)
+        assert all(line.endswith("| 1.00x |") for line in reference_lines)
 
 
 def test_full_export_ships_phone_models_that_agree_with_the_savedmodel(

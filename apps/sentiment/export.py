@@ -94,13 +94,22 @@ def build_export(run_dir: Path, jit_compile: bool = True, tflite: bool = True) -
     )
 
 
-def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path):
-    """Candidates and cases for `shared.export.latency.compare_latency`.
+def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path) -> list:
+    """Two tables for `export --compare-latency` (see `shared.export.latency`).
 
-    Compares the exported signature with the same export compiled without XLA and with
-    a plain `model.export` of the same weights (ids in, so it skips tokenization).
+    Serving: the exported signature against the same export without XLA and a plain
+    `model.export` of the same weights (ids in, so it even skips tokenization).
+    Phone: each LiteRT variant (exact-length ids, batch 1) against the XLA-compiled
+    classifier on the same ids, the aim being LiteRT within 1.2x of it.
     """
-    from shared.export.exporter import export_version  # noqa: PLC0415
+    from shared.edge.runtime import compare_latency as interleaved  # noqa: PLC0415
+    from shared.edge.sentiment import (  # noqa: PLC0415
+        INPUT_NAME,
+        SIGNATURE,
+        EdgeSentimentClassifier,
+    )
+    from shared.export.exporter import TFLITE_FOLDER, export_version  # noqa: PLC0415
+    from shared.export.latency import compare_latency  # noqa: PLC0415
 
     trained = TrainedSentimentModel.load(run_dir)
     plain_graph = export_version(build_export(run_dir, jit_compile=False, tflite=False), workdir)
@@ -111,15 +120,55 @@ def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path):
         "ours, XLA (text)": (Path(exported_dir), "serving_default"),
     }
     words = trained.vectorizer.get_vocabulary()[2:]
-    cases = {}
-    for batch in (1, 32):
-        for length in sorted({32, trained.vectorizer.max_length}):
-            text = " ".join(words[i % len(words)] for i in range(length))
+    lengths = sorted({32, trained.vectorizer.max_length})
+    serving_cases, phone_calls = {}, {}
+    xla_classifier = tf.function(
+        lambda ids: trained.classifier(ids, training=False), jit_compile=True
+    )
+    phone_dir = Path(exported_dir) / TFLITE_FOLDER
+    phones = {
+        variant: EdgeSentimentClassifier.from_directory(phone_dir, variant=variant)
+        for variant in (["float32", "float16", "dynamic_range"] if phone_dir.is_dir() else [])
+    }
+    for length in lengths:
+        text = " ".join(words[i % len(words)] for i in range(length))
+        for batch in (1, 32):
             texts = np.array([text.encode("utf-8")] * batch, dtype=object)
             ids = trained.vectorizer.vectorize(tf.constant(texts), pad_to_max_length=False)
-            cases[f"batch {batch}, {length} tokens"] = {
+            serving_cases[f"batch {batch}, {length} tokens"] = {
                 "model.export (ids)": {"token_ids": ids.numpy()},
                 "ours, plain graph (text)": {"text": texts},
                 "ours, XLA (text)": {"text": texts},
             }
-    return candidates, cases, "model.export (ids)"
+        one = trained.vectorizer.vectorize(tf.constant([text]), pad_to_max_length=False)
+        one_ids = one.numpy()
+        phone_calls[f"batch 1, {length} tokens"] = {
+            "XLA tf.function (ids)": lambda one=one: xla_classifier(one).numpy(),
+            **{
+                f"LiteRT {variant} (ids)": (
+                    lambda p=phone, i=one_ids: p.model.run(SIGNATURE, **{INPUT_NAME: i})
+                )
+                for variant, phone in phones.items()
+            },
+        }
+    tables = [
+        (
+            "Serving (SavedModel signatures, loaded from disk)",
+            compare_latency(candidates, serving_cases),
+            "model.export (ids)",
+        )
+    ]
+    if phones:
+        rows = []
+        for case, calls in phone_calls.items():
+            for name, summary in interleaved(calls, repeats=200, warmup=5).items():
+                rows.append(
+                    {
+                        "case": case,
+                        "candidate": name,
+                        "p50_ms": round(summary["median_ms"], 3),
+                        "p99_ms": round(summary["p99_ms"], 3),
+                    }
+                )
+        tables.append(("Phone path (LiteRT, 1 thread)", rows, "XLA tf.function (ids)"))
+    return tables

@@ -107,7 +107,7 @@ def build_export(
     )
 
 
-def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path):
+def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path) -> list:
     """The exported signature against the same export without XLA (same beam width).
 
     A plain `model.export` of the training model is teacher-forced (it needs the target),
@@ -132,4 +132,7 @@ def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path):
             cases[f"batch {batch}, {length} tokens"] = {
                 name: {"text": texts} for name in candidates
             }
-    return candidates, cases, "plain graph"
+    from shared.export.latency import compare_latency  # noqa: PLC0415
+
+    rows = compare_latency(candidates, cases)
+    return [(f"Serving (beam {info['beam_width']}, loaded from disk)", rows, "plain graph")]

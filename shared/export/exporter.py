@@ -95,8 +95,9 @@ def run_export_command(
 ) -> int:
     """`python -m apps.<app> export`: export, print where it went, end with a JSON line.
 
-    With `--compare-latency`, `latency_comparison(run_dir, exported_dir, workdir)` names
-    the candidates to time against the new export (see `shared.export.latency`).
+    With `--compare-latency`, `latency_comparison(run_dir, exported_dir, workdir)` times
+    the new export against alternatives and returns `[(title, rows, reference name)]`
+    (rows as `shared.export.latency.compare_latency` makes them).
     """
     from shared.cli import latest_finished_run, print_json_line  # noqa: PLC0415
 
@@ -114,14 +115,12 @@ def run_export_command(
         print(f"  tflite metadata: {tflite['metadata']}")
     print(f"  TF Serving config: {summary['models_config']}")
     if getattr(args, "compare_latency", False) and latency_comparison is not None:
-        from shared.export.latency import compare_latency, format_table  # noqa: PLC0415
+        from shared.export.latency import format_table  # noqa: PLC0415
 
         with tempfile.TemporaryDirectory() as workdir:
-            candidates, cases, reference = latency_comparison(
-                run_dir, Path(summary["path"]), Path(workdir)
-            )
-            rows = compare_latency(candidates, cases)
-        print(format_table(rows, reference))
-        summary["latency"] = rows
+            tables = latency_comparison(run_dir, Path(summary["path"]), Path(workdir))
+        for title, rows, reference in tables:
+            print(f"\n{title}\n{format_table(rows, reference)}")
+        summary["latency"] = {title: rows for title, rows, _ in tables}
     print_json_line(summary)
     return 0
