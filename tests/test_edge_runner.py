@@ -230,3 +230,55 @@ def test_latency_helpers_summarise_in_milliseconds():
     assert set(both) == {"a", "b"}
     with pytest.raises(ValueError, match="repeats >= 1"):
         measure_latency(lambda: None, repeats=0)
+
+
+EDGE_CLI_WITHOUT_TENSORFLOW = textwrap.dedent(
+    """
+    import importlib.abc, runpy, sys
+
+    class Block(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in ("tensorflow", "keras", "tensorflow_text", "tf_keras"):
+                raise ImportError(f"{name} is blocked in this test")
+
+    sys.meta_path.insert(0, Block())
+    sys.argv = ["shared.edge", *sys.argv[1:]]
+    runpy.run_module("shared.edge", run_name="__main__")
+    """
+)
+
+
+def run_edge_cli(*args, stdin: str = ""):
+    return subprocess.run(
+        [sys.executable, "-c", EDGE_CLI_WITHOUT_TENSORFLOW, *args],
+        cwd=REPO_ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_edge_cli_classifies_and_translates_without_tensorflow(sentiment_dir, translation_dir):
+    result = run_edge_cli("classify", str(sentiment_dir), *REVIEWS[:2])
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    expected = EdgeSentimentClassifier.from_directory(sentiment_dir).classify(REVIEWS[:2])
+    assert [line["text"] for line in lines] == REVIEWS[:2]
+    assert [line["label"] for line in lines] == [e["label"] for e in expected]
+
+    result = run_edge_cli(
+        "translate", str(translation_dir), "--beam-width", "1", stdin="\n".join(SENTENCES[:2])
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    greedy = EdgeTranslator.from_directory(translation_dir).translate(SENTENCES[:2], beam_width=1)
+    assert [line["translation"] for line in lines] == greedy
+
+
+def test_edge_cli_refuses_a_model_of_the_other_app_with_a_clear_error(sentiment_dir):
+    result = run_edge_cli("translate", str(sentiment_dir), "hola")
+    assert result.returncode == 2
+    assert "error:" in result.stderr and "translation" in result.stderr
+    assert result.stdout == ""
