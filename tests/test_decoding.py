@@ -177,3 +177,45 @@ def test_beam_search_finds_the_exhaustive_optimum_under_history_dependent_states
         expected = list(best_sequence) + [PAD] * (max_length - len(best_sequence))
         assert ids.numpy()[0].tolist() == expected, f"trial {trial}"
         np.testing.assert_allclose(score.numpy()[0], best_score, rtol=1e-4)
+
+
+def counting_step(tables):
+    """`markov_step` that also counts how many steps the loop ran (a graph variable)."""
+    calls = tf.Variable(0)
+    inner = markov_step(tables)
+
+    def step(tokens, states):
+        calls.assign_add(1)
+        return inner(tokens, states)
+
+    return step, calls
+
+
+@pytest.mark.parametrize("decoder", ["greedy", "beam"])
+def test_entries_marked_finished_yield_padding_and_do_not_extend_the_loop(decoder):
+    # Entry 1 would loop forever; marked finished it must neither decode nor keep the
+    # loop alive after entry 0 (TRAP) has ended.
+    step, calls = counting_step([TRAP, LOOP])
+    choice = tf.one_hot([0, 1], 2)
+    start = tf.fill([2], START)
+    finished = tf.constant([False, True])
+    if decoder == "greedy":
+        ids = greedy_decode(step, (choice,), start, 6, END, finished=finished)
+        expected_first = [A, X1, END, PAD, PAD, PAD]
+    else:
+        ids, scores = beam_search_decode(
+            step, (choice,), start, 6, END, beam_width=2, alpha=0.0, finished=finished
+        )
+        expected_first = [B, END, PAD, PAD, PAD, PAD]
+        assert scores.numpy()[1] == 0.0
+    np.testing.assert_array_equal(ids.numpy(), [expected_first, [PAD] * 6])
+    # The loop ran exactly as long as entry 0 alone needs (LOOP alone would need all 6).
+    alone_step, alone_calls = counting_step([TRAP])
+    alone_start, alone_choice = tf.fill([1], START), tf.one_hot([0], 1)
+    if decoder == "greedy":
+        greedy_decode(alone_step, (alone_choice,), alone_start, 6, END)
+    else:
+        beam_search_decode(
+            alone_step, (alone_choice,), alone_start, 6, END, beam_width=2, alpha=0.0
+        )
+    assert int(calls.numpy()) == int(alone_calls.numpy()) < 6

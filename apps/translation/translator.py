@@ -53,8 +53,13 @@ class Translator:
         states = self.encode_ids(ids)
         start = tf.zeros_like(ids[:, 0]) + START_ID
         banned = (PAD_ID, START_ID)
+        # An empty source translates to an empty target (not whatever the decoder makes of
+        # nothing), and bucket-filling rows never keep the loop running.
+        empty = tf.reduce_all(tf.equal(ids, PAD_ID), axis=1)
         if beam_width == 1:
-            return greedy_decode(self.step, states, start, config.max_target_length, END_ID, banned)
+            return greedy_decode(
+                self.step, states, start, config.max_target_length, END_ID, banned, empty
+            )
         ids, _ = beam_search_decode(
             self.step,
             states,
@@ -64,6 +69,7 @@ class Translator:
             beam_width=beam_width,
             alpha=config.length_penalty,
             banned_ids=banned,
+            finished=empty,
         )
         return ids
 

@@ -23,6 +23,7 @@ def beam_search_decode(
     beam_width: int = 4,
     alpha: float = 0.6,
     banned_ids: tuple[int, ...] = (),
+    finished=None,
 ):
     """Finds high-probability sequences by keeping the `beam_width` best prefixes.
 
@@ -41,6 +42,8 @@ def beam_search_decode(
         beam_width: hypotheses kept per batch entry; 1 gives greedy decoding.
         alpha: length-penalty exponent (0 = none; larger favours longer outputs).
         banned_ids: ids never generated (e.g. `[PAD]`, `[START]`).
+        finished: optional bool `[batch]`: entries with nothing to decode; they yield
+            only padding (score 0) and never keep the loop running.
 
     Returns:
         `(ids, scores)`: int32 `[batch, max_length]` best sequence per entry, `end_id`
@@ -58,7 +61,9 @@ def beam_search_decode(
     # Only the first beam is live at the start, else k copies of one hypothesis compete.
     first_beam = tf.one_hot(tf.zeros_like(start_tokens), k, on_value=0.0, off_value=NEG_INF)
     log_probs = first_beam  # [batch, k]
-    finished = tf.zeros_like(log_probs, dtype=tf.bool)
+    if finished is None:
+        finished = tf.zeros_like(start_tokens, dtype=tf.bool)
+    finished = tf.logical_or(tf.zeros_like(log_probs, dtype=tf.bool), finished[:, None])
     lengths = tf.zeros_like(log_probs, dtype=tf.int32)
     # Fixed [batch, k, max_length] buffer of padding (static shapes: XLA and TFLite).
     sequences = tf.zeros_like(lengths)[:, :, None] + tf.fill([max_length], PAD_ID)

@@ -15,6 +15,7 @@ def greedy_decode(
     max_length: int,
     end_id: int,
     banned_ids: tuple[int, ...] = (),
+    finished=None,
 ):
     """Decodes a batch greedily until every sequence has produced `end_id` or `max_length`.
 
@@ -26,6 +27,9 @@ def greedy_decode(
         end_id: the id that ends a sequence.
         banned_ids: ids never generated (a trained decoder should not emit `[PAD]` or
             `[START]`, but nothing else stops it).
+        finished: optional bool `[batch]`: entries with nothing to decode (an empty
+            source, a row added to fill a batch bucket); they yield only padding and never
+            keep the loop running.
 
     Returns:
         int32 `[batch, max_length]`: generated ids; `end_id` is kept where it was
@@ -35,7 +39,8 @@ def greedy_decode(
     # A fixed [batch, max_length] buffer of padding, written one column per step: every
     # shape stays static, so the loop compiles with XLA and converts to TFLite.
     outputs = tf.zeros_like(start_tokens)[:, None] + tf.fill([max_length], PAD_ID)[None, :]
-    finished = tf.zeros_like(start_tokens, dtype=tf.bool)
+    if finished is None:
+        finished = tf.zeros_like(start_tokens, dtype=tf.bool)
 
     def keep_going(t, tokens, states, finished, outputs):
         return tf.logical_and(t < max_length, tf.logical_not(tf.reduce_all(finished)))
