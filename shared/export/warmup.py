@@ -28,7 +28,7 @@ def write_warmup_requests(
             f"Expected 1 to {MAX_WARMUP_RECORDS} warmup requests. Received: {len(requests)}"
         )
     path = Path(version_dir) / WARMUP_RELATIVE_PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(exist_ok=True)  # never recreate a version folder that vanished
     with tf.io.TFRecordWriter(str(path)) as writer:
         for signature_name, inputs in requests:
             request = predict_pb2.PredictRequest(
