@@ -196,17 +196,29 @@ def test_batching_parameters_match_the_xla_batch_buckets(exported):
     assert f"max_batch_size {{ value: {allowed[-1]} }}" in text
 
 
-def test_warmup_requests_cover_every_compiled_shape(exported, tiny_sentiment_run):
-    _, sentiment_dir, _ = exported
+def test_warmup_requests_cover_every_compiled_shape(
+    exported, tiny_sentiment_run, tiny_translation_run
+):
+    _, sentiment_dir, translation_dir = exported
     trained = TrainedSentimentModel.load(tiny_sentiment_run)
-    requests = read_warmup_requests(sentiment_dir)
     shapes = set()
-    for signature, inputs in requests:
+    for signature, inputs in read_warmup_requests(sentiment_dir):
+        if signature == "classify_token_ids":
+            continue
         assert signature == "serving_default"
         ids = trained.vectorizer.vectorize(tf.constant(inputs["text"]), pad_to_max_length=False)
         shapes.add(tuple(pad_to_bucket(ids, trained.vectorizer.max_length).shape))
     lengths = length_buckets(trained.vectorizer.max_length)
     assert shapes == {(b, n) for b in batch_buckets(32) for n in lengths}
+
+    translator = Translator(TrainedTranslator.load(tiny_translation_run))
+    max_length = translator.trained.config.max_source_length
+    shapes = {"serving_default": set(), "translate_greedy": set()}
+    for signature, inputs in read_warmup_requests(translation_dir):
+        ids, _ = translator.source_ids(tf.constant(inputs["text"]))
+        shapes[signature].add(tuple(pad_to_bucket(ids, max_length).shape))
+    expected = {(b, n) for b in batch_buckets(32) for n in length_buckets(max_length)}
+    assert shapes == {"serving_default": expected, "translate_greedy": expected}
 
 
 def test_bucket_padding_rounds_batch_and_length_up():
@@ -230,6 +242,11 @@ def test_sentiment_savedmodel_replays_warmup_like_keras(exported, tiny_sentiment
     predictor = SentimentPredictor(TrainedSentimentModel.load(tiny_sentiment_run))
     names = predictor.trained.labels.names
     for answer in answers:
+        if answer["signature"] == "classify_token_ids":
+            ids = np.array(answer["inputs"]["token_ids"], np.int32)
+            expected = predictor.trained.classifier(ids, training=False).numpy()
+            np.testing.assert_allclose(answer["outputs"]["probabilities"], expected, atol=1e-5)
+            continue
         texts = answer["inputs"]["text"]
         probabilities, counts = predictor.predict(texts)
         served = np.array(answer["outputs"]["probabilities"])
@@ -376,3 +393,18 @@ def test_full_export_ships_phone_models_that_agree_with_the_savedmodel(
     expected = [t.decode() for t in served(text=tf.constant(sentences))["translation"].numpy()]
     phone = EdgeTranslator.from_directory(summary["tflite"]["directory"], variant="float32")
     assert phone.translate(sentences, beam_width=1) == expected
+
+
+@pytest.mark.parametrize(
+    ("bad_ids", "message"),
+    [
+        ([[5, -3]], "token_ids >= 0"),
+        ([[5, 10**6]], "the vocabulary size"),
+        ([[5] * 49], "at most 48 ids per row"),
+    ],
+)
+def test_token_id_signature_refuses_ids_it_cannot_read(exported, bad_ids, message):
+    _, sentiment_dir, _ = exported
+    classify = tf.saved_model.load(str(sentiment_dir)).signatures["classify_token_ids"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        classify(token_ids=tf.constant(bad_ids, tf.int32))

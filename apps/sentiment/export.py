@@ -38,11 +38,31 @@ def serving_endpoints(trained: TrainedSentimentModel, jit_compile: bool = True) 
         ids = vectorizer.vectorize(text, pad_to_max_length=False)
         return {**named_outputs(classify(ids)), "token_count": vectorizer.count_tokens(text)}
 
+    vocabulary_size = vectorizer.vocabulary_size
+
     @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32, name="token_ids")])
     def classify_token_ids(token_ids):
-        # Ids come truncated (to the side the run keeps) by the client's tokenizer; this cap
-        # only bounds the cost of a malformed request. Right-pad rows with 0.
-        return named_outputs(classify(token_ids[:, :max_length]))
+        # Out-of-range ids must fail loudly: XLA clamps a gather index, so an id past the
+        # vocabulary would otherwise give a plausible but wrong answer.
+        checks = [
+            tf.debugging.assert_non_negative(
+                token_ids, message="Expected token_ids >= 0 (0 is padding, 1 is [UNK])."
+            ),
+            tf.debugging.assert_less(
+                token_ids,
+                vocabulary_size,
+                message=f"Expected token_ids < {vocabulary_size} (the vocabulary size).",
+            ),
+            tf.debugging.assert_less_equal(
+                tf.shape(token_ids)[1],
+                max_length,
+                message=f"Expected at most {max_length} ids per row (the model's max_length; "
+                f"truncate in the tokenizer, keeping the {vectorizer.truncate_from}).",
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            token_ids = tf.identity(token_ids)
+        return named_outputs(classify(token_ids))
 
     return {"serving_default": serving_default, "classify_token_ids": classify_token_ids}
 
@@ -52,7 +72,7 @@ def trackables(trained: TrainedSentimentModel) -> list:
 
 
 def warmup_requests(trained: TrainedSentimentModel) -> list[tuple[str, dict[str, np.ndarray]]]:
-    """One request per (batch bucket, length bucket): every XLA shape compiles at load."""
+    """One text request per (batch bucket, length bucket): every XLA shape compiles at load."""
     words = trained.vectorizer.get_vocabulary()[2:]
     requests = []
     for batch in batch_buckets(MAX_WARMUP_BATCH):
@@ -60,6 +80,8 @@ def warmup_requests(trained: TrainedSentimentModel) -> list[tuple[str, dict[str,
             text = " ".join(words[i % len(words)] for i in range(length))
             texts = np.array([text.encode("utf-8")] * batch, dtype=object)
             requests.append(("serving_default", {"text": texts}))
+    # classify_token_ids shares the compiled core; one call sets up its own graph.
+    requests.append(("classify_token_ids", {"token_ids": np.array([[2, 3, 4]], np.int32)}))
     return requests
 
 

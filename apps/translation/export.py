@@ -29,11 +29,10 @@ def serving_endpoints(
     translator = Translator(trained)
     beam_width = beam_width or trained.config.beam_width
     max_length = trained.config.max_source_length
-    # +1: `decode_ids` appends one padding column, and the bucket must hold it.
     decode_beam = bucketed(
-        lambda ids: translator.decode_ids(ids, beam_width), max_length + 1, jit_compile
+        lambda ids: translator.decode_ids(ids, beam_width), max_length, jit_compile
     )
-    decode_greedy = bucketed(lambda ids: translator.decode_ids(ids, 1), max_length + 1, jit_compile)
+    decode_greedy = bucketed(lambda ids: translator.decode_ids(ids, 1), max_length, jit_compile)
     detokenize = trained.target_tokenizer.detokenize
 
     def translate_with(decode):
@@ -55,7 +54,7 @@ def trackables(trained: TrainedTranslator) -> list:
 
 
 def warmup_requests(trained: TrainedTranslator) -> list[tuple[str, dict[str, np.ndarray]]]:
-    """Beam search for every (batch bucket, length bucket); greedy at batch 1 per length."""
+    """Both signatures at every (batch bucket, length bucket): each XLA shape compiles at load."""
     words = [
         token
         for token in trained.source_tokenizer.vocabulary
@@ -63,12 +62,11 @@ def warmup_requests(trained: TrainedTranslator) -> list[tuple[str, dict[str, np.
     ] or ["a"]
     requests = []
     for batch in batch_buckets(MAX_WARMUP_BATCH):
-        for length in length_buckets(trained.config.max_source_length + 1):
-            text = " ".join(words[i % len(words)] for i in range(length - 1))
+        for length in length_buckets(trained.config.max_source_length):
+            text = " ".join(words[i % len(words)] for i in range(length))
             texts = np.array([text.encode("utf-8")] * batch, dtype=object)
             requests.append(("serving_default", {"text": texts}))
-            if batch == 1:
-                requests.append(("translate_greedy", {"text": texts}))
+            requests.append(("translate_greedy", {"text": texts}))
     return requests
 
 
