@@ -408,3 +408,17 @@ def test_token_id_signature_refuses_ids_it_cannot_read(exported, bad_ids, messag
     classify = tf.saved_model.load(str(sentiment_dir)).signatures["classify_token_ids"]
     with pytest.raises(tf.errors.InvalidArgumentError, match=message):
         classify(token_ids=tf.constant(bad_ids, tf.int32))
+
+
+def test_unfused_phone_export_is_stateless_and_recorded(tiny_sentiment_run, tmp_path, capsys):
+    from shared.edge.runtime import LiteModel
+
+    argv = ["export", str(tiny_sentiment_run), "--saved-models", str(tmp_path)]
+    assert sentiment_main([*argv, "--no-fused-lstm"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    info = json.loads((Path(summary["path"]) / EXPORT_INFO_RELATIVE_PATH).read_text())
+    assert info["tflite"]["fused_lstm"] is False
+    assert set(info["tflite"]["files"]) == {"float32", "float16", "dynamic_range"}
+    model = LiteModel.from_file(Path(summary["tflite"]["directory"]) / "sentiment_float32.tflite")
+    assert not model.stateful  # no variable tensors: nothing to reset between calls
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" not in model.operator_names()

@@ -114,7 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("texts", nargs="*", metavar="TEXT", help="Texts (default: stdin lines).")
     predict.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
 
-    add_export_command(commands, "sentiment")
+    export = add_export_command(commands, "sentiment")
+    export.add_argument(
+        "--no-fused-lstm",
+        action="store_true",
+        help="Phone models with the LSTMs as plain WHILE loops: 3-4x slower on the phone, "
+        "but stateless (the fused LSTM op must have its variables reset after every call).",
+    )
 
     download = commands.add_parser(
         "download",
@@ -150,7 +156,13 @@ def main(argv: list[str] | None = None) -> int:
             from apps.sentiment.export import build_export, latency_comparison
             from shared.export.exporter import run_export_command
 
-            return run_export_command(args, build_export, "sentiment", latency_comparison)
+            return run_export_command(
+                args,
+                build_export,
+                "sentiment",
+                latency_comparison,
+                fuse_lstm=not args.no_fused_lstm,
+            )
         from shared.datasets.download import (
             IMDB_FOLDER,
             IMDB_SHA256,

@@ -95,15 +95,21 @@ def export_details(trained: TrainedSentimentModel) -> dict:
     }
 
 
-def build_export(run_dir: Path, jit_compile: bool = True, tflite: bool = True) -> AppExport:
-    """Everything `shared.export.exporter.export_version` needs for one finished run."""
+def build_export(
+    run_dir: Path, jit_compile: bool = True, tflite: bool = True, fuse_lstm: bool = True
+) -> AppExport:
+    """Everything `shared.export.exporter.export_version` needs for one finished run.
+
+    `fuse_lstm=False` exports the phone model's LSTMs as plain `WHILE` loops: 3-4x slower,
+    but stateless (the fused op needs its variables reset after every call).
+    """
     trained = TrainedSentimentModel.load(run_dir)
     write_tflite = None
     if tflite:
         from apps.sentiment.tflite import write_tflite_models  # noqa: PLC0415  (converter)
 
         def write_tflite(out_dir):
-            return write_tflite_models(trained, out_dir)
+            return write_tflite_models(trained, out_dir, fuse_lstm=fuse_lstm)
 
     return AppExport(
         app=APP,

@@ -68,6 +68,8 @@ def export_version(spec: AppExport, saved_models_root: Path = SAVED_MODELS_ROOT)
             "warmup_requests": len(spec.warmup_requests),
             **spec.details,
         }
+        if tflite is not None:  # what the phone models are, without staging paths
+            info["tflite"] = {k: v for k, v in tflite.items() if k not in ("directory", "metadata")}
         write_json_atomic(staged.path / EXPORT_INFO_RELATIVE_PATH, info)
     if tflite is not None:  # paths were reported inside the staging folder
         tflite = json.loads(json.dumps(tflite).replace(str(staged.path), str(staged.published)))
