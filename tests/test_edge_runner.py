@@ -15,13 +15,13 @@ from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.tflite import write_tflite_models as write_sentiment_models
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.tflite import write_tflite_models as write_translation_models
-from shared.edge.metadata import FORMAT_VERSION, METADATA_FILE, MetadataError
+from shared.edge.metadata import FORMAT_VERSION, METADATA_FILE, TFLITE_FOLDER, MetadataError
 from shared.edge.runtime import compare_latency, measure_latency
 from shared.edge.sentiment import EdgeSentimentClassifier
 from shared.edge.translation import EdgeTranslator, beam_search, greedy_search, top_k_indices
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("float32", "dynamic_range")
+VARIANTS = ("float32", "dynamic_range")  # two of shared.edge.metadata.VARIANTS: faster
 REVIEWS = ["A gem.", "Dull, dull, dull and far too long.", "", "!!!", "It was not a disaster."]
 SENTENCES = ["Ella vende el teléfono.", "¿Dónde está la estación?", ""]
 
@@ -150,18 +150,36 @@ def test_numpy_decoding_matches_shared_decoding_ties_included():
     entry = np.arange(batch, dtype=np.float32)[:, None]
     start = tf.fill([batch], 2)
     banned = (0, 2)
-    expected = greedy_decode(tf_step, (tf.constant(entry),), start, max_length, 3, banned)
-    actual = greedy_search(numpy_step, {"entry": entry}, batch, max_length, banned)
-    np.testing.assert_array_equal(actual, expected.numpy())
-    for width, alpha in ((2, 0.6), (3, 0.0), (4, 1.0)):
-        expected, expected_scores = beam_search_decode(
-            tf_step, (tf.constant(entry),), start, max_length, 3, width, alpha, banned
+    # None; some entries finished from the start (empty sources); all of them.
+    for finished in (None, np.array([0, 1, 0, 0, 1], bool), np.ones(batch, bool)):
+        tf_finished = None if finished is None else tf.constant(finished)
+        expected = greedy_decode(
+            tf_step, (tf.constant(entry),), start, max_length, 3, banned, tf_finished
         )
-        ids, scores = beam_search(
-            numpy_step, {"entry": entry}, batch, max_length, width, alpha, banned
-        )
-        np.testing.assert_array_equal(ids, expected.numpy())
-        np.testing.assert_allclose(scores, expected_scores.numpy(), rtol=1e-6)
+        actual = greedy_search(numpy_step, {"entry": entry}, batch, max_length, banned, finished)
+        np.testing.assert_array_equal(actual, expected.numpy())
+        if finished is not None:
+            assert not actual[finished].any()
+            assert finished.all() or actual[~finished].any()
+        for width, alpha in ((2, 0.6), (3, 0.0), (4, 1.0)):
+            expected, expected_scores = beam_search_decode(
+                tf_step,
+                (tf.constant(entry),),
+                start,
+                max_length,
+                3,
+                width,
+                alpha,
+                banned,
+                tf_finished,
+            )
+            ids, scores = beam_search(
+                numpy_step, {"entry": entry}, batch, max_length, width, alpha, banned, finished
+            )
+            np.testing.assert_array_equal(ids, expected.numpy())
+            np.testing.assert_allclose(scores, expected_scores.numpy(), rtol=1e-6)
+            if finished is not None:
+                assert not ids[finished].any() and not scores[finished].any()
 
 
 def test_a_tampered_format_version_is_rejected(sentiment_dir, tmp_path):
@@ -213,6 +231,52 @@ def test_a_vocabulary_from_another_export_is_rejected(sentiment_dir, translation
     edit_metadata(directory, lambda m: m.update(source_vocabulary=m["source_vocabulary"][:-1]))
     with pytest.raises(MetadataError, match="'source_vocabulary' to have as many entries"):
         EdgeTranslator.from_directory(directory)
+
+
+def test_metadata_cannot_switch_the_size_checks_off(sentiment_dir, translation_dir, tmp_path):
+    """The runner decides what to check; metadata only names the embedding tables."""
+    for directory, runner, what in (
+        (sentiment_dir, EdgeSentimentClassifier, "vocabulary"),
+        (translation_dir, EdgeTranslator, "source_vocabulary"),
+    ):
+        copy = copy_export(directory, tmp_path / what)
+        edit_metadata(copy, lambda m: m.update(size_checks=[]))
+        with pytest.raises(
+            MetadataError, match=f"name the model tensor whose rows match its '{what}'"
+        ):
+            runner.from_directory(copy)
+    # Without its size_checks entry, a wrong label list is still caught (by the runner's
+    # own check of labels against the probabilities).
+    copy = copy_export(sentiment_dir, tmp_path / "labels")
+    edit_metadata(copy, lambda m: m.update(labels=[*m["labels"], "neutral"]))
+    edit_metadata(
+        copy, lambda m: m.update(size_checks=[c for c in m["size_checks"] if "tensor" in c])
+    )
+    with pytest.raises(MetadataError, match="'labels' to have as many entries"):
+        EdgeSentimentClassifier.from_directory(copy)
+
+
+def test_missing_files_are_named_and_a_version_folder_is_pointed_to_its_export(
+    sentiment_dir, tmp_path
+):
+    version = tmp_path / "saved_models" / "sentiment" / "3"
+    export = copy_export(sentiment_dir, version)
+    export.rename(version / TFLITE_FOLDER)
+    with pytest.raises(MetadataError) as error:
+        EdgeSentimentClassifier.from_directory(version)
+    assert f"did you mean {version / TFLITE_FOLDER}?" in str(error.value)
+    result = run_edge_cli("classify", str(version), "a film")
+    assert result.returncode == 2 and f"did you mean {version / TFLITE_FOLDER}?" in result.stderr
+
+    (version / TFLITE_FOLDER / "sentiment_float32.tflite").unlink()
+    with pytest.raises(MetadataError) as error:
+        EdgeSentimentClassifier.from_directory(version / TFLITE_FOLDER, "float32")
+    message = str(error.value)
+    assert f"Expected the float32 model file {version / TFLITE_FOLDER}" in message
+    assert "sentiment_float32.tflite" in message and "Errno" not in message
+    result = run_edge_cli("classify", str(version / TFLITE_FOLDER), "--variant", "float32", "x")
+    assert result.returncode == 2 and "sentiment_float32.tflite" in result.stderr
+    assert "Errno" not in result.stderr
 
 
 def test_another_tokenization_spec_is_rejected(translation_dir, tmp_path):
@@ -282,3 +346,39 @@ def test_edge_cli_refuses_a_model_of_the_other_app_with_a_clear_error(sentiment_
     assert result.returncode == 2
     assert "error:" in result.stderr and "translation" in result.stderr
     assert result.stdout == ""
+
+
+def test_edge_cli_takes_options_before_between_and_after_texts(sentiment_dir, translation_dir):
+    classifier = EdgeSentimentClassifier.from_directory(sentiment_dir, "float32")
+    expected = [c["label"] for c in classifier.classify(REVIEWS[:2])]
+    for args in (
+        ["--variant", "float32", *REVIEWS[:2]],
+        [REVIEWS[0], "--variant", "float32", REVIEWS[1]],
+        [*REVIEWS[:2], "--variant", "float32"],
+    ):
+        result = run_edge_cli("classify", str(sentiment_dir), *args)
+        assert result.returncode == 0, (args, result.stderr[-2000:])
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [line["text"] for line in lines] == REVIEWS[:2]
+        assert [line["label"] for line in lines] == expected
+
+    translator = EdgeTranslator.from_directory(translation_dir)
+    expected = translator.translate(SENTENCES[:2], beam_width=2)
+    for args in (
+        ["--beam-width", "2", *SENTENCES[:2]],
+        [SENTENCES[0], "--beam-width", "2", SENTENCES[1]],
+        [*SENTENCES[:2], "--beam-width", "2"],
+    ):
+        result = run_edge_cli("translate", str(translation_dir), *args)
+        assert result.returncode == 0, (args, result.stderr[-2000:])
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [line["text"] for line in lines] == SENTENCES[:2]
+        assert [line["translation"] for line in lines] == expected
+
+
+def test_edge_cli_rejects_a_beam_width_below_one(translation_dir):
+    for width in ("0", "-3", "two"):
+        result = run_edge_cli("translate", str(translation_dir), "--beam-width", width, "Hola.")
+        assert result.returncode == 2, width
+        assert "argument --beam-width: expected an integer >= 1" in result.stderr, result.stderr
+        assert result.stdout == ""

@@ -10,7 +10,9 @@ Stated tolerances (max |difference| against Keras, measured on these models):
   argmax agreeing on >= 99% of 300 generated reviews;
 - translation: float32 greedy and beam translations identical to `Translator`'s;
   `encode` states / `decode_step` logits within 1e-5 (float32), 5e-3 (float16) and 5e-2
-  (dynamic range) relative to max(1, |value|).
+  (dynamic range) relative to max(1, |value|);
+- a fused LSTM whose cell state passes 10 (where the converter's op would clip it): float32
+  within 1e-5 of Keras.
 """
 
 import dataclasses
@@ -26,14 +28,20 @@ from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.tflite import write_tflite_models as write_sentiment_models
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.corpus import generate_pairs
-from apps.translation.tflite import state_names
+from apps.translation.tflite import (
+    greedy_check,
+    probe_sources,
+    state_names,
+    translation_functions,
+)
 from apps.translation.tflite import write_tflite_models as write_translation_models
 from apps.translation.translator import Translator
+from shared.edge.metadata import VARIANTS, load_metadata
 from shared.edge.runtime import LiteModel, constant_bytes, operator_names
 from shared.edge.sentiment import EdgeSentimentClassifier
 from shared.edge.translation import EdgeTranslator
+from shared.export.fused_lstm import lstm_clip_values, set_lstm_clipping
 from shared.export.tflite import (
-    TFLITE_VARIANTS,
     TFLiteExportError,
     check_against_reference,
     check_builtins_only,
@@ -90,7 +98,7 @@ def test_every_variant_is_builtins_only_and_has_its_weights(sentiment_export, tr
         (sentiment_export, sentiment_export[0].classifier, {"UNIDIRECTIONAL_SEQUENCE_LSTM"}),
         (translation_export, translation_export[0].model, {"WHILE", "FULLY_CONNECTED"}),
     ):
-        assert set(summary["files"]) == set(TFLITE_VARIANTS)
+        assert set(summary["files"]) == set(VARIANTS)
         sizes = {}
         for variant, entry in summary["files"].items():
             content = (out / entry["file"]).read_bytes()
@@ -98,6 +106,10 @@ def test_every_variant_is_builtins_only_and_has_its_weights(sentiment_export, tr
             assert not [op for op in ops if op.startswith("custom:")], (variant, ops)
             assert expected_ops <= set(ops), (variant, ops)
             assert constant_bytes(content) >= model.count_params()
+            # The converter's fused LSTMs clip their cell state at 10; ours must not.
+            clips = lstm_clip_values(content)
+            assert bool(clips) == ("UNIDIRECTIONAL_SEQUENCE_LSTM" in ops), (variant, clips)
+            assert all(c["cell_clip"] == 0.0 and c["proj_clip"] == 0.0 for c in clips), clips
             sizes[variant] = entry["bytes"]
             assert sizes[variant] == len(content)
         assert sizes["dynamic_range"] < sizes["float16"] < sizes["float32"]
@@ -109,7 +121,7 @@ def test_sentiment_variants_match_keras_on_generated_reviews(sentiment_export, r
     # End to end: TF tokenisation + Keras, against pure-Python tokenisation + LiteRT.
     expected, _ = SentimentPredictor(trained).predict(reviews)
     assert expected.std() > 0.1  # scrambled weights give spread-out answers
-    for variant in TFLITE_VARIANTS:
+    for variant in VARIANTS:
         classifier = EdgeSentimentClassifier.from_directory(out, variant, num_threads=1)
         actual = classifier.predict(reviews)
         difference = np.abs(actual - expected).max()
@@ -156,6 +168,89 @@ def test_fused_encoder_with_final_state_pooling_and_two_layers(sentiment_export,
         np.testing.assert_allclose(actual, expected, atol=1e-5)
 
 
+def largest_cell_state(encoder, ids: np.ndarray) -> float:
+    """Largest |c| the encoder's LSTMs (both directions, first layer) reach on `ids [1, n]`,
+    computed in numpy from the Keras weights."""
+    inputs = encoder.embedding(ids).numpy()[0]
+    largest = 0.0
+    layer = encoder.recurrent_layers[0]
+    for direction, sequence in (
+        (layer.forward_layer, inputs),
+        (layer.backward_layer, inputs[::-1]),
+    ):
+        cell = direction.cell
+        kernel, recurrent, bias = (
+            w.numpy() for w in (cell.kernel, cell.recurrent_kernel, cell.bias)
+        )
+        h = c = np.zeros(recurrent.shape[0])
+        for x in sequence:
+            i, f, g, o = np.split(x @ kernel + h @ recurrent + bias, 4)
+            c = c / (1 + np.exp(-f)) + np.tanh(g) / (1 + np.exp(-i))
+            h = np.tanh(c) / (1 + np.exp(-o))
+            largest = max(largest, float(np.abs(c).max()))
+    return largest
+
+
+def saturate_cells(classifier, up: int, down: int) -> None:
+    """LSTM weights under which token `up` adds ~1 to every cell state per step and `down`
+    takes ~1 away, forgetting almost nothing (forget gate 0.9975): 28 `up`s take |c| to
+    ~27, far past the converter's clip at 10, and the `down`s that follow bring it back."""
+    encoder = classifier.get_layer("encoder")
+    table = encoder.embedding.embeddings.numpy()
+    table[up], table[down] = 1.0, -1.0
+    encoder.embedding.embeddings.assign(table)
+    for layer in encoder.recurrent_layers:
+        for direction in (layer.forward_layer, layer.backward_layer):
+            cell = direction.cell
+            features, units = cell.kernel.shape[0], cell.recurrent_kernel.shape[0]
+            kernel = np.zeros((features, 4 * units), np.float32)
+            kernel[:, 2 * units : 3 * units] = 3.0 / features  # g = tanh(+-3)
+            bias = np.zeros(4 * units, np.float32)
+            bias[:units], bias[units : 2 * units] = 4.0, 6.0  # input 0.98, forget 0.9975
+            cell.kernel.assign(kernel)
+            cell.recurrent_kernel.assign(np.zeros((units, 4 * units), np.float32))
+            cell.bias.assign(bias)
+
+
+def test_fused_lstm_does_not_clip_a_large_cell_state(sentiment_export, tmp_path):
+    """The converter writes cell_clip = 10 into the fused LSTM; Keras never clips. A model
+    whose cell state reaches ~27 must still match Keras (and the export's repetitive probes
+    must not reject it)."""
+    trained, _, _ = sentiment_export
+    config = dataclasses.replace(trained.config, num_layers=1)
+    classifier = build_classifier(config, trained.vectorizer.vocabulary_size, 2)
+    classifier(np.ones((1, 4), np.int32))
+    scramble(classifier, seed=9, gain=2.0)
+    up, down = 5, 6
+    saturate_cells(classifier, up, down)
+    saturated = dataclasses.replace(trained, config=config, classifier=classifier)
+    summary = write_sentiment_models(saturated, tmp_path, ("float32",))
+    assert summary["fused_lstm"]
+    content = (tmp_path / summary["files"]["float32"]["file"]).read_bytes()
+    clips = lstm_clip_values(content)
+    assert len(clips) == 2  # forward and backward
+    assert all(c["cell_clip"] == c["proj_clip"] == 0.0 for c in clips), clips
+
+    length = trained.vectorizer.max_length
+    inputs = [
+        np.array([[up] * 28 + [down] * (length - 28)], np.int32),
+        np.array([[down] * 30 + [up] * (length - 30)], np.int32),
+        np.array([[up] * length], np.int32),
+    ]
+    encoder = classifier.get_layer("encoder")
+    assert min(largest_cell_state(encoder, ids) for ids in inputs) > 20.0
+    model, clipped = LiteModel(content), LiteModel(set_lstm_clipping(content, 10.0, 0.0))
+    clipped_differences = []
+    for ids in inputs:
+        expected = classifier(ids, training=False).numpy()
+        actual = model.run("serving_default", token_ids=ids)["probabilities"]
+        np.testing.assert_allclose(actual, expected, atol=1e-5)
+        as_converted = clipped.run("serving_default", token_ids=ids)["probabilities"]
+        clipped_differences.append(np.abs(as_converted - expected).max())
+    # What the fix removes: with the converter's clip the answer parts from Keras.
+    assert max(clipped_differences) > 1e-2, clipped_differences
+
+
 def test_translation_float32_matches_translator_exactly(translation_export, sentences):
     trained, out, summary = translation_export
     assert summary["greedy_error"] is None
@@ -186,7 +281,7 @@ def test_translation_variants_match_keras_step_by_step(translation_export):
     nested = tuple(tuple(states[i : i + per_layer]) for i in range(0, len(states), per_layer))
     logits, new_states = decoder.step(tokens, nested)
     stepped = [logits.numpy(), *[s.numpy() for layer in new_states for s in layer]]
-    for variant in TFLITE_VARIANTS:
+    for variant in VARIANTS:
         model = LiteModel.from_file(out / f"translation_{variant}.tflite")
         lite_encoded = model.run("encode", source_ids=source)
         lite_stepped = model.run(
@@ -242,3 +337,51 @@ def test_non_builtin_ops_fail_with_their_names(tmp_path):
         check_builtins_only(converter.convert())
     with pytest.raises(ValueError, match="Expected a variant in"):
         convert_saved_model(tmp_path, ["serving_default"], "int8")
+
+
+def test_empty_sources_translate_to_empty_strings_like_the_translator(translation_export):
+    """`Translator` treats an all-[PAD] source as finished from the start; the TFLite
+    `greedy` signature and the numpy greedy and beam search do too, also mixed in a batch."""
+    trained, out, _ = translation_export
+    mixed = ["", "Ella vende el teléfono.", "   ", "¿Dónde está la estación?", ""]
+    translator = Translator(trained)
+    edge = EdgeTranslator.from_directory(out, "float32", num_threads=1)
+    for width in (1, 3):
+        expected, _ = translator.translate(mixed, beam_width=width)
+        assert expected[0] == expected[2] == expected[4] == "" and expected[1], expected
+        assert edge.translate(mixed, beam_width=width, use_greedy_signature=False) == expected
+        assert edge.translate([""], beam_width=width) == [""]
+        if width == 1:
+            assert edge.translate(mixed, beam_width=1, use_greedy_signature=True) == expected
+    model = LiteModel.from_file(out / "translation_float32.tflite")
+    for length in (1, 4):
+        empty = np.zeros((1, length), np.int32)
+        assert not model.run("greedy", source_ids=empty)["target_ids"].any()
+
+
+def test_the_greedy_signature_is_checked_at_export(translation_export, tiny_translation_run):
+    trained, out, summary = translation_export
+    for variant in VARIANTS:
+        assert summary["probe_differences"][variant]["greedy/target_ids"] == 0.0, variant
+    sources = probe_sources(trained)
+    assert any(not s.any() for s in sources)  # an empty source among them
+    check = greedy_check(translation_functions(trained), trained, sources)
+    for variant in VARIANTS:
+        content = (out / f"translation_{variant}.tflite").read_bytes()
+        assert check(variant, content) == {"greedy/target_ids": 0.0}
+    # Another model's TensorFlow ids: the float32 comparison is exact, so it fails.
+    other = TrainedTranslator.load(tiny_translation_run)
+    scramble(other.model, seed=2)
+    wrong = greedy_check(translation_functions(other), other, sources)
+    with pytest.raises(TFLiteExportError, match="give TensorFlow's ids"):
+        wrong("float32", (out / "translation_float32.tflite").read_bytes())
+
+
+def test_the_beam_width_given_at_export_goes_into_metadata(translation_export, tmp_path):
+    trained, out, _ = translation_export
+    assert load_metadata(out, "translation")["beam_width"] == trained.config.beam_width == 3
+    write_translation_models(trained, tmp_path, ("float32",), include_greedy=False, beam_width=5)
+    assert load_metadata(tmp_path, "translation")["beam_width"] == 5
+    assert EdgeTranslator.from_directory(tmp_path).beam_width == 5
+    with pytest.raises(ValueError, match="beam_width >= 1"):
+        write_translation_models(trained, tmp_path, ("float32",), beam_width=-2)

@@ -130,13 +130,14 @@ def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path) -> list
     Phone: each LiteRT variant (exact-length ids, batch 1) against the XLA-compiled
     classifier on the same ids, the aim being LiteRT within 1.2x of it.
     """
+    from shared.edge.metadata import TFLITE_FOLDER  # noqa: PLC0415
     from shared.edge.runtime import compare_latency as interleaved  # noqa: PLC0415
     from shared.edge.sentiment import (  # noqa: PLC0415
         INPUT_NAME,
         SIGNATURE,
         EdgeSentimentClassifier,
     )
-    from shared.export.exporter import TFLITE_FOLDER, export_version  # noqa: PLC0415
+    from shared.export.exporter import export_version  # noqa: PLC0415
     from shared.export.latency import compare_latency  # noqa: PLC0415
 
     trained = TrainedSentimentModel.load(run_dir)

@@ -5,12 +5,17 @@ The model takes token ids `[1, length]` (from the pure-Python tokenizer on the p
 length is dynamic: the app feeds exactly the text's ids (padding is masked, so this equals
 padding to `max_length`) and short texts cost less. Batch stays 1: the LSTMs need it,
 both as TFLite's fused sequence op (used when the encoder allows, 3-4x faster than the
-`WHILE` loop of a converted Keras 3 LSTM) and as that loop.
+`WHILE` loop of a converted Keras 3 LSTM; `shared.export.fused_lstm`) and as that loop.
 
 The fused op keeps its states in variable tensors, overwritten by each call: a runner
-must reset them after every call (`Interpreter.reset_all_variables()`;
-`shared.edge.runtime.LiteModel.run` does), which metadata.json says under
-`reset_variables_after_each_call`.
+must reset them after every call, or its answers drift with what it classified before.
+metadata.json says so under `reset_variables_after_each_call` and names the call for each
+target under `reset_variables_with` (see `shared.edge.runtime`).
+
+Every variant is checked against Keras at export on a random review and on long
+repetitive ones built from the tokens that push the LSTM's cell state furthest (where a
+converted LSTM that clips its cell state, as the converter's fused op does unless told
+otherwise, parts from Keras).
 """
 
 from __future__ import annotations
@@ -24,25 +29,19 @@ import numpy as np
 import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
-from shared.edge.metadata import METADATA_FILE, new_metadata, write_metadata
-from shared.edge.runtime import LiteModel
-from shared.export.tflite import (
-    TFLITE_VARIANTS,
-    Probe,
-    convert_variants,
-    find_tensor_name,
-    fused_encoder_call,
-    lstm_encoder_is_fusable,
-    save_endpoints,
+from shared.edge.metadata import (
+    DEFAULT_VARIANT,
+    METADATA_FILE,
+    VARIANTS,
+    new_metadata,
+    write_metadata,
 )
+from shared.edge.runtime import VARIABLE_RESET_CALLS, LiteModel, has_variable_tensors
+from shared.edge.sentiment import APP, FILE_PATTERN, INPUT_NAME, OUTPUT_NAME, SIGNATURE
+from shared.export.fused_lstm import fused_encoder_call, lstm_encoder_is_fusable
+from shared.export.tflite import Probe, common_tensor_name, convert_variants, save_endpoints
 from shared.layers.masking import PAD_ID
 from shared.text.vectorizer import UNK_ID
-
-SIGNATURE = "serving_default"
-INPUT_NAME = "token_ids"
-OUTPUT_NAME = "probabilities"
-DEFAULT_VARIANT = "dynamic_range"
-FILE_PATTERN = "sentiment_{variant}.tflite"
 
 
 def classifier_function(
@@ -54,7 +53,7 @@ def classifier_function(
         classifier: the trained Keras classifier (`apps.sentiment.model`).
         sequence_length: None for a dynamic length (resized at run time), else fixed.
         fuse_lstm: run the encoder's LSTMs as TFLite's fused sequence op when they allow
-            it (`shared.export.tflite.fused_encoder_call`); else the Keras graph, whose
+            it (`shared.export.fused_lstm.fused_encoder_call`); else the Keras graph, whose
             LSTMs become `WHILE` loops (slower, and more so the longer the text).
     """
     encoder = classifier.get_layer("encoder")
@@ -86,40 +85,87 @@ def probe_ids(vocabulary_size: int, length: int, seed: int = 0) -> np.ndarray:
     return ids
 
 
+def cell_driving_ids(encoder) -> tuple[int, int]:
+    """Two token ids that, repeated, push the first recurrent layer's state furthest in
+    opposite directions (a "great" and an "awful" for a sentiment model).
+
+    For an LSTM: the cell state one token would settle at, repeated, with the recurrent
+    term left out (`sigmoid(i) tanh(g) / (1 - sigmoid(f))` of the forward cell), on the
+    unit where it is largest; for other cells, the two largest embeddings.
+    """
+    table = np.asarray(encoder.embedding.embeddings, dtype=np.float64)
+    cell = encoder.recurrent_layers[0].forward_layer.cell
+    if encoder.cell != "lstm":
+        norms = np.linalg.norm(table, axis=1)
+        norms[PAD_ID] = -1.0
+        first, second = np.argsort(-norms, kind="stable")[:2]
+        return int(first), int(second)
+    gates = table @ np.asarray(cell.kernel, np.float64)
+    if cell.use_bias:
+        gates = gates + np.asarray(cell.bias, np.float64)
+    i, f, g, _ = np.split(gates, 4, axis=-1)
+    sigmoid = lambda x: 1.0 / (1.0 + np.exp(-x))  # noqa: E731
+    settled = sigmoid(i) * np.tanh(g) / np.maximum(1.0 - sigmoid(f), 1e-6)
+    settled[PAD_ID] = 0.0
+    unit = int(np.argmax(np.abs(settled).max(axis=0)))
+    return int(np.argmax(settled[:, unit])), int(np.argmin(settled[:, unit]))
+
+
+def repetitive_probe_ids(encoder, length: int) -> list[np.ndarray]:
+    """Long repetitive inputs `[1, length]`: each of `cell_driving_ids` over the whole
+    length, and each for 55% of it then the other (the state climbs far, then must come
+    back: where a clipped cell state shows)."""
+    up, down = cell_driving_ids(encoder)
+    turn = (length * 11) // 20
+    rows = [[up] * length, [down] * length]
+    rows += [[a] * turn + [b] * (length - turn) for a, b in ((up, down), (down, up))]
+    return [np.asarray([row], dtype=np.int32) for row in rows]
+
+
 def write_tflite_models(
     trained: TrainedSentimentModel,
     out_dir: Path,
-    variants: tuple[str, ...] = TFLITE_VARIANTS,
+    variants: tuple[str, ...] = VARIANTS,
     dynamic_length: bool = True,
     fuse_lstm: bool = True,
 ) -> dict:
     """Converts a trained classifier to one `.tflite` per variant plus `metadata.json`.
 
-    Every model is checked after conversion: builtins only, and outputs within
-    `PROBE_TOLERANCE[variant]` of Keras on a probe input (a model converted without its
-    weights fails here, not on a phone).
+    Every model is checked after conversion: builtins only, weights present, and outputs
+    within `PROBE_TOLERANCE[variant]` of Keras on a random review and on long repetitive
+    ones (`repetitive_probe_ids`): a model converted without its weights, or one whose
+    fused LSTM clips its cell state, fails here, not on a phone.
 
     Args:
         trained: a loaded sentiment run.
         out_dir: folder for `sentiment_<variant>.tflite` and `metadata.json`.
-        variants: a subset of `TFLITE_VARIANTS`.
+        variants: a subset of `VARIANTS`.
         dynamic_length: ids `[1, None]` (resized per text) rather than `[1, max_length]`.
         fuse_lstm: fused LSTM ops where the encoder allows (see `classifier_function`).
 
     Returns:
         `{"directory", "metadata", "files": {variant: {"file", "sha256", "bytes"}},
-        "probe_differences": {variant: {"<signature>/<output>": float}}}`.
+        "fused_lstm", "probe_differences": {variant: {"<signature>/<output>": float}}}`.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     classifier, vectorizer = trained.classifier, trained.vectorizer
     vocabulary = vectorizer.get_vocabulary()
-    fused = fuse_lstm and lstm_encoder_is_fusable(classifier.get_layer("encoder"))
+    encoder = classifier.get_layer("encoder")
+    fused = fuse_lstm and lstm_encoder_is_fusable(encoder)
     function = classifier_function(
         classifier, None if dynamic_length else vectorizer.max_length, fused
     )
-    probe = probe_ids(len(vocabulary), vectorizer.max_length)
-    expected = function(tf.constant(probe))[OUTPUT_NAME].numpy()
+    inputs = [probe_ids(len(vocabulary), vectorizer.max_length)]
+    inputs += repetitive_probe_ids(encoder, vectorizer.max_length)
+    probes = [
+        Probe(
+            SIGNATURE,
+            {INPUT_NAME: ids},
+            {OUTPUT_NAME: function(tf.constant(ids))[OUTPUT_NAME].numpy()},
+        )
+        for ids in inputs
+    ]
 
     with tempfile.TemporaryDirectory(prefix="sentiment-tflite-") as saved_model_dir:
         save_endpoints(saved_model_dir, classifier, {SIGNATURE: function})
@@ -128,21 +174,28 @@ def write_tflite_models(
             [SIGNATURE],
             out_dir,
             FILE_PATTERN,
-            [Probe(SIGNATURE, {INPUT_NAME: probe}, {OUTPUT_NAME: expected})],
+            probes,
             classifier.count_params(),
             variants,
         )
 
-    reference = converted[variants[0]]["content"]
-    size_checks = [{"what": "labels", "signature": SIGNATURE, "output": OUTPUT_NAME, "axis": -1}]
-    embedding = classifier.get_layer("encoder").embedding
-    table = find_tensor_name(
-        reference, [len(vocabulary), embedding.output_dim], embedding.name.split("/")[-1]
+    contents = {variant: item["content"] for variant, item in converted.items()}
+    reference = contents[variants[0]]
+    embedding = encoder.embedding
+    table = common_tensor_name(
+        contents,
+        [len(vocabulary), embedding.output_dim],
+        embedding.name.split("/")[-1],
+        "vocabulary",
     )
-    if table is not None:
-        size_checks.append({"what": "vocabulary", "tensor": table, "axis": 0})
+    # Recorded for phone apps; the edge runner decides itself what it checks.
+    size_checks = [
+        {"what": "labels", "signature": SIGNATURE, "output": OUTPUT_NAME, "axis": -1},
+        {"what": "vocabulary", "tensor": table, "axis": 0},
+    ]
+    stateful = has_variable_tensors(reference)
     metadata = new_metadata(
-        "sentiment",
+        APP,
         {variant: item["path"] for variant, item in converted.items()},
         default_variant=DEFAULT_VARIANT if DEFAULT_VARIANT in converted else variants[0],
         signatures=LiteModel(reference).describe_signatures(),
@@ -154,7 +207,8 @@ def write_tflite_models(
         max_length=vectorizer.max_length,
         truncate_from=vectorizer.truncate_from,
         fused_lstm=fused,
-        reset_variables_after_each_call=fused,
+        reset_variables_after_each_call=stateful,
+        reset_variables_with=VARIABLE_RESET_CALLS if stateful else None,
         exported_with={"tensorflow": tf.__version__, "keras": keras.__version__},
     )
     metadata_path = write_metadata(out_dir / METADATA_FILE, metadata)

@@ -92,7 +92,7 @@ def build_export(
         from apps.translation.tflite import write_tflite_models  # noqa: PLC0415  (converter)
 
         def write_tflite(out_dir):
-            return write_tflite_models(trained, out_dir)
+            return write_tflite_models(trained, out_dir, beam_width=beam_width)
 
     return AppExport(
         app=APP,

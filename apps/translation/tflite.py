@@ -8,8 +8,16 @@ One model per variant with these signatures (all ids int32, states float32):
   signature serves greedy (`n` = sentences) and beam search (`n` = sentences x beams);
 - `greedy` (when it converts): `source_ids [1, length]` -> `target_ids [1,
   max_target_length]`, the whole greedy loop (`shared.decoding.greedy_decode`) in one call.
+  An all-`[PAD]` source (an empty text) is finished from the start and gives only `[PAD]`
+  (an empty translation), as `apps.translation.translator.Translator` does.
 Decoding semantics live in `shared/decoding`; `shared/edge/translation.py` reproduces them
-in numpy on top of `decode_step`.
+in numpy on top of `decode_step`, and defines the names used here.
+
+Every variant is checked at export: `encode` and `decode_step` against Keras on probe
+inputs (a long repetitive source among them), and the `greedy` signature on a few sources,
+an empty one included: the float32 model must give TensorFlow's ids exactly; a quantised
+one must agree with its own `decode_step` run step by step in numpy, diverging at most
+where two tokens' logits tie within the variant's tolerance.
 """
 
 from __future__ import annotations
@@ -24,24 +32,40 @@ import tensorflow as tf
 
 from apps.translation.artifacts import TrainedTranslator
 from shared.decoding import greedy_decode
-from shared.edge.metadata import METADATA_FILE, new_metadata, write_metadata
-from shared.edge.runtime import LiteModel
+from shared.edge.metadata import (
+    DEFAULT_VARIANT,
+    METADATA_FILE,
+    VARIANTS,
+    new_metadata,
+    write_metadata,
+)
+from shared.edge.runtime import VARIABLE_RESET_CALLS, LiteModel, has_variable_tensors
+from shared.edge.translation import (
+    APP,
+    BANNED_IDS,
+    DECODE_STEP,
+    ENCODE,
+    FILE_PATTERN,
+    GREEDY,
+    LOGITS,
+    SOURCE_IDS,
+    TARGET_IDS,
+    TOKENS,
+    ban_tokens,
+    greedy_search,
+    is_empty_source,
+)
 from shared.export.tflite import (
-    TFLITE_VARIANTS,
+    PROBE_TOLERANCE,
     Probe,
     TFLiteExportError,
+    common_tensor_name,
     convert_variants,
-    find_tensor_name,
     save_endpoints,
 )
 from shared.layers.masking import PAD_ID
 from shared.text.subword import END_ID, START_ID, UNK_ID
 
-ENCODE, DECODE_STEP, GREEDY = "encode", "decode_step", "greedy"
-SOURCE_IDS, TOKENS, LOGITS, TARGET_IDS = "source_ids", "tokens", "logits", "target_ids"
-BANNED_IDS = (PAD_ID, START_ID)
-DEFAULT_VARIANT = "dynamic_range"
-FILE_PATTERN = "translation_{variant}.tflite"
 STATE_KINDS = {"lstm": ("hidden", "carry"), "gru": ("hidden",), "simple_rnn": ("hidden",)}
 
 
@@ -89,6 +113,8 @@ def translation_functions(trained: TrainedTranslator, include_greedy: bool = Tru
     @tf.function(input_signature=[source_spec])
     def greedy(source_ids):
         start = tf.zeros([1], tf.int32) + START_ID
+        # An empty source gives an empty target, as in `Translator.decode_ids`.
+        empty = tf.reduce_all(tf.equal(source_ids, PAD_ID), axis=1)
         ids = greedy_decode(
             decoder.step,
             initial_states(source_ids),
@@ -96,6 +122,7 @@ def translation_functions(trained: TrainedTranslator, include_greedy: bool = Tru
             trained.config.max_target_length,
             END_ID,
             BANNED_IDS,
+            empty,
         )
         return {TARGET_IDS: ids}
 
@@ -105,64 +132,170 @@ def translation_functions(trained: TrainedTranslator, include_greedy: bool = Tru
     return functions
 
 
-def _probes(functions: dict, trained: TrainedTranslator, names: list[str]) -> list[Probe]:
+def probe_sources(trained: TrainedTranslator) -> list[np.ndarray]:
+    """Source ids `[1, length]` for the export-time checks: random pieces, one piece
+    repeated over `max_source_length` (long and repetitive, where states grow largest),
+    and an empty source (one `[PAD]`)."""
     rng = np.random.default_rng(0)
     source_size = trained.source_tokenizer.vocabulary_size
+    random = rng.integers(END_ID + 1, source_size, size=(1, 9), dtype=np.int32)
+    repeated = np.full((1, trained.config.max_source_length), random[0, 0], np.int32)
+    return [random, repeated, np.full((1, 1), PAD_ID, np.int32)]
+
+
+def _probes(
+    functions: dict, trained: TrainedTranslator, names: list[str], sources: list[np.ndarray]
+) -> list[Probe]:
+    rng = np.random.default_rng(1)
     target_size = trained.target_tokenizer.vocabulary_size
-    source_ids = rng.integers(END_ID + 1, source_size, size=(1, 9), dtype=np.int32)
-    states = {k: v.numpy() for k, v in functions[ENCODE](tf.constant(source_ids)).items()}
+    encoded = [
+        {k: v.numpy() for k, v in functions[ENCODE](tf.constant(ids)).items()} for ids in sources
+    ]
     # Three rows: the encoder's states and two perturbed copies, as beam search sees them.
     step_states = {
         k: (np.repeat(v, 3, axis=0) + rng.normal(0, 0.1, (3, v.shape[1]))).astype(np.float32)
-        for k, v in states.items()
+        for k, v in encoded[0].items()
     }
     tokens = np.array([START_ID, *rng.integers(END_ID + 1, target_size, 2)], np.int32)
     step = functions[DECODE_STEP](
         tf.constant(tokens), *[tf.constant(step_states[n]) for n in names]
     )
     return [
-        Probe(ENCODE, {SOURCE_IDS: source_ids}, states),
+        *[
+            Probe(ENCODE, {SOURCE_IDS: ids}, states)
+            for ids, states in zip(sources, encoded, strict=True)
+        ],
         Probe(
             DECODE_STEP, {TOKENS: tokens, **step_states}, {k: v.numpy() for k, v in step.items()}
         ),
     ]
 
 
+def stepwise_greedy(model: LiteModel, source_ids: np.ndarray, names: list[str], max_length: int):
+    """Greedy decoding of one source with the model's `encode` and `decode_step`, in numpy
+    (`shared.edge.translation.greedy_search`).
+
+    Returns:
+        `(ids int32 [1, max_length], logits)`: `logits[t]` the banned-adjusted logits
+        `[1, vocab]` of step `t`.
+    """
+    states = model.run(ENCODE, **{SOURCE_IDS: source_ids})
+    logged = []
+
+    def step(tokens, states):
+        outputs = model.run(DECODE_STEP, **{TOKENS: tokens}, **states)
+        logged.append(ban_tokens(outputs[LOGITS], BANNED_IDS))
+        return outputs[LOGITS], {name: outputs[name] for name in names}
+
+    ids = greedy_search(
+        step,
+        {name: states[name] for name in names},
+        1,
+        max_length,
+        BANNED_IDS,
+        is_empty_source(source_ids),
+    )
+    return ids, logged
+
+
+def greedy_check(functions: dict, trained: TrainedTranslator, sources: list[np.ndarray]):
+    """A `convert_variants` check of the `greedy` signature on `sources`.
+
+    float32 must give TensorFlow's ids exactly. A quantised variant is compared with its
+    own `decode_step` run step by step (`stepwise_greedy`), which the runner uses for
+    batches and beam search: the two may part only at a step where the token the
+    signature chose is within `PROBE_TOLERANCE[variant]` (relative) of the best logit.
+
+    Returns:
+        `(variant, content) -> {"greedy/target_ids": tokens differing after near ties}`.
+    """
+    names = state_names(trained.model.get_layer("decoder"))
+    max_length = trained.config.max_target_length
+    expected = [functions[GREEDY](tf.constant(ids))[TARGET_IDS].numpy() for ids in sources]
+
+    def check(variant: str, content: bytes) -> dict[str, float]:
+        model = LiteModel(content, num_threads=1)
+        if GREEDY not in model.signature_keys:
+            return {}
+        differing = 0
+        for source, tf_ids in zip(sources, expected, strict=True):
+            ids = model.run(GREEDY, **{SOURCE_IDS: source})[TARGET_IDS]
+            if variant == "float32":
+                if not np.array_equal(ids, tf_ids):
+                    raise TFLiteExportError(
+                        f"Expected the float32 model's {GREEDY!r} signature to give "
+                        f"TensorFlow's ids for source {source.tolist()}: {tf_ids.tolist()}. "
+                        f"Received: {ids.tolist()}"
+                    )
+                continue
+            reference, logits = stepwise_greedy(model, source, names, max_length)
+            parted = np.flatnonzero(ids[0] != reference[0])
+            if not parted.size:
+                continue
+            t = int(parted[0])
+            row = logits[t][0] if t < len(logits) else None
+            allowed = (
+                PROBE_TOLERANCE[variant] * max(1.0, float(np.abs(row).max()))
+                if row is not None
+                else 0.0
+            )
+            if row is None or row.max() - row[ids[0, t]] > allowed:
+                raise TFLiteExportError(
+                    f"Expected the {variant} model's {GREEDY!r} signature to decode source "
+                    f"{source.tolist()} as its {DECODE_STEP!r} does step by step: "
+                    f"{reference.tolist()}. Received: {ids.tolist()}, parting at step {t} "
+                    "where no two tokens tie."
+                )
+            differing += int(parted.size)
+        return {f"{GREEDY}/{TARGET_IDS}": float(differing)}
+
+    return check
+
+
 def write_tflite_models(
     trained: TrainedTranslator,
     out_dir: Path,
-    variants: tuple[str, ...] = TFLITE_VARIANTS,
+    variants: tuple[str, ...] = VARIANTS,
     include_greedy: bool = True,
+    beam_width: int | None = None,
 ) -> dict:
     """Converts a trained translator to one `.tflite` per variant plus `metadata.json`.
 
-    Every model is checked after conversion: builtins only, weights present, and `encode`
-    and `decode_step` within `PROBE_TOLERANCE[variant]` of Keras on probe inputs. If the
-    `greedy` signature does not convert, the models are written without it and the
-    converter's message is returned under `"greedy_error"`.
+    Every model is checked after conversion: builtins only, weights present, `encode`
+    and `decode_step` within `PROBE_TOLERANCE[variant]` of Keras on probe inputs, and the
+    `greedy` signature by `greedy_check`. If the `greedy` signature does not convert or
+    fails its check, the models are written without it and the reason is returned under
+    `"greedy_error"`.
 
     Args:
         trained: a loaded translation run.
         out_dir: folder for `translation_<variant>.tflite` and `metadata.json`.
-        variants: a subset of `TFLITE_VARIANTS`.
+        variants: a subset of `VARIANTS`.
         include_greedy: try to add the whole-loop `greedy` signature.
+        beam_width: the beam width runners use by default (metadata's `beam_width`);
+            None keeps the run's.
 
     Returns:
         `{"directory", "metadata", "signatures", "files": {variant: {"file", "sha256",
         "bytes"}}, "probe_differences": {variant: {...}}, "greedy_error"}`.
     """
+    beam_width = beam_width or trained.config.beam_width
+    if beam_width < 1:
+        raise ValueError(f"Expected beam_width >= 1. Received: {beam_width}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     decoder = trained.model.get_layer("decoder")
     names = state_names(decoder)
     functions = translation_functions(trained, include_greedy)
-    probes = _probes(functions, trained, names)
+    sources = probe_sources(trained)
+    probes = _probes(functions, trained, names, sources)
+    checks = [greedy_check(functions, trained, sources)] if GREEDY in functions else []
     greedy_error = None
 
     with tempfile.TemporaryDirectory(prefix="translation-tflite-") as saved_model_dir:
         save_endpoints(saved_model_dir, trained.model, functions)
 
-        def convert(keys):
+        def convert(keys, checks=()):
             return convert_variants(
                 saved_model_dir,
                 keys,
@@ -171,32 +304,38 @@ def write_tflite_models(
                 probes,
                 trained.model.count_params(),
                 variants,
+                checks,
             )
 
         try:
-            converted = convert(list(functions))
+            converted = convert(list(functions), checks)
         except TFLiteExportError as error:
             if GREEDY not in functions:
                 raise
             greedy_error = str(error)
             converted = convert([ENCODE, DECODE_STEP])
 
-    reference = converted[variants[0]]["content"]
+    contents = {variant: item["content"] for variant, item in converted.items()}
+    reference = contents[variants[0]]
     signatures = LiteModel(reference).describe_signatures()
     source_vocabulary = list(trained.source_tokenizer.vocabulary)
     target_vocabulary = list(trained.target_tokenizer.vocabulary)
-    size_checks = [
-        {"what": "target_vocabulary", "signature": DECODE_STEP, "output": LOGITS, "axis": -1}
-    ]
     embedding = trained.model.get_layer("encoder").embedding
-    table = find_tensor_name(
-        reference, [len(source_vocabulary), embedding.output_dim], embedding.name
+    table = common_tensor_name(
+        contents,
+        [len(source_vocabulary), embedding.output_dim],
+        embedding.name,
+        "source vocabulary",
     )
-    if table is not None:
-        size_checks.append({"what": "source_vocabulary", "tensor": table, "axis": 0})
+    # Recorded for phone apps; the edge runner decides itself what it checks.
+    size_checks = [
+        {"what": "target_vocabulary", "signature": DECODE_STEP, "output": LOGITS, "axis": -1},
+        {"what": "source_vocabulary", "tensor": table, "axis": 0},
+    ]
+    stateful = has_variable_tensors(reference)
     config = trained.config
     metadata = new_metadata(
-        "translation",
+        APP,
         {variant: item["path"] for variant, item in converted.items()},
         default_variant=DEFAULT_VARIANT if DEFAULT_VARIANT in converted else variants[0],
         signatures=signatures,
@@ -209,10 +348,12 @@ def write_tflite_models(
         target_lowercase=bool(trained.target_tokenizer.lowercase),
         max_source_length=config.max_source_length,
         max_target_length=config.max_target_length,
-        beam_width=config.beam_width,
+        beam_width=beam_width,
         length_penalty=config.length_penalty,
         banned_ids=list(BANNED_IDS),
         state_names=names,
+        reset_variables_after_each_call=stateful,
+        reset_variables_with=VARIABLE_RESET_CALLS if stateful else None,
         exported_with={"tensorflow": tf.__version__, "keras": keras.__version__},
     )
     metadata_path = write_metadata(out_dir / METADATA_FILE, metadata)

@@ -3,8 +3,9 @@
     python -m shared.edge classify saved_models/sentiment/1/tflite "a moving film"
     python -m shared.edge translate saved_models/translation/1/tflite --beam-width 4 "Hola."
 
-Texts come from the arguments or, with none, one per line on stdin. Prints one JSON line
-per text. Needs only `pip install ai-edge-litert numpy` beside this folder.
+Texts come from the arguments or, with none, one per line on stdin; options may come
+before, between or after them. Prints one JSON line per text. Needs only
+`pip install ai-edge-litert numpy` beside this folder.
 """
 
 from __future__ import annotations
@@ -13,37 +14,80 @@ import argparse
 import json
 import sys
 
-from shared.edge.metadata import MetadataError
+from shared.edge.metadata import TFLITE_FOLDER, VARIANTS, MetadataError
 
-VARIANTS = ("float32", "float16", "dynamic_range")
+COMMANDS = {
+    "classify": "sentiment: label and probabilities per text",
+    "translate": "translation: greedy or beam search on the device",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def beam_width(value: str) -> int:
+    """argparse type for `--beam-width`: an integer >= 1."""
+    try:
+        width = int(value)
+    except ValueError:
+        width = 0
+    if width < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer >= 1 (1 = greedy). Received: {value!r}"
+        )
+    return width
+
+
+def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser (usage and help) and one parser per command."""
     parser = argparse.ArgumentParser(
         prog="python -m shared.edge",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (
-        ("classify", "sentiment: label and probabilities per text"),
-        ("translate", "translation: greedy or beam search on the device"),
-    ):
-        command = commands.add_parser(name, help=help_text)
-        command.add_argument("model_dir", help="a tflite/ folder holding metadata.json")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    commands = {}
+    for name, help_text in COMMANDS.items():
+        command = subparsers.add_parser(name, help=help_text, description=help_text)
+        command.add_argument(
+            "model_dir",
+            help=f"an export folder holding metadata.json (a version's {TFLITE_FOLDER}/)",
+        )
         command.add_argument("texts", nargs="*", metavar="TEXT")
         command.add_argument(
             "--variant", choices=VARIANTS, default=None, help="default: metadata's"
         )
         if name == "translate":
             command.add_argument(
-                "--beam-width", type=int, default=None, help="1 = greedy; default: metadata's"
+                "--beam-width",
+                type=beam_width,
+                default=None,
+                help="1 = greedy; default: metadata's",
             )
-    return parser
+        commands[name] = command
+    return parser, commands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return build_parsers()[0]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parses a command line, options anywhere among the texts.
+
+    `parse_intermixed_args` refuses parsers with subcommands, so the command picks its own
+    parser, which then parses the rest intermixed (a plain `parse_args` would stop taking
+    texts at the first option: `translate DIR --beam-width 4 "Hola."` failed).
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser, commands = build_parsers()
+    if not argv or argv[0] not in commands:
+        parser.parse_args(argv)  # usage, help, or "invalid choice": exits
+        parser.error(f"expected a command among {sorted(commands)}")
+    args = commands[argv[0]].parse_intermixed_args(argv[1:])
+    args.command = argv[0]
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     texts = args.texts or [line.rstrip("\r\n") for line in sys.stdin]
     try:
         if args.command == "classify":
@@ -54,8 +98,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from shared.edge.translation import EdgeTranslator  # noqa: PLC0415
 
-            if args.beam_width is not None and args.beam_width < 1:
-                raise ValueError(f"Expected --beam-width >= 1. Received: {args.beam_width}")
             model = EdgeTranslator.from_directory(args.model_dir, variant=args.variant)
             answers = [
                 {"translation": t} for t in model.translate(texts, beam_width=args.beam_width)

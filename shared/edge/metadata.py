@@ -5,11 +5,15 @@ labels, the special ids, the decoding settings. They travel in one JSON file wri
 the exporter (`apps/*/tflite.py`) and read by the edge runners (`shared/edge/*.py`).
 Loading it checks, with errors that say what to do, that:
 - the file has the format this code reads (`FORMAT_VERSION`) and is for the right app;
-- each model file is the one exported with it (sha256);
+- each model file is there and is the one exported with it (sha256);
 - its vocabularies and labels have the sizes the model's tensors have, so a vocabulary
-  from another export fails loudly instead of giving garbage.
+  from another export fails loudly instead of giving garbage. Which sizes to check is the
+  runner's decision (`verify_sizes`), not the metadata's: the metadata only says where an
+  embedding table sits, and an export that does not say is refused.
 
-No TensorFlow here: this runs where only LiteRT and numpy are installed.
+The names both sides must agree on (variants, the export folder) are defined here, and the
+exporter imports them. No TensorFlow here: this runs where only LiteRT and numpy are
+installed.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from shared.edge.runtime import tensor_shapes
@@ -24,6 +29,11 @@ from shared.edge.text import TOKENIZATION_SPEC_VERSION, tokenization_spec
 
 FORMAT_VERSION = 1
 METADATA_FILE = "metadata.json"
+# The `.tflite` precisions every export writes: float32, float16 weights, int8 weights.
+VARIANTS = ("float32", "float16", "dynamic_range")
+DEFAULT_VARIANT = "dynamic_range"  # smallest and fastest on a phone; what runners load
+# The folder of a published version (`saved_models/<app>/<version>/`) holding an export.
+TFLITE_FOLDER = "tflite"
 APPS = ("sentiment", "translation")
 COMMON_KEYS = (
     "format_version",
@@ -132,13 +142,20 @@ def load_metadata(path: str | os.PathLike, expected_app: str) -> dict:
             or missing fields.
     """
     path = Path(path)
-    if path.is_dir():
-        path = path / METADATA_FILE
+    if path.is_dir() or path.suffix != ".json":  # an export folder, there or not
+        folder, path = path, path / METADATA_FILE
+    else:
+        folder = path.parent
     if not path.is_file():
-        raise MetadataError(
-            f"Expected export metadata at {path}. Received no such file: export the "
-            "TFLite models with their metadata (`write_tflite_models`) into one folder."
+        nested = folder / TFLITE_FOLDER
+        hint = (
+            f" This looks like an exported version folder: did you mean {nested}?"
+            if (nested / METADATA_FILE).is_file()
+            else " Point at the folder holding the .tflite files and metadata.json (a "
+            f"version's {TFLITE_FOLDER}/ folder), or export the TFLite models with their "
+            "metadata (`write_tflite_models`) into one folder."
         )
+        raise MetadataError(f"Expected export metadata at {path}. Received no such file.{hint}")
     try:
         metadata = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -193,16 +210,22 @@ def model_path(directory: str | os.PathLike, metadata: dict, variant: str) -> Pa
 
 
 def verify_model_file(metadata: dict, variant: str, model_path: str | os.PathLike) -> None:
-    """Checks that `model_path` is the file exported with this metadata (sha256).
+    """Checks that `model_path` exists and is the file exported with this metadata (sha256).
 
     Raises:
-        MetadataError: another variant name, or a file whose digest differs.
+        MetadataError: another variant name, a missing file, or one whose digest differs.
     """
     models = metadata["models"]
     if variant not in models:
         raise MetadataError(
             f"Expected a model variant among {sorted(models)} (those exported). "
             f"Received: {variant!r}"
+        )
+    if not Path(model_path).is_file():
+        raise MetadataError(
+            f"Expected the {variant} model file {model_path}, listed in {METADATA_FILE} "
+            "beside it. Received no such file: copy the whole export folder (every .tflite "
+            f"file with its {METADATA_FILE}), or pick an exported variant that is there."
         )
     expected = models[variant]["sha256"]
     actual = sha256_of(model_path)
@@ -215,44 +238,90 @@ def verify_model_file(metadata: dict, variant: str, model_path: str | os.PathLik
         )
 
 
-def verify_sizes(metadata: dict, model_content: bytes, signatures: dict) -> None:
+def load_export(
+    directory: str | os.PathLike, app: str, variant: str | None = None
+) -> tuple[dict, Path]:
+    """Loads an export folder's metadata and finds its model of `variant`, checked.
+
+    Args:
+        directory: an export folder (`metadata.json` and the `.tflite` files).
+        app: `"sentiment"` or `"translation"`.
+        variant: one of the exported `VARIANTS`; None takes the export's default.
+
+    Returns:
+        `(metadata, model_path)`, the model file verified against the metadata (sha256).
+
+    Raises:
+        MetadataError: missing or mismatched metadata or model file (see `load_metadata`,
+            `verify_model_file`).
+    """
+    metadata = load_metadata(Path(directory), expected_app=app)
+    variant = variant or metadata["default_variant"]
+    path = model_path(directory, metadata, variant)
+    verify_model_file(metadata, variant, path)
+    return metadata, path
+
+
+def verify_sizes(
+    metadata: dict,
+    model_content: bytes,
+    signatures: dict,
+    outputs: Mapping[str, tuple[str, str]],
+    tensors: Sequence[str],
+) -> None:
     """Checks vocabulary and label counts against the model's own tensor shapes.
 
-    Each entry of `metadata["size_checks"]` names a list in the metadata (`"what"`) and
-    where the model shows its length: a signature output (`"signature"`, `"output"`,
-    `"axis"`), e.g. the decoder's logits, or a named tensor (`"tensor"`, `"axis"`), e.g.
-    an embedding table.
+    The runner says what to check, so metadata cannot switch a check off:
+    - `outputs`: metadata list -> `(signature, output)` whose last axis has one entry per
+      item, e.g. the decoder's logits for the target vocabulary;
+    - `tensors`: metadata lists whose length is the first axis of a tensor that metadata
+      names in `size_checks` (`{"what", "tensor"}`), e.g. an embedding table. A list with
+      no such entry is an error, not a skipped check.
 
     Args:
         metadata: loaded metadata.
         model_content: the model's bytes.
         signatures: `LiteModel.describe_signatures()` of the same model.
+        outputs: see above.
+        tensors: see above.
 
     Raises:
-        MetadataError: a size differs (e.g. a vocabulary from another export).
+        MetadataError: a size differs (e.g. a vocabulary from another export), or the
+            metadata does not name a tensor to check a list against.
     """
-    shapes = None
-    for check in metadata["size_checks"]:
-        what = check["what"]
-        if "signature" in check:
-            signature = signatures.get(check["signature"], {})
-            shape = signature.get("outputs", {}).get(check["output"], {}).get("shape")
-            where = f"output {check['output']!r} of signature {check['signature']!r}"
-        else:
-            shapes = shapes if shapes is not None else tensor_shapes(model_content)
-            shape = shapes.get(check["tensor"])
-            where = f"tensor {check['tensor']!r}"
+    named = {
+        check.get("what"): check.get("tensor")
+        for check in metadata.get("size_checks") or ()
+        if isinstance(check, dict) and check.get("tensor")
+    }
+    checks = []
+    for what, (signature_key, output) in outputs.items():
+        signature = signatures.get(signature_key, {})
+        shape = signature.get("outputs", {}).get(output, {}).get("shape")
+        checks.append((what, shape, -1, f"output {output!r} of signature {signature_key!r}"))
+    for what in tensors:
+        if what not in named:
+            raise MetadataError(
+                f"Expected {METADATA_FILE} to name the model tensor whose rows match its "
+                f'{what!r} (a size_checks entry {{"what": {what!r}, "tensor": ...}}). '
+                "Received metadata without one: it is incomplete or hand-edited, and the "
+                f"{what} cannot be checked against the model; re-export."
+            )
+    shapes = tensor_shapes(model_content) if tensors else {}
+    for what in tensors:
+        checks.append((what, shapes.get(named[what]), 0, f"tensor {named[what]!r}"))
+    for what, shape, axis, where in checks:
         if not shape:
             raise MetadataError(
-                f"Expected the model to have the {where} (recorded in metadata.json to "
-                f"check {what!r}). Received a model without it: the model and metadata "
-                "come from different exports; export them together."
+                f"Expected the model to have the {where} (to check {what!r} against). "
+                "Received a model without it: the model and metadata come from different "
+                "exports; export them together."
             )
-        size = shape[check["axis"]]
+        size = shape[axis]
         if size != len(metadata[what]):
             raise MetadataError(
                 f"Expected metadata {what!r} to have as many entries as the model's {where} "
-                f"(axis {check['axis']}: {size}). Received {len(metadata[what])} entries: "
+                f"(axis {axis}: {size}). Received {len(metadata[what])} entries: "
                 f"this {what} does not belong to this model (swapped or edited). Use the "
                 "metadata.json exported with the model: export them together."
             )

@@ -2,6 +2,26 @@
 
 Runs on the phone-like runtime (`ai_edge_litert`) alone: nothing here imports TensorFlow,
 so the edge runners built on it load and run where only LiteRT and numpy are installed.
+
+Variable tensors (read this before running a sentiment model anywhere else):
+TFLite's fused `UNIDIRECTIONAL_SEQUENCE_LSTM` (the sentiment encoder) keeps its initial
+hidden and cell states in *variable tensors*, and every call overwrites them with the
+states it ended in. Without a reset, the next call starts where the last text ended:
+answers then depend on what was classified before and drift from the Keras model's
+(silently, nothing fails). Every target must reset them after each call (or before each
+one, once tensors are allocated); `metadata.json` says so under
+`reset_variables_after_each_call` and names the calls under `reset_variables_with`
+(`VARIABLE_RESET_CALLS`):
+- Python LiteRT: `Interpreter.reset_all_variables()` (`LiteModel.run` does it);
+- Android (Java/Kotlin, `org.tensorflow.lite.Interpreter`): `resetVariableTensors()`, an
+  experimental method of `Interpreter` that the `InterpreterApi` interface lacks: hold
+  an `Interpreter`;
+- C: `TfLiteInterpreterResetVariableTensors(interpreter)`; C++:
+  `tflite::Interpreter::ResetVariableTensors()`.
+Each zeroes the variable tensors, the state allocation leaves them in (current LiteRT
+resets every subgraph; older TFLite releases only the primary one, where the sentiment
+model's single signature lives). A fresh interpreter per call also works, at the cost of
+loading the model every time.
 """
 
 from __future__ import annotations
@@ -15,6 +35,19 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
+
+# How each target zeroes the fused LSTM's variable tensors (see the module docstring).
+VARIABLE_RESET_CALLS = {
+    "python": "ai_edge_litert.interpreter.Interpreter.reset_all_variables()",
+    "android": "org.tensorflow.lite.Interpreter.resetVariableTensors()",
+    "c": "TfLiteInterpreterResetVariableTensors(interpreter)",
+    "c++": "tflite::Interpreter::ResetVariableTensors()",
+    "why": (
+        "The fused LSTM keeps its states in variable tensors that every call overwrites "
+        "with its final states: without a reset after each call, the next text starts "
+        "from the last one's states and the results drift from the trained model's."
+    ),
+}
 
 # Flex ops (TensorFlow kernels inside a .tflite) are custom ops named "Flex<Op>".
 FLEX_PREFIX = "Flex"

@@ -1,28 +1,29 @@
 """Sentiment on the edge: raw text -> class probabilities with LiteRT, never TensorFlow.
 
 Loads an export folder written by `apps.sentiment.tflite.write_tflite_models`: a
-`sentiment_<variant>.tflite` and `metadata.json` (vocabulary, labels, tokenisation).
+`sentiment_<variant>.tflite` and `metadata.json` (vocabulary, labels, tokenisation). The
+names below are the model's interface; the exporter imports them from here.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 
-from shared.edge.metadata import (
-    load_metadata,
-    model_path,
-    verify_model_file,
-    verify_sizes,
-)
+from shared.edge.metadata import load_export, verify_sizes
 from shared.edge.runtime import LiteModel
 from shared.edge.text import PAD_ID, WordTokenizer
 
+APP = "sentiment"
+FILE_PATTERN = "sentiment_{variant}.tflite"
 SIGNATURE = "serving_default"
-INPUT_NAME = "token_ids"
-OUTPUT_NAME = "probabilities"
+INPUT_NAME = "token_ids"  # int32 [1, length]
+OUTPUT_NAME = "probabilities"  # float32 [1, classes]
+# What the runner checks against the model, whatever metadata.json says: one label per
+# probability, and one vocabulary entry per embedding row (the table metadata names).
+OUTPUT_SIZE_CHECKS = {"labels": (SIGNATURE, OUTPUT_NAME)}
+TENSOR_SIZE_CHECKS = ("vocabulary",)
 
 
 class EdgeSentimentClassifier:
@@ -50,7 +51,9 @@ class EdgeSentimentClassifier:
             metadata["vocabulary"], metadata["max_length"], metadata["truncate_from"]
         )
         signatures = model.describe_signatures()
-        verify_sizes(metadata, model.model_content, signatures)
+        verify_sizes(
+            metadata, model.model_content, signatures, OUTPUT_SIZE_CHECKS, TENSOR_SIZE_CHECKS
+        )
         length = signatures[SIGNATURE]["inputs"][INPUT_NAME]["shape"][1]
         self.fixed_length = None if length == -1 else length
 
@@ -69,10 +72,7 @@ class EdgeSentimentClassifier:
                 export's default (`dynamic_range` unless it was not exported).
             num_threads: LiteRT CPU threads (None: LiteRT's default).
         """
-        metadata = load_metadata(Path(directory), expected_app="sentiment")
-        variant = variant or metadata["default_variant"]
-        path = model_path(directory, metadata, variant)
-        verify_model_file(metadata, variant, path)
+        metadata, path = load_export(directory, APP, variant)
         return cls(LiteModel.from_file(path, num_threads=num_threads), metadata)
 
     def token_ids(self, text: str) -> np.ndarray:

@@ -4,28 +4,32 @@ Loads an export folder written by `apps.translation.tflite.write_tflite_models`.
 model's `encode` and `decode_step` signatures do the neural work; greedy and beam search
 run here in numpy with exactly the semantics of `shared/decoding` (same banned ids, GNMT
 length penalty, finished beams extending with padding at no cost, only the first beam live
-at the start, ties broken towards the lower index as `tf.math.top_k` does).
+at the start, ties broken towards the lower index as `tf.math.top_k` does, and an empty
+source finished from the start: it translates to an empty string, as
+`apps.translation.translator.Translator` does). The names below are the model's
+interface; the exporter imports them from here.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 
-from shared.edge.metadata import (
-    load_metadata,
-    model_path,
-    verify_model_file,
-    verify_sizes,
-)
+from shared.edge.metadata import load_export, verify_sizes
 from shared.edge.runtime import LiteModel
 from shared.edge.text import END_ID, PAD_ID, START_ID, WordPieceTokenizer
 
-ENCODE, DECODE_STEP, GREEDY = "encode", "decode_step", "greedy"
+APP = "translation"
+FILE_PATTERN = "translation_{variant}.tflite"
+ENCODE, DECODE_STEP, GREEDY = "encode", "decode_step", "greedy"  # signatures
 SOURCE_IDS, TOKENS, LOGITS, TARGET_IDS = "source_ids", "tokens", "logits", "target_ids"
+BANNED_IDS = (PAD_ID, START_ID)  # never generated
 NEG_INF = np.float32(-1e9)  # shared/decoding/logits.py
+# What the runner checks against the model, whatever metadata.json says: one target piece
+# per logit, and one source piece per encoder embedding row (the table metadata names).
+OUTPUT_SIZE_CHECKS = {"target_vocabulary": (DECODE_STEP, LOGITS)}
+TENSOR_SIZE_CHECKS = ("source_vocabulary",)
 
 
 def ban_tokens(logits: np.ndarray, banned_ids) -> np.ndarray:
@@ -54,7 +58,7 @@ def top_k_indices(values: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(-values, axis=-1, kind="stable")[:, :k]
 
 
-def greedy_search(step_fn, states: dict, batch: int, max_length: int, banned_ids=()):
+def greedy_search(step_fn, states: dict, batch: int, max_length: int, banned_ids=(), finished=None):
     """`shared.decoding.greedy_decode` in numpy.
 
     Args:
@@ -63,12 +67,14 @@ def greedy_search(step_fn, states: dict, batch: int, max_length: int, banned_ids
         batch: number of sequences.
         max_length: most tokens generated, `[END]` included.
         banned_ids: ids never generated.
+        finished: optional bool `[batch]`: sequences with nothing to decode (an empty
+            source); they yield only `[PAD]` and never keep the loop running.
 
     Returns:
         int32 `[batch, max_length]`; `[END]` kept, `[PAD]` after it.
     """
     tokens = np.full(batch, START_ID, np.int32)
-    finished = np.zeros(batch, bool)
+    finished = _initially_finished(finished, batch)
     outputs = np.full((batch, max_length), PAD_ID, np.int32)
     for t in range(max_length):
         if finished.all():
@@ -90,6 +96,7 @@ def beam_search(
     beam_width: int,
     alpha: float,
     banned_ids=(),
+    finished=None,
 ):
     """`shared.decoding.beam_search_decode` in numpy, float32 throughout.
 
@@ -102,6 +109,8 @@ def beam_search(
         beam_width: hypotheses kept per sequence.
         alpha: GNMT length-penalty exponent.
         banned_ids: ids never generated.
+        finished: optional bool `[batch]`: sequences with nothing to decode (an empty
+            source); they yield only `[PAD]` (score 0) and never keep the loop running.
 
     Returns:
         `(ids int32 [batch, max_length], scores float32 [batch])`.
@@ -112,7 +121,7 @@ def beam_search(
     # Only the first beam is live at the start, else k copies of one hypothesis compete.
     log_probs = np.full((batch, k), NEG_INF, np.float32)
     log_probs[:, 0] = 0.0
-    finished = np.zeros((batch, k), bool)
+    finished = np.repeat(_initially_finished(finished, batch)[:, None], k, axis=1)
     lengths = np.zeros((batch, k), np.int32)
     sequences = np.full((batch, k, max_length), PAD_ID, np.int32)
     rows = np.arange(batch)[:, None]
@@ -146,6 +155,20 @@ def beam_search(
     return sequences[np.arange(batch), best_beam], scores[np.arange(batch), best_beam]
 
 
+def _initially_finished(finished, batch: int) -> np.ndarray:
+    if finished is None:
+        return np.zeros(batch, bool)
+    finished = np.array(finished, dtype=bool).reshape(-1)
+    if finished.shape != (batch,):
+        raise ValueError(f"Expected `finished` of shape ({batch},). Received: {finished.shape}")
+    return finished
+
+
+def is_empty_source(source_ids: np.ndarray) -> np.ndarray:
+    """bool `[batch]`: rows of source ids that are all `[PAD]` (an empty source)."""
+    return np.all(np.asarray(source_ids) == PAD_ID, axis=-1)
+
+
 class EdgeTranslator:
     """Translates texts with a `.tflite` seq2seq model and its metadata.
 
@@ -170,7 +193,9 @@ class EdgeTranslator:
         self.model = model
         self.metadata = metadata
         self.signatures = model.describe_signatures()
-        verify_sizes(metadata, model.model_content, self.signatures)
+        verify_sizes(
+            metadata, model.model_content, self.signatures, OUTPUT_SIZE_CHECKS, TENSOR_SIZE_CHECKS
+        )
         self.source_tokenizer = WordPieceTokenizer(
             metadata["source_vocabulary"],
             lowercase=metadata["source_lowercase"],
@@ -185,7 +210,7 @@ class EdgeTranslator:
         self.max_target_length = int(metadata["max_target_length"])
         self.beam_width = int(metadata["beam_width"])
         self.length_penalty = float(metadata["length_penalty"])
-        self.banned_ids = tuple(metadata.get("banned_ids", (PAD_ID, START_ID)))
+        self.banned_ids = tuple(metadata.get("banned_ids", BANNED_IDS))
         self.has_greedy_signature = GREEDY in self.signatures
 
     @classmethod
@@ -203,10 +228,7 @@ class EdgeTranslator:
                 export's default.
             num_threads: LiteRT CPU threads (None: LiteRT's default).
         """
-        metadata = load_metadata(Path(directory), expected_app="translation")
-        variant = variant or metadata["default_variant"]
-        path = model_path(directory, metadata, variant)
-        verify_model_file(metadata, variant, path)
+        metadata, path = load_export(directory, APP, variant)
         return cls(LiteModel.from_file(path, num_threads=num_threads), metadata)
 
     def source_ids(self, text: str) -> np.ndarray:
@@ -217,7 +239,11 @@ class EdgeTranslator:
 
     def encode(self, texts: list[str]) -> dict[str, np.ndarray]:
         """The decoder's initial states: name -> float32 `[len(texts), units]`."""
-        rows = [self.model.run(ENCODE, **{SOURCE_IDS: self.source_ids(t)}) for t in texts]
+        return self.encode_ids([self.source_ids(t) for t in texts])
+
+    def encode_ids(self, sources: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """`encode` for `source_ids` arrays `[1, length]`, one model call each."""
+        rows = [self.model.run(ENCODE, **{SOURCE_IDS: ids}) for ids in sources]
         return {name: np.concatenate([row[name] for row in rows]) for name in self.state_names}
 
     def step(self, tokens: np.ndarray, states: dict) -> tuple[np.ndarray, dict]:
@@ -242,17 +268,21 @@ class EdgeTranslator:
             return np.zeros((0, self.max_target_length), np.int32)
         if use_greedy_signature is None:
             use_greedy_signature = len(texts) == 1
+        sources = [self.source_ids(t) for t in texts]
+        # An empty source is finished before it starts: an empty translation, as in TF.
+        finished = np.array([bool(is_empty_source(ids)[0]) for ids in sources])
         if beam_width == 1 and use_greedy_signature and self.has_greedy_signature:
+            empty = np.full((1, self.max_target_length), PAD_ID, np.int32)
             return np.concatenate(
                 [
-                    self.model.run(GREEDY, **{SOURCE_IDS: self.source_ids(t)})[TARGET_IDS]
-                    for t in texts
+                    empty if done else self.model.run(GREEDY, **{SOURCE_IDS: ids})[TARGET_IDS]
+                    for ids, done in zip(sources, finished, strict=True)
                 ]
             )
-        states = self.encode(texts)
+        states = self.encode_ids(sources)
         if beam_width == 1:
             return greedy_search(
-                self.step, states, len(texts), self.max_target_length, self.banned_ids
+                self.step, states, len(texts), self.max_target_length, self.banned_ids, finished
             )
         ids, _ = beam_search(
             self.step,
@@ -262,6 +292,7 @@ class EdgeTranslator:
             beam_width,
             self.length_penalty,
             self.banned_ids,
+            finished,
         )
         return ids
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from shared.edge.metadata import TFLITE_FOLDER
 from shared.export.server_config import write_server_config
 from shared.export.serving import write_saved_model
 from shared.export.versions import StagedVersion
@@ -25,7 +26,6 @@ from shared.training.run_directory import write_json_atomic
 
 SAVED_MODELS_ROOT = Path("saved_models")
 EXPORT_INFO_RELATIVE_PATH = Path("assets.extra") / "export.json"
-TFLITE_FOLDER = "tflite"
 
 
 @dataclasses.dataclass

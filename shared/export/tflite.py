@@ -7,9 +7,12 @@ TensorFlow. Two failure modes of the converter are checked here rather than trus
   from a bare `tf.Module` holding Keras 3 layers (`check_weights_present`,
   `check_against_reference`).
 Both apps build their `tf.function`s, save them with `save_endpoints` and convert every
-variant with `convert_variants`; see `apps/*/tflite.py`. `fused_encoder_call` rebuilds the
-shared BiLSTM encoder on TFLite's fused LSTM op, which runs 4-5x faster than the `WHILE`
-loop a Keras 3 LSTM converts to.
+variant with `convert_variants`; see `apps/*/tflite.py`. `shared.export.fused_lstm` rebuilds
+the shared BiLSTM encoder on TFLite's fused LSTM op (4-5x faster than the `WHILE` loop a
+Keras 3 LSTM converts to); `convert_saved_model` removes the cell clipping the converter
+adds to that op, which Keras does not do.
+Variant names, file names and signature names come from the TensorFlow-free runners
+(`shared.edge`), so the exporter and the runners cannot disagree on them.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from shared.edge.metadata import VARIANTS
 from shared.edge.runtime import (
     LiteModel,
     constant_bytes,
@@ -31,8 +35,8 @@ from shared.edge.runtime import (
     operator_names,
     tensor_shapes,
 )
+from shared.export.fused_lstm import lstm_clip_values, remove_lstm_clipping
 
-TFLITE_VARIANTS = ("float32", "float16", "dynamic_range")
 # Largest difference from TensorFlow a variant may show on a probe input before the model
 # is declared broken, relative to the output's scale (max(1, max |output|)). Loose on
 # purpose: quantisation error varies by model. The tests state the tight figures.
@@ -79,14 +83,18 @@ def convert_saved_model(
         variant: `"float32"` (no optimisation), `"float16"` (weights stored as float16)
             or `"dynamic_range"` (weights stored as int8, activations stay float).
 
+    Fused LSTM ops come out of the converter clipping their cell state to +-10, which a
+    Keras LSTM never does; the clipping is removed here (`remove_lstm_clipping`), then the
+    model is checked again for builtins only.
+
     Returns:
         The model's bytes.
 
     Raises:
         TFLiteExportError: the converter failed, or the model needs non-builtin ops.
     """
-    if variant not in TFLITE_VARIANTS:
-        raise ValueError(f"Expected a variant in {TFLITE_VARIANTS}. Received: {variant!r}")
+    if variant not in VARIANTS:
+        raise ValueError(f"Expected a variant in {VARIANTS}. Received: {variant!r}")
     converter = tf.lite.TFLiteConverter.from_saved_model(
         str(saved_model_dir), signature_keys=list(signature_keys)
     )
@@ -111,7 +119,14 @@ def convert_saved_model(
             f"Converting signatures {list(signature_keys)} of {saved_model_dir} to a "
             f"builtins-only {variant} TFLite model failed. {summary}Converter said:\n{error}"
         ) from error
+    content = remove_lstm_clipping(content)
     check_builtins_only(content, f"{variant} model of {list(signature_keys)}")
+    clipping = [op for op in lstm_clip_values(content) if op["cell_clip"] or op["proj_clip"]]
+    if clipping:  # cannot happen unless the schema moved the fields: say so rather than drift
+        raise TFLiteExportError(
+            f"Expected no cell or projection clipping in the fused LSTM ops of the {variant} "
+            f"model (Keras does not clip). Received after removing it: {clipping}"
+        )
     return content
 
 
@@ -180,8 +195,10 @@ def check_against_reference(
             raise TFLiteExportError(
                 f"Expected output {name!r} of the {description} ({signature_key}) within "
                 f"{allowed:g} of TensorFlow's on a probe input. Received a difference of "
-                f"{difference:.3g}. A model converted without its weights does this: "
-                "convert from an ExportArchive SavedModel (`save_endpoints`)."
+                f"{difference:.3g}. A model converted without its weights does this (convert "
+                "from an ExportArchive SavedModel, `save_endpoints`), and so does an op that "
+                "computes otherwise than TensorFlow's, e.g. a fused LSTM clipping its cell "
+                "state (`shared.export.fused_lstm.remove_lstm_clipping`)."
             )
         differences[name] = difference
     return differences
@@ -232,12 +249,14 @@ def convert_variants(
     file_pattern: str,
     probes: Sequence[Probe],
     parameter_count: int,
-    variants: Sequence[str] = TFLITE_VARIANTS,
+    variants: Sequence[str] = VARIANTS,
+    checks: Sequence[Callable[[str, bytes], Mapping[str, float]]] = (),
 ) -> dict[str, dict]:
     """Converts the signatures once per variant, checks each model, writes the files.
 
     Each model must use builtins only, hold `parameter_count` weights
-    (`check_weights_present`) and reproduce every probe (`check_against_reference`).
+    (`check_weights_present`), reproduce every probe (`check_against_reference`) and pass
+    every extra check (e.g. whole decoding loops, compared as ids rather than as floats).
 
     Args:
         saved_model_dir: a SavedModel from `save_endpoints`.
@@ -246,15 +265,17 @@ def convert_variants(
         file_pattern: file name with a `{variant}` field, e.g. `"sentiment_{variant}.tflite"`.
         probes: calls each model must reproduce within `PROBE_TOLERANCE[variant]`.
         parameter_count: weights the models must hold (`keras.Model.count_params()`).
-        variants: a subset of `TFLITE_VARIANTS`.
+        variants: a subset of `VARIANTS`.
+        checks: `(variant, model bytes) -> {name: measured value}` callables that raise
+            `TFLiteExportError` when the model is wrong; their values join the differences.
 
     Returns:
         `{variant: {"path": Path, "content": bytes, "probe_differences": {name: diff}}}`,
-        differences keyed `"<signature>/<output>"`.
+        differences keyed `"<signature>/<output>"` (the largest over the probes).
 
     Raises:
-        TFLiteExportError: a conversion failed, used non-builtin ops, lost its weights
-            or missed a probe.
+        TFLiteExportError: a conversion failed, used non-builtin ops, lost its weights,
+            missed a probe or failed a check.
     """
     converted = {}
     for variant in variants:
@@ -270,135 +291,46 @@ def convert_variants(
                 PROBE_TOLERANCE[variant],
                 f"{variant} model",
             )
-            differences.update({f"{probe.signature_key}/{k}": v for k, v in measured.items()})
+            for name, value in measured.items():
+                key = f"{probe.signature_key}/{name}"
+                differences[key] = max(value, differences.get(key, 0.0))
+        for check in checks:
+            differences.update(check(variant, content))
         path = Path(out_dir) / file_pattern.format(variant=variant)
         path.write_bytes(content)
         converted[variant] = {"path": path, "content": content, "probe_differences": differences}
     return converted
 
 
-def find_tensor_name(model_content: bytes, shape: Sequence[int], name_contains: str) -> str | None:
-    """The shortest tensor name containing `name_contains` with exactly `shape`, if any.
+def common_tensor_name(
+    model_contents: Mapping[str, bytes], shape: Sequence[int], name_contains: str, what: str
+) -> str:
+    """The shortest tensor name containing `name_contains` with exactly `shape` in every
+    model (variant -> bytes).
 
-    Used to record where an embedding table sits in a converted model, so the edge runner
-    can check a vocabulary's length against it (`shared.edge.metadata.verify_sizes`).
+    Records where an embedding table sits, so the edge runner can check a vocabulary's
+    length against it (`shared.edge.metadata.verify_sizes`); the runner refuses metadata
+    without it, so a model where it cannot be found fails here, at export.
+
+    Raises:
+        TFLiteExportError: no such tensor in one of the models.
     """
-    names = [
+    common = None
+    for variant, content in model_contents.items():
+        names = _tensor_names(content, shape, name_contains)
+        common = names if common is None else common & names
+        if not common:
+            raise TFLiteExportError(
+                f"Expected a tensor named like {name_contains!r} with shape {list(shape)} (the "
+                f"{what} table) in every variant, so the edge runner can check the {what} "
+                f"against it. Received none common to the models up to the {variant} one."
+            )
+    return min(common, key=lambda name: (len(name), name))
+
+
+def _tensor_names(model_content: bytes, shape: Sequence[int], name_contains: str) -> set[str]:
+    return {
         name
         for name, tensor_shape in tensor_shapes(model_content).items()
         if tensor_shape == list(shape) and name_contains in name
-    ]
-    return min(names, key=len) if names else None
-
-
-# -- fused LSTMs ----------------------------------------------------------------------
-# A Keras 3 LSTM converts to a WHILE loop of ~30 small ops per step, and the loop copies
-# its carried tensors every iteration: cost grows faster than the length (15 us/token at
-# 32 tokens, 34 at 512). TFLite's fused UNIDIRECTIONAL_SEQUENCE_LSTM runs the whole
-# sequence in one kernel. The converter emits it for a function carrying the attributes
-# Keras 2 used (`api_implements` starting with "lstm_", `time_major`), taking
-# `(inputs, init_h, init_c, kernel, recurrent_kernel, bias)` and returning five values of
-# which only the first two (last output, full sequence) may be used: it replaces the
-# final states with zeros. It has no mask input, clips the cell state to +-10 (the parity
-# tests would show a model that reaches it), and keeps its states in variable tensors that
-# every call overwrites: a runner resets them between calls (`LiteModel.run` does).
-_FUSED_LSTM_ATTRIBUTES = {
-    "api_implements": "lstm_rnn_suite",
-    "time_major": False,
-    "go_backwards": False,
-}
-
-
-@tf.function(experimental_attributes=_FUSED_LSTM_ATTRIBUTES, autograph=False)
-def fusable_lstm(inputs, init_h, init_c, kernel, recurrent_kernel, bias):
-    """A Keras LSTM layer (gates i, f, c, o; sigmoid and tanh) that TFLite fuses into one op.
-
-    TensorFlow runs this body; the TFLite converter replaces it with
-    `UNIDIRECTIONAL_SEQUENCE_LSTM`. Use only the first two results.
-
-    Returns:
-        `(last_output [batch, units], outputs [batch, time, units], h, c, runtime)`.
-    """
-    projected = tf.einsum("btf,fg->tbg", inputs, kernel) + bias
-
-    def step(carry, projected_t):
-        h, c = carry
-        i, f, g, o = tf.split(projected_t + tf.matmul(h, recurrent_kernel), 4, axis=-1)
-        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
-        return tf.sigmoid(o) * tf.tanh(c), c
-
-    hs, cs = tf.scan(step, projected, initializer=(init_h, init_c))
-    outputs = tf.transpose(hs, [1, 0, 2])
-    return outputs[:, -1], outputs, hs[-1], cs[-1], tf.constant(0.0)
-
-
-def lstm_encoder_is_fusable(encoder) -> bool:
-    """Whether `fused_encoder_call` reproduces this `BidirectionalRecurrentEncoder`."""
-    if encoder.cell != "lstm":
-        return False
-    for layer in encoder.recurrent_layers:
-        for direction in (layer.forward_layer, layer.backward_layer):
-            cell = direction.cell
-            plain = (
-                cell.use_bias
-                and cell.activation is keras.activations.tanh
-                and cell.recurrent_activation is keras.activations.sigmoid
-            )
-            if not plain:
-                return False
-    return True
-
-
-def fused_encoder_call(encoder, token_ids):
-    """`BidirectionalRecurrentEncoder.call` for export graphs, on TFLite's fused LSTMs.
-
-    Same masking policy (right padding with id 0): the backward direction reads each row
-    reversed up to its length (`REVERSE_SEQUENCE`), padded steps come after the real ones
-    in both directions, so they never reach the outputs that count, and padded positions
-    of the sequence are zeroed as the encoder zeroes them.
-
-    Args:
-        encoder: a `BidirectionalRecurrentEncoder` with `lstm_encoder_is_fusable`.
-        token_ids: int32 `[batch, length]` with a static batch (the fused op needs it).
-
-    Returns:
-        `(sequence [batch, length, 2 * units], hidden)`: `hidden` has one entry per layer,
-        `(forward_h, backward_h)`, the final hidden states (zeros for an all-padding
-        row, as the masked Keras layer leaves them). Final carries are not available: the
-        fused op does not return them.
-    """
-    if not lstm_encoder_is_fusable(encoder):
-        raise ValueError(
-            "Expected a BidirectionalRecurrentEncoder of plain LSTMs (tanh, sigmoid, bias) "
-            f"to fuse. Received cell={encoder.cell!r}: export it unfused instead."
-        )
-    mask = tf.not_equal(token_ids, 0)
-    lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
-    last = tf.maximum(lengths - 1, 0)
-    has_tokens = tf.cast(lengths > 0, tf.float32)[:, None]
-    zeros = tf.zeros([token_ids.shape[0], encoder.units])
-    features = encoder.embedding(token_ids)
-
-    def run(direction, inputs):
-        cell = direction.cell
-        weights = [tf.convert_to_tensor(w.value) for w in (cell.kernel, cell.recurrent_kernel)]
-        bias = tf.convert_to_tensor(cell.bias.value)
-        return fusable_lstm(inputs, zeros, zeros, *weights, bias)[1]
-
-    def reverse(sequence):
-        return tf.reverse_sequence(sequence, lengths, seq_axis=1, batch_axis=0)
-
-    hidden = []
-    for layer in encoder.recurrent_layers:
-        forward = run(layer.forward_layer, features)
-        backward_reversed = run(layer.backward_layer, reverse(features))
-        # The backward direction ends on the first token: its output at step length - 1.
-        hidden.append(
-            (
-                tf.gather(forward, last, batch_dims=1) * has_tokens,
-                tf.gather(backward_reversed, last, batch_dims=1) * has_tokens,
-            )
-        )
-        features = tf.concat([forward, reverse(backward_reversed)], axis=-1)
-    sequence = features * tf.cast(mask, features.dtype)[:, :, None]
-    return sequence, tuple(hidden)
+    }
