@@ -422,3 +422,21 @@ def test_unfused_phone_export_is_stateless_and_recorded(tiny_sentiment_run, tmp_
     model = LiteModel.from_file(Path(summary["tflite"]["directory"]) / "sentiment_float32.tflite")
     assert not model.stateful  # no variable tensors: nothing to reset between calls
     assert "UNIDIRECTIONAL_SEQUENCE_LSTM" not in model.operator_names()
+
+
+def test_translation_latency_comparison_has_serving_and_phone_tables(
+    tiny_translation_run, tmp_path
+):
+    from apps.translation.export import latency_comparison
+
+    exported = export_version(build_translation_export(tiny_translation_run), tmp_path / "m")
+    tables = latency_comparison(tiny_translation_run, Path(exported["path"]), tmp_path)
+    (_, serving_rows, _), (_, phone_rows, reference) = tables
+    assert {r["candidate"] for r in serving_rows} == {"plain graph", "XLA"}
+    assert {r["candidate"] for r in phone_rows} == {
+        reference,
+        "LiteRT float32 (text)",
+        "LiteRT float16 (text)",
+        "LiteRT dynamic_range (text)",
+    }
+    assert {r["case"].split(", ")[-1] for r in phone_rows} == {"greedy", "beam 3"}

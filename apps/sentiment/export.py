@@ -131,14 +131,13 @@ def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path) -> list
     classifier on the same ids, the aim being LiteRT within 1.2x of it.
     """
     from shared.edge.metadata import TFLITE_FOLDER  # noqa: PLC0415
-    from shared.edge.runtime import compare_latency as interleaved  # noqa: PLC0415
     from shared.edge.sentiment import (  # noqa: PLC0415
         INPUT_NAME,
         SIGNATURE,
         EdgeSentimentClassifier,
     )
     from shared.export.exporter import export_version  # noqa: PLC0415
-    from shared.export.latency import compare_latency  # noqa: PLC0415
+    from shared.export.latency import compare_calls, compare_latency  # noqa: PLC0415
 
     trained = TrainedSentimentModel.load(run_dir)
     plain_graph = export_version(build_export(run_dir, jit_compile=False, tflite=False), workdir)
@@ -188,16 +187,6 @@ def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path) -> list
         )
     ]
     if phones:
-        rows = []
-        for case, calls in phone_calls.items():
-            for name, summary in interleaved(calls, repeats=200, warmup=5).items():
-                rows.append(
-                    {
-                        "case": case,
-                        "candidate": name,
-                        "p50_ms": round(summary["median_ms"], 3),
-                        "p99_ms": round(summary["p99_ms"], 3),
-                    }
-                )
+        rows = compare_calls(phone_calls)
         tables.append(("Phone path (LiteRT, 1 thread)", rows, "XLA tf.function (ids)"))
     return tables

@@ -106,31 +106,66 @@ def build_export(
 
 
 def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path) -> list:
-    """The exported signature against the same export without XLA (same beam width).
+    """Tables for `export --compare-latency` (see `shared.export.latency`).
 
-    A plain `model.export` of the training model is teacher-forced (it needs the target),
-    so it cannot translate; the plain-graph export is the fair baseline.
+    Serving: the exported signature against the same export without XLA (same beam
+    width); a plain `model.export` of the training model is teacher-forced (it needs the
+    target), so it cannot translate, and the plain-graph export is the fair baseline.
+    Phone: one sentence through each LiteRT variant (pure-Python tokenizer included)
+    against the XLA-compiled decoding of the same model on its ids, greedy and beam.
     """
+    from shared.edge.metadata import TFLITE_FOLDER, VARIANTS  # noqa: PLC0415
+    from shared.edge.translation import EdgeTranslator  # noqa: PLC0415
     from shared.export.exporter import export_version  # noqa: PLC0415
+    from shared.export.latency import compare_calls, compare_latency  # noqa: PLC0415
 
     trained = TrainedTranslator.load(run_dir)
     info = json.loads((Path(exported_dir) / EXPORT_INFO_RELATIVE_PATH).read_text())
-    spec = build_export(run_dir, jit_compile=False, tflite=False, beam_width=info["beam_width"])
+    beam_width = info["beam_width"]
+    spec = build_export(run_dir, jit_compile=False, tflite=False, beam_width=beam_width)
     plain_graph = export_version(spec, workdir)
     candidates = {
         "plain graph": (Path(plain_graph["path"]), "serving_default"),
         "XLA": (Path(exported_dir), "serving_default"),
     }
     words = [w for w in trained.source_tokenizer.vocabulary[4:] if w.isalpha()] or ["a"]
+    lengths = sorted({8, trained.config.max_source_length})
     cases = {}
     for batch in (1, 32):
-        for length in sorted({8, trained.config.max_source_length}):
+        for length in lengths:
             text = " ".join(words[i % len(words)] for i in range(length))
             texts = np.array([text.encode("utf-8")] * batch, dtype=object)
             cases[f"batch {batch}, {length} tokens"] = {
                 name: {"text": texts} for name in candidates
             }
-    from shared.export.latency import compare_latency  # noqa: PLC0415
-
-    rows = compare_latency(candidates, cases)
-    return [(f"Serving (beam {info['beam_width']}, loaded from disk)", rows, "plain graph")]
+    tables = [
+        (
+            f"Serving (beam {beam_width}, loaded from disk)",
+            compare_latency(candidates, cases),
+            "plain graph",
+        )
+    ]
+    phone_dir = Path(exported_dir) / TFLITE_FOLDER
+    if phone_dir.is_dir():
+        translator = Translator(trained)
+        phones = {v: EdgeTranslator.from_directory(phone_dir, variant=v) for v in VARIANTS}
+        phone_cases = {}
+        for width in (1, beam_width):
+            xla = tf.function(lambda ids, w=width: translator.decode_ids(ids, w), jit_compile=True)
+            for length in lengths:
+                text = " ".join(words[i % len(words)] for i in range(length))
+                ids, _ = translator.source_ids(tf.constant([text]))
+                mode = "greedy" if width == 1 else f"beam {width}"
+                phone_cases[f"1 sentence, {length} tokens, {mode}"] = {
+                    "XLA tf.function (ids)": lambda f=xla, i=ids: f(i).numpy(),
+                    **{
+                        f"LiteRT {variant} (text)": (
+                            lambda p=phone, t=text, w=width: p.translate_ids([t], w)
+                        )
+                        for variant, phone in phones.items()
+                    },
+                }
+        tables.append(
+            ("Phone path (LiteRT, 1 thread)", compare_calls(phone_cases), "XLA tf.function (ids)")
+        )
+    return tables

@@ -8,6 +8,7 @@ machine slows every candidate alike; ratios are what to read, not absolute times
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,14 +37,28 @@ def compare_latency(
         name: tf.saved_model.load(str(path)).signatures[signature]
         for name, (path, signature) in candidates.items()
     }
-    rows = []
-    for case, inputs_by_candidate in cases.items():
-        calls = {
+    cases_of_calls = {
+        case: {
             name: functools.partial(functions[name], **{k: tf.constant(v) for k, v in i.items()})
             for name, i in inputs_by_candidate.items()
         }
-        # Two untimed calls trace and compile for this shape before timing.
-        for name, summary in interleaved_latency(calls, repeats, warmup=2).items():
+        for case, inputs_by_candidate in cases.items()
+    }
+    # Two untimed calls trace and compile for each shape before timing.
+    return compare_calls(cases_of_calls, repeats, warmup=2)
+
+
+def compare_calls(
+    cases: dict[str, dict[str, Callable[[], object]]], repeats: int = 200, warmup: int = 5
+) -> list[dict]:
+    """Times zero-argument callables case by case, interleaved (any runtime: LiteRT, TF).
+
+    Returns:
+        One row per (case, candidate) with `p50_ms` and `p99_ms`, as `compare_latency`.
+    """
+    rows = []
+    for case, calls in cases.items():
+        for name, summary in interleaved_latency(calls, repeats, warmup).items():
             rows.append(
                 {
                     "case": case,
