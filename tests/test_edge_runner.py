@@ -118,6 +118,53 @@ def test_calls_are_independent_and_batches_do_not_matter(sentiment_dir):
     assert classifier.token_ids("").tolist() == [[0]]  # one [PAD], fully masked
 
 
+def count_calls(translator: EdgeTranslator) -> list[str]:
+    """The signatures `translator`'s model runs from now on, in order."""
+    calls = []
+    run = translator.model.run
+
+    def counting(signature_key, **inputs):
+        calls.append(signature_key)
+        return run(signature_key, **inputs)
+
+    translator.model.run = counting
+    return calls
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_sentences_decode_in_one_call_of_a_loop_signature_where_faster(translation_dir, variant):
+    """At the exported beam width (3) each sentence runs `beam_search` once; greedy runs
+    `greedy` once for a single sentence. Another width, several sentences for greedy, or
+    `use_loop_signature=False` decode step by step in numpy, with the same ids."""
+    translator = EdgeTranslator.from_directory(translation_dir, variant)
+    assert translator.beam_width == translator.beam_search_width == 3
+    calls = count_calls(translator)
+    text = SENTENCES[0]
+    for width, signature in ((3, "beam_search"), (1, "greedy")):
+        calls.clear()
+        fast = translator.translate_ids([text], width)
+        assert calls == [signature]
+        calls.clear()
+        stepped = translator.translate_ids([text], width, use_loop_signature=False)
+        assert calls[0] == "encode" and set(calls[1:]) == {"decode_step"}
+        np.testing.assert_array_equal(fast, stepped)
+    calls.clear()
+    translator.translate_ids([text])  # the default width is the exported one
+    assert calls == ["beam_search"]
+    calls.clear()
+    translator.translate_ids([text], beam_width=2)  # not the signature's width
+    assert "beam_search" not in calls and "decode_step" in calls
+    calls.clear()
+    translator.translate_ids(SENTENCES[:2])
+    assert calls == ["beam_search", "beam_search"]
+    calls.clear()
+    translator.translate_ids(SENTENCES[:2], beam_width=1)
+    assert "greedy" not in calls and calls.count("encode") == 2
+    calls.clear()
+    assert not translator.translate_ids([""]).any()  # an empty source needs no model call
+    assert calls == []
+
+
 def test_translator_handles_empty_inputs(translation_dir):
     translator = EdgeTranslator.from_directory(translation_dir, "float32")
     assert translator.translate([]) == []
@@ -173,10 +220,22 @@ def test_numpy_decoding_matches_shared_decoding_ties_included():
                 banned,
                 tf_finished,
             )
+            observed = []
             ids, scores = beam_search(
-                numpy_step, {"entry": entry}, batch, max_length, width, alpha, banned, finished
+                numpy_step,
+                {"entry": entry},
+                batch,
+                max_length,
+                width,
+                alpha,
+                banned,
+                finished,
+                observe=lambda values, kept, seen=observed: seen.append((values.shape, kept)),
             )
             np.testing.assert_array_equal(ids, expected.numpy())
+            # Every step's choice of `width` among width * vocab, then the best final beam.
+            assert observed[-1] == ((batch, width), 1)
+            assert set(observed[:-1]) <= {((batch, width * vocab), width)}
             np.testing.assert_allclose(scores, expected_scores.numpy(), rtol=1e-6)
             if finished is not None:
                 assert not ids[finished].any() and not scores[finished].any()

@@ -8,7 +8,8 @@ every weight and every token, and a translation is a long, input-specific sequen
 Stated tolerances (max |difference| against Keras, measured on these models):
 - sentiment probabilities: float32 1e-5, float16 1e-3, dynamic range 2e-2 with the
   argmax agreeing on >= 99% of 300 generated reviews;
-- translation: float32 greedy and beam translations identical to `Translator`'s;
+- translation: float32 greedy and beam translations identical to `Translator`'s, through
+  `decode_step` and through the whole-loop `greedy` and `beam_search` signatures;
   `encode` states / `decode_step` logits within 1e-5 (float32), 5e-3 (float16) and 5e-2
   (dynamic range) relative to max(1, |value|);
 - a fused LSTM whose cell state passes 10 (where the converter's op would clip it): float32
@@ -26,11 +27,15 @@ from apps.sentiment.corpus import generate_reviews
 from apps.sentiment.model import build_classifier
 from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.tflite import write_tflite_models as write_sentiment_models
+from apps.translation import tflite as translation_tflite
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.corpus import generate_pairs
 from apps.translation.tflite import (
+    LoopSignatureError,
+    beam_search_check,
     greedy_check,
     probe_sources,
+    smallest_margin,
     state_names,
     translation_functions,
 )
@@ -253,17 +258,40 @@ def test_fused_lstm_does_not_clip_a_large_cell_state(sentiment_export, tmp_path)
 
 def test_translation_float32_matches_translator_exactly(translation_export, sentences):
     trained, out, summary = translation_export
-    assert summary["greedy_error"] is None
-    assert summary["signatures"] == ["decode_step", "encode", "greedy"]
+    assert summary["greedy_error"] is None and summary["beam_search_error"] is None
+    assert summary["signatures"] == ["beam_search", "decode_step", "encode", "greedy"]
     translator = Translator(trained)
     greedy, _ = translator.translate(sentences, beam_width=1)
     beam, _ = translator.translate(sentences)  # the run's beam width, 3
     assert len(set(greedy)) > 10 and greedy != beam  # input-specific, beam matters
     edge = EdgeTranslator.from_directory(out, "float32", num_threads=1)
-    assert edge.translate(sentences, beam_width=1, use_greedy_signature=True) == greedy
-    assert edge.translate(sentences, beam_width=1, use_greedy_signature=False) == greedy
-    assert [edge.translate([s], beam_width=1)[0] for s in sentences[:5]] == greedy[:5]
+    assert edge.beam_search_width == 3
+    for width, expected in ((1, greedy), (3, beam)):
+        # Whole-loop signature one sentence at a time, and numpy steps for all together.
+        assert edge.translate(sentences, width, use_loop_signature=True) == expected
+        assert edge.translate(sentences, width, use_loop_signature=False) == expected
+        assert [edge.translate([s], width)[0] for s in sentences[:5]] == expected[:5]
     assert edge.translate(sentences) == beam
+
+
+def test_the_beam_search_signature_gives_the_translators_ids(translation_export, sentences):
+    """The `beam_search` signature's raw ids, one sentence at a time: float32 against
+    `Translator.decode_ids` (beam 3), every variant against its own `decode_step` driving
+    the numpy beam search (the quantised ones part from TensorFlow on long outputs)."""
+    trained, out, _ = translation_export
+    translator = Translator(trained)
+    decode = tf.function(lambda ids: translator.decode_ids(ids, 3), reduce_retracing=True)
+    texts = sentences[:20] + sentences[-3:]
+    expected = [decode(translator.source_ids(tf.constant([t]))[0]).numpy() for t in texts]
+    assert len({e.tobytes() for e in expected}) > 10  # input-specific
+    for variant in VARIANTS:
+        edge = EdgeTranslator.from_directory(out, variant, num_threads=1)
+        actual = [edge.model.run("beam_search", source_ids=edge.source_ids(t)) for t in texts]
+        actual = np.concatenate([a["target_ids"] for a in actual])
+        stepped = edge.translate_ids(texts, 3, use_loop_signature=False)
+        np.testing.assert_array_equal(actual, stepped, err_msg=variant)
+        if variant == "float32":
+            np.testing.assert_array_equal(actual, np.concatenate(expected))
 
 
 def test_translation_variants_match_keras_step_by_step(translation_export):
@@ -349,39 +377,105 @@ def test_empty_sources_translate_to_empty_strings_like_the_translator(translatio
     for width in (1, 3):
         expected, _ = translator.translate(mixed, beam_width=width)
         assert expected[0] == expected[2] == expected[4] == "" and expected[1], expected
-        assert edge.translate(mixed, beam_width=width, use_greedy_signature=False) == expected
+        assert edge.translate(mixed, beam_width=width, use_loop_signature=False) == expected
+        assert edge.translate(mixed, beam_width=width, use_loop_signature=True) == expected
         assert edge.translate([""], beam_width=width) == [""]
-        if width == 1:
-            assert edge.translate(mixed, beam_width=1, use_greedy_signature=True) == expected
     model = LiteModel.from_file(out / "translation_float32.tflite")
     for length in (1, 4):
         empty = np.zeros((1, length), np.int32)
-        assert not model.run("greedy", source_ids=empty)["target_ids"].any()
+        for signature in ("greedy", "beam_search"):
+            ids = model.run(signature, source_ids=empty)["target_ids"]
+            assert ids.shape == (1, trained.config.max_target_length) and not ids.any()
 
 
-def test_the_greedy_signature_is_checked_at_export(translation_export, tiny_translation_run):
+def test_the_loop_signatures_are_checked_at_export(translation_export, tiny_translation_run):
     trained, out, summary = translation_export
     for variant in VARIANTS:
-        assert summary["probe_differences"][variant]["greedy/target_ids"] == 0.0, variant
+        differences = summary["probe_differences"][variant]
+        assert differences["greedy/target_ids"] == differences["beam_search/target_ids"] == 0.0
     sources = probe_sources(trained)
     assert any(not s.any() for s in sources)  # an empty source among them
-    check = greedy_check(translation_functions(trained), trained, sources)
+    functions = translation_functions(trained, beam_width=3)
+    checks = {
+        "greedy": greedy_check(functions, trained, sources),
+        "beam_search": beam_search_check(functions, trained, sources, 3),
+    }
     for variant in VARIANTS:
         content = (out / f"translation_{variant}.tflite").read_bytes()
-        assert check(variant, content) == {"greedy/target_ids": 0.0}
+        for name, check in checks.items():
+            assert check(variant, content) == {f"{name}/target_ids": 0.0}
     # Another model's TensorFlow ids: the float32 comparison is exact, so it fails.
     other = TrainedTranslator.load(tiny_translation_run)
     scramble(other.model, seed=2)
-    wrong = greedy_check(translation_functions(other), other, sources)
-    with pytest.raises(TFLiteExportError, match="give TensorFlow's ids"):
-        wrong("float32", (out / "translation_float32.tflite").read_bytes())
+    other_functions = translation_functions(other, beam_width=3)
+    for name, wrong in (
+        ("greedy", greedy_check(other_functions, other, sources)),
+        ("beam_search", beam_search_check(other_functions, other, sources, 3)),
+    ):
+        with pytest.raises(LoopSignatureError, match="give TensorFlow's ids") as error:
+            wrong("float32", (out / "translation_float32.tflite").read_bytes())
+        assert error.value.signature == name
+
+
+def test_a_quantised_beam_search_may_differ_only_at_near_ties(translation_export, monkeypatch):
+    """Against its own `decode_step` in numpy, a quantised `beam_search` signature may part
+    only where that search chose between candidates within the variant's tolerance."""
+    trained, out, _ = translation_export
+    assert smallest_margin(np.array([[3.0, 1.0, 2.0, 2.5]]), 2) == pytest.approx(0.5 / 2.5)
+    assert smallest_margin(np.array([[0.2, 0.1], [-4.0, -4.0]]), 1) == 0.0
+    sources = probe_sources(trained)[:1]
+    check = beam_search_check(translation_functions(trained, beam_width=3), trained, sources, 3)
+    content = (out / "translation_float16.tflite").read_bytes()
+    signature_ids = LiteModel(content).run("beam_search", source_ids=sources[0])["target_ids"]
+    assert signature_ids[0, 0] != 0
+    for margin, passes in ((1e-3, True), (0.5, False)):
+        other = signature_ids.copy()
+        other[0, 0] += 1
+        monkeypatch.setattr(
+            translation_tflite, "stepwise_beam_search", lambda *a, o=other, m=margin: (o, m)
+        )
+        if passes:  # float16's tolerance is 1e-2: a near tie
+            assert check("float16", content) == {"beam_search/target_ids": 1.0}
+        else:
+            with pytest.raises(LoopSignatureError, match="no two candidates came within"):
+                check("float16", content)
+
+
+def test_a_loop_signature_failing_its_check_is_left_out(translation_export, monkeypatch, tmp_path):
+    """As for `greedy`: the export goes on without `beam_search` and says why; the runner
+    then decodes one sentence step by step in numpy."""
+    trained, out, _ = translation_export
+
+    def failing(*args):
+        def check(variant, content):
+            raise LoopSignatureError("beam_search", "beam_search broke")
+
+        return check
+
+    monkeypatch.setattr(translation_tflite, "beam_search_check", failing)
+    summary = write_translation_models(trained, tmp_path, ("float32",))
+    assert summary["beam_search_error"] == "beam_search broke"
+    assert summary["greedy_error"] is None
+    assert summary["signatures"] == ["decode_step", "encode", "greedy"]
+    assert load_metadata(tmp_path, "translation")["beam_search_width"] is None
+    edge = EdgeTranslator.from_directory(tmp_path, "float32")
+    assert edge.beam_search_width is None and edge.loop_signature(3) is None
+    reference = EdgeTranslator.from_directory(out, "float32")
+    text = "Ella vende el teléfono."
+    np.testing.assert_array_equal(edge.translate_ids([text]), reference.translate_ids([text]))
 
 
 def test_the_beam_width_given_at_export_goes_into_metadata(translation_export, tmp_path):
     trained, out, _ = translation_export
     assert load_metadata(out, "translation")["beam_width"] == trained.config.beam_width == 3
-    write_translation_models(trained, tmp_path, ("float32",), include_greedy=False, beam_width=5)
-    assert load_metadata(tmp_path, "translation")["beam_width"] == 5
-    assert EdgeTranslator.from_directory(tmp_path).beam_width == 5
+    summary = write_translation_models(
+        trained, tmp_path, ("float32",), include_greedy=False, beam_width=5
+    )
+    assert summary["signatures"] == ["beam_search", "decode_step", "encode"]
+    metadata = load_metadata(tmp_path, "translation")
+    assert metadata["beam_width"] == metadata["beam_search_width"] == 5
+    edge = EdgeTranslator.from_directory(tmp_path)
+    assert edge.beam_width == 5 and edge.loop_signature(5) == "beam_search"
+    assert edge.loop_signature(3) is None and edge.loop_signature(1) is None
     with pytest.raises(ValueError, match="beam_width >= 1"):
         write_translation_models(trained, tmp_path, ("float32",), beam_width=-2)

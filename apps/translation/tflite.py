@@ -9,15 +9,18 @@ One model per variant with these signatures (all ids int32, states float32):
 - `greedy` (when it converts): `source_ids [1, length]` -> `target_ids [1,
   max_target_length]`, the whole greedy loop (`shared.decoding.greedy_decode`) in one call.
   An all-`[PAD]` source (an empty text) is finished from the start and gives only `[PAD]`
-  (an empty translation), as `apps.translation.translator.Translator` does.
+  (an empty translation), as `apps.translation.translator.Translator` does;
+- `beam_search` (when it converts, and the export's beam width is above 1): the same for
+  the whole beam search (`shared.decoding.beam_search_decode`) at the export's beam width
+  (metadata's `beam_width`, also recorded as `beam_search_width`) and length penalty.
 Decoding semantics live in `shared/decoding`; `shared/edge/translation.py` reproduces them
 in numpy on top of `decode_step`, and defines the names used here.
 
 Every variant is checked at export: `encode` and `decode_step` against Keras on probe
-inputs (a long repetitive source among them), and the `greedy` signature on a few sources,
-an empty one included: the float32 model must give TensorFlow's ids exactly; a quantised
-one must agree with its own `decode_step` run step by step in numpy, diverging at most
-where two tokens' logits tie within the variant's tolerance.
+inputs (a long repetitive source among them), and the `greedy` and `beam_search` signatures
+on a few sources, an empty one included: the float32 model must give TensorFlow's ids
+exactly; a quantised one must agree with its own `decode_step` run step by step in numpy,
+diverging at most where two candidates' scores tie within the variant's tolerance.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from apps.translation.artifacts import TrainedTranslator
-from shared.decoding import greedy_decode
+from shared.decoding import beam_search_decode, greedy_decode
 from shared.edge.metadata import (
     DEFAULT_VARIANT,
     METADATA_FILE,
@@ -43,6 +46,7 @@ from shared.edge.runtime import VARIABLE_RESET_CALLS, LiteModel, has_variable_te
 from shared.edge.translation import (
     APP,
     BANNED_IDS,
+    BEAM_SEARCH,
     DECODE_STEP,
     ENCODE,
     FILE_PATTERN,
@@ -52,6 +56,7 @@ from shared.edge.translation import (
     TARGET_IDS,
     TOKENS,
     ban_tokens,
+    beam_search,
     greedy_search,
     is_empty_source,
 )
@@ -78,8 +83,29 @@ def state_names(decoder) -> list[str]:
     ]
 
 
-def translation_functions(trained: TrainedTranslator, include_greedy: bool = True) -> dict:
-    """The traced endpoints: signature name -> `tf.function` with named inputs/outputs."""
+class LoopSignatureError(TFLiteExportError):
+    """A whole-loop signature (`greedy`, `beam_search`) decodes otherwise than it should.
+
+    Attributes:
+        signature: the signature's name, so the export can drop just that one.
+    """
+
+    def __init__(self, signature: str, message: str):
+        super().__init__(message)
+        self.signature = signature
+
+
+def translation_functions(
+    trained: TrainedTranslator, include_greedy: bool = True, beam_width: int | None = None
+) -> dict:
+    """The traced endpoints: signature name -> `tf.function` with named inputs/outputs.
+
+    Args:
+        trained: a loaded translation run.
+        include_greedy: add the whole-loop `greedy` signature.
+        beam_width: add the whole-loop `beam_search` signature at this width (None or 1:
+            none; width 1 is greedy decoding).
+    """
     encoder = trained.model.get_layer("encoder")
     bridge = trained.model.get_layer("bridge")
     decoder = trained.model.get_layer("decoder")
@@ -126,9 +152,28 @@ def translation_functions(trained: TrainedTranslator, include_greedy: bool = Tru
         )
         return {TARGET_IDS: ids}
 
+    @tf.function(input_signature=[source_spec])
+    def beam(source_ids):
+        start = tf.zeros([1], tf.int32) + START_ID
+        empty = tf.reduce_all(tf.equal(source_ids, PAD_ID), axis=1)
+        ids, _ = beam_search_decode(
+            decoder.step,
+            initial_states(source_ids),
+            start,
+            trained.config.max_target_length,
+            END_ID,
+            beam_width=beam_width,
+            alpha=trained.config.length_penalty,
+            banned_ids=BANNED_IDS,
+            finished=empty,
+        )
+        return {TARGET_IDS: ids}
+
     functions = {ENCODE: encode, DECODE_STEP: decode_step}
     if include_greedy:
         functions[GREEDY] = greedy
+    if beam_width is not None and beam_width > 1:
+        functions[BEAM_SEARCH] = beam
     return functions
 
 
@@ -222,10 +267,11 @@ def greedy_check(functions: dict, trained: TrainedTranslator, sources: list[np.n
             ids = model.run(GREEDY, **{SOURCE_IDS: source})[TARGET_IDS]
             if variant == "float32":
                 if not np.array_equal(ids, tf_ids):
-                    raise TFLiteExportError(
+                    raise LoopSignatureError(
+                        GREEDY,
                         f"Expected the float32 model's {GREEDY!r} signature to give "
                         f"TensorFlow's ids for source {source.tolist()}: {tf_ids.tolist()}. "
-                        f"Received: {ids.tolist()}"
+                        f"Received: {ids.tolist()}",
                     )
                 continue
             reference, logits = stepwise_greedy(model, source, names, max_length)
@@ -240,14 +286,114 @@ def greedy_check(functions: dict, trained: TrainedTranslator, sources: list[np.n
                 else 0.0
             )
             if row is None or row.max() - row[ids[0, t]] > allowed:
-                raise TFLiteExportError(
+                raise LoopSignatureError(
+                    GREEDY,
                     f"Expected the {variant} model's {GREEDY!r} signature to decode source "
                     f"{source.tolist()} as its {DECODE_STEP!r} does step by step: "
                     f"{reference.tolist()}. Received: {ids.tolist()}, parting at step {t} "
-                    "where no two tokens tie."
+                    "where no two tokens tie.",
                 )
             differing += int(parted.size)
         return {f"{GREEDY}/{TARGET_IDS}": float(differing)}
+
+    return check
+
+
+def smallest_margin(values: np.ndarray, kept: int) -> float:
+    """How close a top-`kept` choice came to a tie: over the rows of `values [n, m]`, the
+    smallest gap between the `kept`-th and the next largest value, relative to
+    `max(1, |kept-th value|)`."""
+    top = -np.sort(-values.astype(np.float64), axis=-1)[:, : kept + 1]
+    gap = top[:, kept - 1] - top[:, kept]
+    return float(np.min(gap / np.maximum(1.0, np.abs(top[:, kept - 1]))))
+
+
+def stepwise_beam_search(
+    model: LiteModel,
+    source_ids: np.ndarray,
+    names: list[str],
+    max_length: int,
+    beam_width: int,
+    alpha: float,
+):
+    """Beam search of one source with the model's `encode` and `decode_step`, in numpy
+    (`shared.edge.translation.beam_search`, as the runner does for batches).
+
+    Returns:
+        `(ids int32 [1, max_length], margin)`: `margin` is the closest any choice came to a
+        tie (`smallest_margin`): the `beam_width` candidates kept at every step, and the
+        best final beam; inf when nothing was chosen (an empty source).
+    """
+    states = model.run(ENCODE, **{SOURCE_IDS: source_ids})
+    margins = [np.inf]
+
+    def step(tokens, states):
+        outputs = model.run(DECODE_STEP, **{TOKENS: tokens}, **states)
+        return outputs[LOGITS], {name: outputs[name] for name in names}
+
+    ids, _ = beam_search(
+        step,
+        {name: states[name] for name in names},
+        1,
+        max_length,
+        beam_width,
+        alpha,
+        BANNED_IDS,
+        is_empty_source(source_ids),
+        observe=lambda values, kept: margins.append(smallest_margin(values, kept)),
+    )
+    return ids, min(margins)
+
+
+def beam_search_check(
+    functions: dict, trained: TrainedTranslator, sources: list[np.ndarray], beam_width: int
+):
+    """A `convert_variants` check of the `beam_search` signature on `sources`.
+
+    float32 must give TensorFlow's ids exactly. A quantised variant is compared with its
+    own `decode_step` driving the numpy beam search (`stepwise_beam_search`): the two may
+    part only if that search met a near tie, a kept candidate or the best final beam
+    within `PROBE_TOLERANCE[variant]` (relative) of the next one.
+
+    Returns:
+        `(variant, content) -> {"beam_search/target_ids": tokens differing after near ties}`.
+    """
+    names = state_names(trained.model.get_layer("decoder"))
+    max_length = trained.config.max_target_length
+    alpha = trained.config.length_penalty
+    expected = [functions[BEAM_SEARCH](tf.constant(ids))[TARGET_IDS].numpy() for ids in sources]
+
+    def check(variant: str, content: bytes) -> dict[str, float]:
+        model = LiteModel(content, num_threads=1)
+        if BEAM_SEARCH not in model.signature_keys:
+            return {}
+        differing = 0
+        for source, tf_ids in zip(sources, expected, strict=True):
+            ids = model.run(BEAM_SEARCH, **{SOURCE_IDS: source})[TARGET_IDS]
+            if variant == "float32":
+                if not np.array_equal(ids, tf_ids):
+                    raise LoopSignatureError(
+                        BEAM_SEARCH,
+                        f"Expected the float32 model's {BEAM_SEARCH!r} signature to give "
+                        f"TensorFlow's ids for source {source.tolist()}: {tf_ids.tolist()}. "
+                        f"Received: {ids.tolist()}",
+                    )
+                continue
+            reference, margin = stepwise_beam_search(
+                model, source, names, max_length, beam_width, alpha
+            )
+            parted = int(np.sum(ids != reference))
+            if parted and margin > PROBE_TOLERANCE[variant]:
+                raise LoopSignatureError(
+                    BEAM_SEARCH,
+                    f"Expected the {variant} model's {BEAM_SEARCH!r} signature to decode "
+                    f"source {source.tolist()} as its {DECODE_STEP!r} does in the numpy beam "
+                    f"search: {reference.tolist()}. Received: {ids.tolist()}, though no two "
+                    f"candidates came within {PROBE_TOLERANCE[variant]:g} (relative) of a "
+                    f"tie (closest: {margin:.3g}).",
+                )
+            differing += parted
+        return {f"{BEAM_SEARCH}/{TARGET_IDS}": float(differing)}
 
     return check
 
@@ -258,26 +404,33 @@ def write_tflite_models(
     variants: tuple[str, ...] = VARIANTS,
     include_greedy: bool = True,
     beam_width: int | None = None,
+    include_beam_search: bool = True,
 ) -> dict:
     """Converts a trained translator to one `.tflite` per variant plus `metadata.json`.
 
     Every model is checked after conversion: builtins only, weights present, `encode`
-    and `decode_step` within `PROBE_TOLERANCE[variant]` of Keras on probe inputs, and the
-    `greedy` signature by `greedy_check`. If the `greedy` signature does not convert or
-    fails its check, the models are written without it and the reason is returned under
-    `"greedy_error"`.
+    and `decode_step` within `PROBE_TOLERANCE[variant]` of Keras on probe inputs, the
+    `greedy` signature by `greedy_check` and the `beam_search` one by `beam_search_check`.
+    A whole-loop signature that does not convert or fails its check is left out and the
+    reason returned under `"greedy_error"` / `"beam_search_error"`; the models are
+    written without it (`encode` and `decode_step` serve every decoding anyway). A failed
+    check names its signature; a failed conversion does not, so `beam_search` is left out
+    first, then `greedy`.
 
     Args:
         trained: a loaded translation run.
         out_dir: folder for `translation_<variant>.tflite` and `metadata.json`.
         variants: a subset of `VARIANTS`.
         include_greedy: try to add the whole-loop `greedy` signature.
-        beam_width: the beam width runners use by default (metadata's `beam_width`);
-            None keeps the run's.
+        beam_width: the beam width runners use by default (metadata's `beam_width`) and
+            the `beam_search` signature's; None keeps the run's.
+        include_beam_search: try to add the whole-loop `beam_search` signature (only
+            for a beam width above 1).
 
     Returns:
         `{"directory", "metadata", "signatures", "files": {variant: {"file", "sha256",
-        "bytes"}}, "probe_differences": {variant: {...}}, "greedy_error"}`.
+        "bytes"}}, "probe_differences": {variant: {...}}, "greedy_error",
+        "beam_search_error"}`.
     """
     beam_width = beam_width or trained.config.beam_width
     if beam_width < 1:
@@ -286,11 +439,17 @@ def write_tflite_models(
     out_dir.mkdir(parents=True, exist_ok=True)
     decoder = trained.model.get_layer("decoder")
     names = state_names(decoder)
-    functions = translation_functions(trained, include_greedy)
+    functions = translation_functions(
+        trained, include_greedy, beam_width if include_beam_search else None
+    )
     sources = probe_sources(trained)
     probes = _probes(functions, trained, names, sources)
-    checks = [greedy_check(functions, trained, sources)] if GREEDY in functions else []
-    greedy_error = None
+    loop_checks = {}
+    if GREEDY in functions:
+        loop_checks[GREEDY] = greedy_check(functions, trained, sources)
+    if BEAM_SEARCH in functions:
+        loop_checks[BEAM_SEARCH] = beam_search_check(functions, trained, sources, beam_width)
+    loop_errors = {}
 
     with tempfile.TemporaryDirectory(prefix="translation-tflite-") as saved_model_dir:
         save_endpoints(saved_model_dir, trained.model, functions)
@@ -307,13 +466,20 @@ def write_tflite_models(
                 checks,
             )
 
-        try:
-            converted = convert(list(functions), checks)
-        except TFLiteExportError as error:
-            if GREEDY not in functions:
-                raise
-            greedy_error = str(error)
-            converted = convert([ENCODE, DECODE_STEP])
+        keys = list(functions)
+        while True:
+            try:
+                converted = convert(keys, [loop_checks[k] for k in keys if k in loop_checks])
+                break
+            except TFLiteExportError as error:
+                optional = [k for k in keys if k in loop_checks]
+                if not optional:
+                    raise
+                culprit = getattr(error, "signature", None)
+                if culprit not in optional:
+                    culprit = optional[-1]
+                loop_errors[culprit] = str(error)
+                keys.remove(culprit)
 
     contents = {variant: item["content"] for variant, item in converted.items()}
     reference = contents[variants[0]]
@@ -349,6 +515,7 @@ def write_tflite_models(
         max_source_length=config.max_source_length,
         max_target_length=config.max_target_length,
         beam_width=beam_width,
+        beam_search_width=beam_width if BEAM_SEARCH in signatures else None,
         length_penalty=config.length_penalty,
         banned_ids=list(BANNED_IDS),
         state_names=names,
@@ -363,5 +530,6 @@ def write_tflite_models(
         "signatures": sorted(signatures),
         "files": metadata["models"],
         "probe_differences": {v: item["probe_differences"] for v, item in converted.items()},
-        "greedy_error": greedy_error,
+        "greedy_error": loop_errors.get(GREEDY),
+        "beam_search_error": loop_errors.get(BEAM_SEARCH),
     }
