@@ -10,7 +10,7 @@ SHARED_DATA ?= ../shared/data
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: install train-sentiment train-translation export test test-slow lint format clean
+.PHONY: install browser train-sentiment train-translation export serve test test-slow lint format clean
 
 install: $(STAMP)
 
@@ -39,8 +39,25 @@ export: $(STAMP)
 	  else echo "no finished $$app run under runs/$$app: skipped (make train-$$app)"; fi; \
 	done; test $$exported = 1 || { echo "error: nothing to export; train first" >&2; exit 2; }
 
+## Serve saved_models/ with TF Serving's REST API on http://127.0.0.1:8501 (demo page at /).
+SERVE_ARGS ?=
+serve: $(STAMP)
+	$(PY) -m apps.serve $(SERVE_ARGS)
+
+## Headless Chromium + ChromeDriver from Debian, for the demo-page browser test.
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+browser:
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then exit 0; fi; \
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	echo "installing Debian's chromium and chromium-driver (browser test of the demo page)"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver; } || \
+	{ echo "error: could not install chromium chromium-driver (apt-get, as root or with sudo)" >&2; exit 2; }
+
 ## Fast suite: tiny models, made-up data, no downloads (~minutes).
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -m "not slow" -q
 
 ## Real-data tests on $(SHARED_DATA); they skip with a reason when it is absent.

@@ -1,0 +1,107 @@
+"""`python -m apps.serve`: serve `saved_models/` with TF Serving's REST API on port 8501."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+
+from apps.serve.config import ServeConfig
+from shared.cli import positive_int, quiet_tensorflow
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    defaults = ServeConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m apps.serve",
+        description="Serve the exported SavedModels with TF Serving's REST API and a demo page.",
+    )
+    parser.add_argument(
+        "--model-root",
+        type=Path,
+        default=defaults.model_root,
+        help="TF Serving layout: <root>/<model>/<version>/ (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--host",
+        default=defaults.host,
+        help="interface to bind (default: %(default)s; nothing authenticates, "
+        "so expose it to a network only behind something that does)",
+    )
+    parser.add_argument("--port", type=int, default=defaults.port, help="(default: %(default)s)")
+    parser.add_argument(
+        "--max-batch-size",
+        type=positive_int,
+        default=defaults.max_batch_size,
+        help="most rows per merged signature call (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--batch-timeout-ms",
+        type=float,
+        default=defaults.batch_timeout_ms,
+        help="how long a batch waits for more requests (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--num-batch-threads",
+        type=positive_int,
+        default=defaults.num_batch_threads,
+        help="signature calls running at once (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--poll-seconds",
+        type=float,
+        default=defaults.poll_seconds,
+        help="how often new versions are looked for (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=positive_int,
+        default=defaults.max_body_bytes,
+        help="largest request body (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-instances",
+        type=positive_int,
+        default=defaults.max_instances,
+        help="most instances per predict request (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-text-chars",
+        type=positive_int,
+        default=defaults.max_text_chars,
+        help="longest string input, in characters (default: %(default)s)",
+    )
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    fields = {f.name for f in dataclasses.fields(ServeConfig)}
+    try:
+        config = ServeConfig(**{k: v for k, v in vars(args).items() if k in fields})
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    quiet_tensorflow()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    import uvicorn  # noqa: PLC0415  (after the flags: --help stays instant)
+
+    from apps.serve.app import build_app  # noqa: PLC0415  (imports TensorFlow)
+
+    if not config.model_root.is_dir():
+        logging.warning("model root %s does not exist yet; polling it", config.model_root)
+    uvicorn.run(
+        build_app(config),
+        host=config.host,
+        port=config.port,
+        access_log=args.access_log,
+        log_level="info",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

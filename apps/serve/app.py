@@ -1,0 +1,83 @@
+"""The Starlette application: TF Serving's REST API, the demo page and batching stats.
+
+`build_app(config)` wires the model manager (loading, hot reload), the batch scheduler
+and the routes. Startup loads and warms up every model before the port answers, as TF
+Serving does, then polls the model root in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from apps.serve.api import RestApi
+from apps.serve.batching import BatchScheduler
+from apps.serve.config import ServeConfig
+from apps.serve.manager import ModelManager
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Not part of TF Serving's API (which owns everything under /v1/): a clearly separate path.
+STATS_PATH = "/debug/stats"
+ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+
+def build_app(config: ServeConfig) -> Starlette:
+    manager = ModelManager(config.model_root)
+    scheduler = BatchScheduler(
+        config.max_batch_size, config.batch_timeout_ms / 1000, config.num_batch_threads
+    )
+    rest_api = RestApi(manager, scheduler, config)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        await manager.load_initial()
+        poller = asyncio.create_task(manager.poll_forever(config.poll_seconds))
+        try:
+            yield
+        finally:
+            poller.cancel()
+            scheduler.close()
+            manager.close()
+
+    async def demo_page(request: Request) -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    async def stats(request: Request) -> JSONResponse:
+        """Batching counters and served versions, for tests and the load-test tool."""
+        return JSONResponse(
+            {
+                "served_versions": {k: str(v) for k, v in manager.served_versions().items()},
+                "batching": {
+                    "max_batch_size": scheduler.max_batch_size,
+                    "batch_timeout_ms": scheduler.batch_timeout_s * 1000,
+                    "signatures": scheduler.stats_json(),
+                },
+            }
+        )
+
+    async def other_paths(request: Request) -> Response:
+        if request.url.path.lower().startswith("/v1/"):
+            return await rest_api.handle(request)
+        return JSONResponse({"error": f"Not found: {request.url.path}"}, status_code=404)
+
+    app = Starlette(
+        routes=[
+            Route("/", demo_page, methods=["GET"]),
+            Mount("/demo", app=StaticFiles(directory=STATIC_DIR), name="demo"),
+            Route(STATS_PATH, stats, methods=["GET"]),
+            # Last: TF Serving claims every path matching (?i)/v1/.* (any case).
+            Route("/{path:path}", other_paths, methods=ALL_METHODS),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.config = config
+    app.state.manager = manager
+    app.state.scheduler = scheduler
+    return app

@@ -1,0 +1,55 @@
+"""Settings of the serving endpoint: one frozen dataclass, defaults here, CLI flags override."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+# TF Serving's REST port, so clients need no change between this server and TF Serving.
+DEFAULT_PORT = 8501
+
+
+@dataclasses.dataclass(frozen=True)
+class ServeConfig:
+    """What `python -m apps.serve` runs with.
+
+    Args:
+        model_root: TF Serving's layout, `<model_root>/<model>/<integer version>/`.
+        host: Interface to bind; loopback unless told otherwise, as nothing authenticates.
+        port: HTTP port (TF Serving's REST default).
+        max_batch_size: Most rows one signature call gets after merging requests (TF
+            Serving's `max_batch_size`); the exports compile XLA shapes up to 32 rows, so a
+            larger value compiles new shapes on first use.
+        batch_timeout_ms: How long the first request of a batch waits for others (TF
+            Serving's `batch_timeout_micros`, in milliseconds).
+        num_batch_threads: Signature calls that may run at once (TF Serving's
+            `num_batch_threads`).
+        poll_seconds: How often `model_root` is scanned for new versions (TF Serving's
+            `--file_system_poll_wait_seconds`).
+        max_body_bytes: Largest request body accepted.
+        max_instances: Most rows (instances) one predict request may carry; requests over
+            `max_batch_size` rows are split into several signature calls.
+        max_text_chars: Longest string accepted in a string input, in characters.
+    """
+
+    model_root: Path = Path("saved_models")
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    max_batch_size: int = 32
+    batch_timeout_ms: float = 2.0
+    num_batch_threads: int = 2
+    poll_seconds: float = 2.0
+    max_body_bytes: int = 1 << 20
+    max_instances: int = 256
+    max_text_chars: int = 5000
+
+    def __post_init__(self):
+        positive = ("max_batch_size", "num_batch_threads", "max_body_bytes", "max_instances")
+        for name in (*positive, "max_text_chars"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"Expected {name} >= 1. Received: {getattr(self, name)}")
+        if self.batch_timeout_ms < 0 or self.poll_seconds <= 0:
+            raise ValueError(
+                "Expected batch_timeout_ms >= 0 and poll_seconds > 0. Received: "
+                f"{self.batch_timeout_ms}, {self.poll_seconds}"
+            )

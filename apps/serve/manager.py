@@ -1,0 +1,215 @@
+"""Which version of each model is served, and picking up new ones without a restart.
+
+Mirrors TF Serving with `model_version_policy { latest { num_versions: 1 } }` and its
+availability-preserving loader: the model root is polled; when a model's highest version
+folder changes, that version is loaded and warmed up in a background thread while the old
+one keeps serving, then requests switch to it at once, and the old one is unloaded when
+its last request has finished. A version that fails to load is reported by the status API
+(state END with the error) and not retried; the old one keeps serving.
+
+Every state change happens on the event loop's thread, so a request always sees one
+consistent served version without locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import tensorflow as tf
+
+from apps.serve.errors import ServingError, from_tensorflow, not_found, servable_not_found
+from apps.serve.servable import LoadedVersion
+from shared.export.versions import existing_versions
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class VersionStatus:
+    """One row of the status API: a `ModelVersionStatus`."""
+
+    state: str  # START, LOADING, AVAILABLE, UNLOADING or END
+    error_code: str = "OK"
+    error_message: str = ""
+
+    def as_json(self, version: int) -> dict:
+        return {
+            "version": str(version),
+            "state": self.state,
+            "status": {"error_code": self.error_code, "error_message": self.error_message},
+        }
+
+
+@dataclasses.dataclass
+class ModelState:
+    """A model's versions as the server has seen them, and the one it serves."""
+
+    statuses: dict[int, VersionStatus] = dataclasses.field(default_factory=dict)
+    serving: LoadedVersion | None = None
+    loading: int | None = None
+    failed: set[int] = dataclasses.field(default_factory=set)
+
+
+def scan_model_root(root: Path) -> dict[str, int]:
+    """`{model: latest version}` for every folder of `root` holding an integer version."""
+    root = Path(root)
+    if not root.is_dir():
+        return {}
+    latest = {}
+    for folder in sorted(root.iterdir()):
+        if folder.is_dir() and not folder.name.startswith("."):
+            versions = existing_versions(folder)
+            if versions:
+                latest[folder.name] = versions[-1]
+    return latest
+
+
+class ModelManager:
+    """Loads, swaps and retires versions; answers which version serves a request.
+
+    Args:
+        root: The model root (TF Serving's layout).
+        loader_threads: Versions that may load at once (loading compiles XLA shapes).
+    """
+
+    def __init__(self, root: Path, loader_threads: int = 2):
+        self.root = Path(root)
+        self.models: dict[str, ModelState] = {}
+        self._loader = ThreadPoolExecutor(loader_threads, thread_name_prefix="model-loader")
+        self._in_flight: dict[int, int] = {}  # id(version) -> requests using it
+        self._idle: dict[int, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task] = set()  # loads and unloads in progress
+
+    # -- serving ------------------------------------------------------------------------
+
+    def resolve(self, model: str, version: int | None) -> LoadedVersion:
+        """The servable for `Latest(model)` or `Specific(model, version)`, else 404."""
+        state = self.models.get(model)
+        serving = state.serving if state else None
+        if serving is None or (version is not None and serving.version != version):
+            raise servable_not_found(model, version)
+        return serving
+
+    def acquire(self, servable: LoadedVersion) -> None:
+        """Marks a request as using `servable`: it is not unloaded until `release`."""
+        key = id(servable)
+        self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        self._idle.setdefault(key, asyncio.Event()).clear()
+
+    def release(self, servable: LoadedVersion) -> None:
+        key = id(servable)
+        self._in_flight[key] -= 1
+        if self._in_flight[key] == 0:
+            del self._in_flight[key]
+            self._idle.pop(key).set()
+
+    def served_versions(self) -> dict[str, int]:
+        return {name: s.serving.version for name, s in self.models.items() if s.serving}
+
+    def status_json(self, model: str, version: int | None) -> dict:
+        """GetModelStatusResponse JSON; TF Serving's NOT_FOUND wording for unknown ones."""
+        state = self.models.get(model)
+        statuses = state.statuses if state else {}
+        if version is not None:
+            if version not in statuses:
+                raise not_found(f"Could not find version {version} of model {model}")
+            return {"model_version_status": [statuses[version].as_json(version)]}
+        if not statuses:
+            raise not_found(f"Could not find any versions of model {model}")
+        rows = [statuses[v].as_json(v) for v in sorted(statuses, reverse=True)]
+        return {"model_version_status": rows}
+
+    # -- loading ------------------------------------------------------------------------
+
+    async def load_initial(self) -> None:
+        """Loads every model found before the server starts answering (as TF Serving)."""
+        await asyncio.gather(*self.poll_once())
+
+    async def poll_forever(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                self.poll_once()
+            except Exception:  # a transient file-system error must not stop polling
+                log.exception("polling %s failed; retrying in %.1f s", self.root, seconds)
+
+    def poll_once(self) -> list[asyncio.Task]:
+        """Starts loading each model's newest version if it is not the one served."""
+        found = scan_model_root(self.root)
+        loads = []
+        for model, latest in found.items():
+            state = self.models.setdefault(model, ModelState())
+            serving = state.serving.version if state.serving else None
+            if latest == serving or state.loading is not None or latest in state.failed:
+                continue
+            task = asyncio.create_task(self._load(model, latest))
+            # The loop keeps only weak references to tasks: hold it until it is done.
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            loads.append(task)
+        for model, state in self.models.items():
+            if model not in found and state.serving is not None:
+                # The folder lost all its versions: TF Serving unloads the model too.
+                log.warning("no versions of %s under %s any more: unloading", model, self.root)
+                self._retire(model, state.serving)
+                state.serving = None
+        return loads
+
+    async def _load(self, model: str, version: int) -> None:
+        state = self.models[model]
+        state.loading = version
+        state.statuses[version] = VersionStatus("LOADING")
+        path = self.root / model / str(version)
+        log.info("loading %s version %d from %s", model, version, path)
+        loop = asyncio.get_running_loop()
+        try:
+            loaded = await loop.run_in_executor(
+                self._loader, LoadedVersion.load, model, version, path
+            )
+        except Exception as error:  # any failure: report it, keep the old version
+            code = _error_code(error)
+            log.error("failed to load %s version %d: %s: %s", model, version, code, error)
+            state.statuses[version] = VersionStatus("END", code, f"{type(error).__name__}: {error}")
+            state.failed.add(version)
+            return
+        finally:
+            state.loading = None
+        # The switch: from here on, new requests resolve to the new version.
+        old, state.serving = state.serving, loaded
+        state.statuses[version] = VersionStatus("AVAILABLE")
+        if old is not None:
+            self._retire(model, old)
+
+    def _retire(self, model: str, old: LoadedVersion) -> None:
+        self.models[model].statuses[old.version] = VersionStatus("UNLOADING")
+        task = asyncio.create_task(self._unload_when_idle(model, old))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _unload_when_idle(self, model: str, old: LoadedVersion) -> None:
+        idle = self._idle.get(id(old))
+        if idle is not None:
+            await idle.wait()
+        self.models[model].statuses[old.version] = VersionStatus("END")
+        log.info("unloaded %s version %d", model, old.version)
+        del old
+        # Frees the SavedModel's graphs and variables now rather than at some later collection.
+        await asyncio.get_running_loop().run_in_executor(self._loader, gc.collect)
+
+    def close(self) -> None:
+        self._loader.shutdown(wait=False, cancel_futures=True)
+
+
+def _error_code(error: Exception) -> str:
+    if isinstance(error, ServingError):
+        return error.code
+    if isinstance(error, tf.errors.OpError):
+        return from_tensorflow(error).code
+    if isinstance(error, FileNotFoundError):
+        return "NOT_FOUND"
+    return "UNKNOWN"
