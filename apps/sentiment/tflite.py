@@ -33,13 +33,20 @@ from shared.edge.metadata import (
     DEFAULT_VARIANT,
     METADATA_FILE,
     VARIANTS,
+    add_model_files,
     new_metadata,
     write_metadata,
 )
 from shared.edge.runtime import VARIABLE_RESET_CALLS, LiteModel, has_variable_tensors
 from shared.edge.sentiment import APP, FILE_PATTERN, INPUT_NAME, OUTPUT_NAME, SIGNATURE
 from shared.export.fused_lstm import fused_encoder_call, lstm_encoder_is_fusable
-from shared.export.tflite import Probe, common_tensor_name, convert_variants, save_endpoints
+from shared.export.tflite import (
+    Probe,
+    common_tensor_name,
+    convert_variants,
+    save_endpoints,
+    write_variants,
+)
 from shared.layers.masking import PAD_ID
 from shared.text.vectorizer import UNK_ID
 
@@ -134,7 +141,9 @@ def write_tflite_models(
     Every model is checked after conversion: builtins only, weights present, and outputs
     within `PROBE_TOLERANCE[variant]` of Keras on a random review and on long repetitive
     ones (`repetitive_probe_ids`): a model converted without its weights, or one whose
-    fused LSTM clips its cell state, fails here, not on a phone.
+    fused LSTM clips its cell state, fails here, not on a phone. Each then gets the
+    fingerprint of `metadata.json` embedded (`shared.export.tflite.write_variants`, which
+    checks the final bytes again), so a runner refuses the pair once either is edited.
 
     Args:
         trained: a loaded sentiment run.
@@ -145,7 +154,8 @@ def write_tflite_models(
 
     Returns:
         `{"directory", "metadata", "files": {variant: {"file", "sha256", "bytes"}},
-        "fused_lstm", "probe_differences": {variant: {"<signature>/<output>": float}}}`.
+        "fingerprint", "fused_lstm", "probe_differences": {variant: {"<signature>/<output>":
+        float}}}`.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -170,13 +180,7 @@ def write_tflite_models(
     with tempfile.TemporaryDirectory(prefix="sentiment-tflite-") as saved_model_dir:
         save_endpoints(saved_model_dir, classifier, {SIGNATURE: function})
         converted = convert_variants(
-            saved_model_dir,
-            [SIGNATURE],
-            out_dir,
-            FILE_PATTERN,
-            probes,
-            classifier.count_params(),
-            variants,
+            saved_model_dir, [SIGNATURE], probes, classifier.count_params(), variants
         )
 
     contents = {variant: item["content"] for variant, item in converted.items()}
@@ -196,7 +200,6 @@ def write_tflite_models(
     stateful = has_variable_tensors(reference)
     metadata = new_metadata(
         APP,
-        {variant: item["path"] for variant, item in converted.items()},
         default_variant=DEFAULT_VARIANT if DEFAULT_VARIANT in converted else variants[0],
         signatures=LiteModel(reference).describe_signatures(),
         special_ids={"pad": PAD_ID, "unk": UNK_ID},
@@ -211,11 +214,22 @@ def write_tflite_models(
         reset_variables_with=VARIABLE_RESET_CALLS if stateful else None,
         exported_with={"tensorflow": tf.__version__, "keras": keras.__version__},
     )
+    # Each model carries the metadata's fingerprint; the final bytes are checked again.
+    written = write_variants(
+        converted,
+        out_dir,
+        FILE_PATTERN,
+        metadata["fingerprint"],
+        probes,
+        classifier.count_params(),
+    )
+    metadata = add_model_files(metadata, {v: item["path"] for v, item in written.items()})
     metadata_path = write_metadata(out_dir / METADATA_FILE, metadata)
     return {
         "directory": str(out_dir),
         "metadata": str(metadata_path),
         "files": metadata["models"],
+        "fingerprint": metadata["fingerprint"],
         "fused_lstm": fused,
-        "probe_differences": {v: item["probe_differences"] for v, item in converted.items()},
+        "probe_differences": {v: item["probe_differences"] for v, item in written.items()},
     }

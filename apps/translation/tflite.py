@@ -39,6 +39,7 @@ from shared.edge.metadata import (
     DEFAULT_VARIANT,
     METADATA_FILE,
     VARIANTS,
+    add_model_files,
     new_metadata,
     write_metadata,
 )
@@ -67,6 +68,7 @@ from shared.export.tflite import (
     common_tensor_name,
     convert_variants,
     save_endpoints,
+    write_variants,
 )
 from shared.layers.masking import PAD_ID
 from shared.text.subword import END_ID, START_ID, UNK_ID
@@ -415,7 +417,9 @@ def write_tflite_models(
     reason returned under `"greedy_error"` / `"beam_search_error"`; the models are
     written without it (`encode` and `decode_step` serve every decoding anyway). A failed
     check names its signature; a failed conversion does not, so `beam_search` is left out
-    first, then `greedy`.
+    first, then `greedy`. Each model then gets the fingerprint of `metadata.json` embedded
+    (`shared.export.tflite.write_variants`, which runs every check again on the final
+    bytes), so a runner refuses the pair once either is edited.
 
     Args:
         trained: a loaded translation run.
@@ -429,7 +433,7 @@ def write_tflite_models(
 
     Returns:
         `{"directory", "metadata", "signatures", "files": {variant: {"file", "sha256",
-        "bytes"}}, "probe_differences": {variant: {...}}, "greedy_error",
+        "bytes"}}, "fingerprint", "probe_differences": {variant: {...}}, "greedy_error",
         "beam_search_error"}`.
     """
     beam_width = beam_width or trained.config.beam_width
@@ -450,26 +454,18 @@ def write_tflite_models(
     if BEAM_SEARCH in functions:
         loop_checks[BEAM_SEARCH] = beam_search_check(functions, trained, sources, beam_width)
     loop_errors = {}
+    parameter_count = trained.model.count_params()
 
     with tempfile.TemporaryDirectory(prefix="translation-tflite-") as saved_model_dir:
         save_endpoints(saved_model_dir, trained.model, functions)
 
-        def convert(keys, checks=()):
-            return convert_variants(
-                saved_model_dir,
-                keys,
-                out_dir,
-                FILE_PATTERN,
-                probes,
-                trained.model.count_params(),
-                variants,
-                checks,
-            )
-
         keys = list(functions)
         while True:
+            checks = [loop_checks[k] for k in keys if k in loop_checks]
             try:
-                converted = convert(keys, [loop_checks[k] for k in keys if k in loop_checks])
+                converted = convert_variants(
+                    saved_model_dir, keys, probes, parameter_count, variants, checks
+                )
                 break
             except TFLiteExportError as error:
                 optional = [k for k in keys if k in loop_checks]
@@ -502,7 +498,6 @@ def write_tflite_models(
     config = trained.config
     metadata = new_metadata(
         APP,
-        {variant: item["path"] for variant, item in converted.items()},
         default_variant=DEFAULT_VARIANT if DEFAULT_VARIANT in converted else variants[0],
         signatures=signatures,
         special_ids={"pad": PAD_ID, "unk": UNK_ID, "start": START_ID, "end": END_ID},
@@ -523,13 +518,20 @@ def write_tflite_models(
         reset_variables_with=VARIABLE_RESET_CALLS if stateful else None,
         exported_with={"tensorflow": tf.__version__, "keras": keras.__version__},
     )
+    # Each model carries the metadata's fingerprint; the final bytes are checked again,
+    # the loop signatures included.
+    written = write_variants(
+        converted, out_dir, FILE_PATTERN, metadata["fingerprint"], probes, parameter_count, checks
+    )
+    metadata = add_model_files(metadata, {v: item["path"] for v, item in written.items()})
     metadata_path = write_metadata(out_dir / METADATA_FILE, metadata)
     return {
         "directory": str(out_dir),
         "metadata": str(metadata_path),
         "signatures": sorted(signatures),
         "files": metadata["models"],
-        "probe_differences": {v: item["probe_differences"] for v, item in converted.items()},
+        "fingerprint": metadata["fingerprint"],
+        "probe_differences": {v: item["probe_differences"] for v, item in written.items()},
         "greedy_error": loop_errors.get(GREEDY),
         "beam_search_error": loop_errors.get(BEAM_SEARCH),
     }

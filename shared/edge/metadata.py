@@ -5,11 +5,17 @@ labels, the special ids, the decoding settings. They travel in one JSON file wri
 the exporter (`apps/*/tflite.py`) and read by the edge runners (`shared/edge/*.py`).
 Loading it checks, with errors that say what to do, that:
 - the file has the format this code reads (`FORMAT_VERSION`) and is for the right app;
-- each model file is there and is the one exported with it (sha256);
-- its vocabularies and labels have the sizes the model's tensors have, so a vocabulary
-  from another export fails loudly instead of giving garbage. Which sizes to check is the
-  runner's decision (`verify_sizes`), not the metadata's: the metadata only says where an
-  embedding table sits, and an export that does not say is refused.
+- each model file is there and is the one exported with it (sha256: names a foreign file);
+- its vocabularies and labels have the sizes the model's tensors have. Which sizes to
+  check is the runner's decision (`verify_sizes`), not the metadata's: the metadata only
+  says where an embedding table sits, and an export that does not say is refused;
+- it says what the model was exported with: every model file carries a fingerprint of
+  the metadata's content (`fingerprint_of`: vocabularies, labels, tokenisation, special
+  ids, lengths, ...) in its flatbuffer's `metadata` list (`FINGERPRINT_ENTRY`), and the
+  runner recomputes it from `metadata.json` (`verify_fingerprint`). A shuffled
+  vocabulary of the right size, reversed labels, or another export's metadata.json with
+  its sha256 entries regenerated pass the other checks and would give wrong answers
+  silently; they fail here.
 
 The names both sides must agree on (variants, the export folder) are defined here, and the
 exporter imports them. No TensorFlow here: this runs where only LiteRT and numpy are
@@ -24,11 +30,18 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from shared.edge.runtime import tensor_shapes
+from shared.edge.runtime import metadata_entries, tensor_shapes
 from shared.edge.text import TOKENIZATION_SPEC_VERSION, tokenization_spec
 
-FORMAT_VERSION = 1
+# 2: every model file carries the fingerprint of its metadata (`FINGERPRINT_ENTRY`).
+FORMAT_VERSION = 2
 METADATA_FILE = "metadata.json"
+# The model's flatbuffer metadata entry holding `fingerprint_entry(...)`.
+FINGERPRINT_ENTRY = "rnn_suite.fingerprint"
+# Metadata fields the fingerprint leaves out: the model files' digests (taken after the
+# fingerprint is embedded in them), the fingerprint itself, and records of the export
+# that change no id and no output. Every other field counts, present and future.
+UNFINGERPRINTED_KEYS = ("models", "fingerprint", "default_variant", "run_config", "exported_with")
 # The `.tflite` precisions every export writes: float32, float16 weights, int8 weights.
 VARIANTS = ("float32", "float16", "dynamic_range")
 DEFAULT_VARIANT = "dynamic_range"  # smallest and fastest on a phone; what runners load
@@ -45,6 +58,7 @@ COMMON_KEYS = (
     "special_ids",
     "size_checks",
     "run_config",
+    "fingerprint",
 )
 APP_KEYS = {
     "sentiment": ("vocabulary", "labels", "max_length", "truncate_from"),
@@ -82,7 +96,6 @@ def describe_model_file(path: str | os.PathLike) -> dict:
 
 def new_metadata(
     app: str,
-    model_files: dict[str, str | os.PathLike],
     default_variant: str,
     signatures: dict,
     special_ids: dict[str, int],
@@ -90,11 +103,14 @@ def new_metadata(
     run_config: dict,
     **fields,
 ) -> dict:
-    """The common part of an export's metadata, plus the app's own `fields`.
+    """The common part of an export's metadata, plus the app's own `fields`, fingerprinted.
+
+    `"fingerprint"` is `fingerprint_of` the result: embed it in every model file
+    (`fingerprint_entry`, `shared.export.tflite.write_variants`), then list the written
+    files with `add_model_files`. `"models"` stays empty until then.
 
     Args:
         app: `"sentiment"` or `"translation"`.
-        model_files: variant -> written `.tflite` file (digested here).
         default_variant: the variant a runner loads when not told otherwise.
         signatures: `LiteModel.describe_signatures()` of one of the models.
         special_ids: e.g. `{"pad": 0, "unk": 1}`.
@@ -102,10 +118,10 @@ def new_metadata(
         run_config: the exporting run's configuration.
         **fields: the app's fields (`APP_KEYS[app]` at least).
     """
-    return {
+    metadata = {
         "format_version": FORMAT_VERSION,
         "app": app,
-        "models": {variant: describe_model_file(path) for variant, path in model_files.items()},
+        "models": {},
         "default_variant": default_variant,
         "signatures": signatures,
         "tokenization": tokenization_spec(),
@@ -114,15 +130,142 @@ def new_metadata(
         "run_config": run_config,
         **fields,
     }
+    metadata["fingerprint"] = fingerprint_of(metadata)
+    return metadata
+
+
+def add_model_files(metadata: dict, model_files: Mapping[str, str | os.PathLike]) -> dict:
+    """`metadata` listing the written model files (variant -> path), each digested."""
+    models = {variant: describe_model_file(path) for variant, path in model_files.items()}
+    return {**metadata, "models": models}
+
+
+def fingerprint_of(metadata: Mapping) -> str:
+    """sha256 (hex) of the canonical JSON of every metadata field but `UNFINGERPRINTED_KEYS`.
+
+    Canonical JSON: keys sorted, no spaces (`separators=(",", ":")`), non-ASCII text as
+    UTF-8, of the fields as they read back from `metadata.json` (so tuples and lists, or
+    int and str keys, cannot hash differently at export and at load).
+
+    Raises:
+        MetadataError: a field JSON cannot hold (NaN, infinities, other types).
+    """
+    fields = {key: value for key, value in metadata.items() if key not in UNFINGERPRINTED_KEYS}
+    try:
+        fields = json.loads(json.dumps(fields, allow_nan=False))
+        text = json.dumps(
+            fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError) as error:
+        raise MetadataError(f"Expected metadata that JSON can hold. Received: {error}") from error
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def fingerprint_entry(fingerprint: str) -> bytes:
+    """The bytes of a model's `FINGERPRINT_ENTRY`: `{"fingerprint", "format_version"}` JSON."""
+    entry = {"fingerprint": fingerprint, "format_version": FORMAT_VERSION}
+    return json.dumps(entry, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def read_fingerprint(model_content: bytes, source: str | os.PathLike = "the model") -> dict:
+    """The fingerprint entry embedded in a model: `{"fingerprint", "format_version"}`.
+
+    Reads the flatbuffer only (`ai_edge_litert`'s schema): no interpreter, no TensorFlow.
+
+    Raises:
+        MetadataError: not a TFLite model, no entry (not exported by this project's
+            exporter, or by one older than `FORMAT_VERSION` 2), or an unreadable one.
+    """
+    try:
+        entries = metadata_entries(model_content)
+    except ValueError as error:
+        raise MetadataError(
+            f"The model file {source} is not a readable TFLite model: {error}"
+        ) from error
+    if FINGERPRINT_ENTRY not in entries:
+        raise MetadataError(
+            f"The model file {source} has no rnn_suite fingerprint (no {FINGERPRINT_ENTRY!r} "
+            "entry in its flatbuffer metadata): it was not exported by this project's "
+            f"exporter, or is older than format version {FORMAT_VERSION}. Nothing ties it to "
+            f"a {METADATA_FILE}, so its vocabulary and labels cannot be checked: re-export it "
+            f"with its {METADATA_FILE} (`write_tflite_models`)."
+        )
+    try:
+        entry = json.loads(entries[FINGERPRINT_ENTRY].decode("utf-8"))
+        valid = isinstance(entry, dict) and isinstance(entry.get("fingerprint"), str)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        valid = False
+    if not valid:
+        raise MetadataError(
+            f"The model file {source} has an unreadable {FINGERPRINT_ENTRY!r} entry "
+            f"(expected JSON with a fingerprint and a format version). Received: "
+            f"{entries[FINGERPRINT_ENTRY][:100]!r}. Re-export it with its {METADATA_FILE}."
+        )
+    return entry
+
+
+def verify_fingerprint(
+    metadata: dict, model_content: bytes, source: str | os.PathLike = "the model"
+) -> None:
+    """Checks that the model was exported with this metadata's content.
+
+    The sha256 check (`verify_model_file`) says a file is not the one listed; this one
+    catches what passes it: a metadata.json edited after export (a shuffled vocabulary,
+    reversed labels), or another export's, with its sha256 entries regenerated.
+
+    Args:
+        metadata: loaded metadata.
+        model_content: the model's bytes.
+        source: names the model in the errors (its path).
+
+    Raises:
+        MetadataError: no fingerprint in the model, another format version, or a
+            fingerprint other than the metadata's content gives.
+    """
+    entry = read_fingerprint(model_content, source)
+    version = entry.get("format_version")
+    if version != FORMAT_VERSION:
+        raise MetadataError(
+            f"The model file {source} carries a fingerprint of format version {version!r}, "
+            f"but {METADATA_FILE} and this runner use format version {FORMAT_VERSION}: they "
+            "come from different versions of the exporter. Re-export the models and "
+            f"{METADATA_FILE} together with one version."
+        )
+    computed = fingerprint_of(metadata)
+    if entry["fingerprint"] != computed:
+        raise MetadataError(
+            f"{METADATA_FILE} and {source} describe different vocabularies/labels/tokenization: "
+            f"the model was exported with metadata of fingerprint {entry['fingerprint'][:12]}..., "
+            f"but this {METADATA_FILE}'s content gives {computed[:12]}... (it was edited after "
+            "export, e.g. a vocabulary reordered or labels swapped, or it comes from another "
+            "export). Ids and labels would not mean what the model learned: export them "
+            f"together (copy the .tflite files and {METADATA_FILE} from one export)."
+        )
+    if metadata.get("fingerprint") != computed:
+        raise MetadataError(
+            f"Expected {METADATA_FILE} to record the fingerprint of its own content, "
+            f"{computed[:12]}... (which {source} carries). Received "
+            f"{str(metadata.get('fingerprint'))[:12]!r}...: its 'fingerprint' field was "
+            f"edited. Export the models and {METADATA_FILE} together."
+        )
 
 
 def write_metadata(path: str | os.PathLike, metadata: dict) -> Path:
-    """Validates `metadata` (see `check_metadata`) and writes it as UTF-8 JSON.
+    """Validates `metadata` and writes it as UTF-8 JSON.
 
+    Checks the fields (`check_metadata`) and every model file it lists, beside `path`:
+    there, with its sha256 (`verify_model_file`) and carrying this metadata's fingerprint
+    (`verify_fingerprint`); so an export never writes a pair a runner would refuse.
     Written to a temporary name first and renamed, so a reader never sees half a file.
     """
     check_metadata(metadata, metadata.get("app"), source="metadata to write")
     path = Path(path)
+    if not metadata["models"]:
+        raise MetadataError("Expected metadata listing its model files (`add_model_files`).")
+    for variant in metadata["models"]:
+        model_file = model_path(path.parent, metadata, variant)
+        verify_model_file(metadata, variant, model_file)
+        verify_fingerprint(metadata, model_file.read_bytes(), model_file)
     temporary = path.with_name(path.name + ".tmp")
     text = json.dumps(metadata, indent=1, ensure_ascii=False) + "\n"
     temporary.write_text(text, encoding="utf-8")
@@ -250,6 +393,7 @@ def load_export(
 
     Returns:
         `(metadata, model_path)`, the model file verified against the metadata (sha256).
+        The runners check its fingerprint once loaded (`verify_fingerprint`).
 
     Raises:
         MetadataError: missing or mismatched metadata or model file (see `load_metadata`,

@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import flatbuffers
 import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
@@ -113,6 +114,158 @@ def has_variable_tensors(model_content: bytes) -> bool:
     )
 
 
+def metadata_entries(model_content: bytes) -> dict[str, bytes]:
+    """Name -> bytes of every entry in a `.tflite` model's `metadata` list.
+
+    The converter writes a few (`min_runtime_version`, `CONVERSION_METADATA`); the
+    exporter adds its fingerprint (`shared.edge.metadata.FINGERPRINT_ENTRY`). Each entry
+    names a buffer of the model; an entry without data reads as `b""`.
+
+    Raises:
+        ValueError: the bytes are not a TFLite model, or an entry names no buffer.
+    """
+    model = _model(model_content)
+    entries = {}
+    for index in range(model.MetadataLength()):
+        entry = model.Metadata(index)
+        name = (entry.Name() or b"").decode("utf-8", "replace")
+        if not 0 <= entry.Buffer() < model.BuffersLength():
+            raise ValueError(
+                f"Expected metadata entry {name!r} to name one of the model's "
+                f"{model.BuffersLength()} buffers. Received buffer {entry.Buffer()}."
+            )
+        buffer = model.Buffers(entry.Buffer())
+        entries[name] = buffer.DataAsNumpy().tobytes() if buffer.DataLength() else b""
+    return entries
+
+
+# `table Model` of the TFLite schema, by field index (vtable slot 4 + 2 * index).
+_MODEL_VERSION, _MODEL_BUFFERS, _MODEL_METADATA, _MODEL_FIELDS = 0, 4, 6, 10
+TFLITE_IDENTIFIER = b"TFL3"
+
+
+def with_metadata_entry(model_content: bytes, name: str, data: bytes | None) -> bytes:
+    """The model with `data` as its metadata entry `name` (replacing one of that name), or
+    without any entry `name` when `data` is None. Nothing else of the model changes.
+
+    The model's bytes are kept whole and unmoved relative to a 16-byte boundary (its
+    weights keep their alignment): a new root table, metadata list and buffer list are
+    written in front of them, pointing at the tables and vectors already there (a
+    flatbuffer's offsets point forward, so the old data stays valid where it is). The old
+    root table and lists stay behind, unreferenced: a few hundred bytes. Re-serialising
+    through the flatbuffer object API (`ModelT`) would instead rewrite every table,
+    dropping fields stored at their default value (a fused LSTM's `cell_clip` of 0.0
+    among them, which `shared.export.fused_lstm.set_lstm_clipping` patches in place).
+
+    Raises:
+        ValueError: not a TFLite model, one from a schema with more root fields than this
+            one knows, or one keeping data outside the flatbuffer (models over 2 GB, whose
+            buffers are located by absolute file offsets that the new prefix would move).
+    """
+    content = bytes(model_content)
+    model = _model(content)
+    _refuse_absolute_offsets(model)
+    table = model._tab  # the generated reader's table: buffer position and vtable
+    uoffset = flatbuffers.number_types.UOffsetTFlags
+
+    def slot(field: int) -> int:  # where the field sits, relative to the table; 0: absent
+        return table.Offset(4 + 2 * field)
+
+    def target(position: int) -> int:  # the object an offset stored at `position` points to
+        return position + table.Get(uoffset, position)
+
+    def elements(field: int) -> list[int]:  # positions of a vector field's tables
+        if not slot(field):
+            return []
+        start = table.Vector(slot(field))
+        return [target(start + 4 * i) for i in range(table.VectorLen(slot(field)))]
+
+    vtable = table.Pos - table.Get(flatbuffers.number_types.SOffsetTFlags, table.Pos)
+    field_count = (table.Get(flatbuffers.number_types.VOffsetTFlags, vtable) - 4) // 2
+    present = [field for field in range(field_count) if slot(field)]
+    if any(field >= _MODEL_FIELDS for field in present):
+        raise ValueError(
+            f"Expected a TFLite model with at most {_MODEL_FIELDS} root fields (this schema's). "
+            f"Received one using fields {present}: written by a newer converter; update "
+            "ai-edge-litert."
+        )
+
+    builder = flatbuffers.Builder(len(content) + len(data or b"") + 1024)
+    # The old model, whole, ending the new one; padded so that it starts 16-byte aligned.
+    builder.Prep(16, len(content))
+    builder.head -= len(content)
+    builder.Bytes[builder.head : builder.head + len(content)] = content
+    base = builder.Offset()
+
+    def kept(position: int) -> int:  # builder offset of the old object at `position`
+        return base - position
+
+    buffers = [kept(position) for position in elements(_MODEL_BUFFERS)]
+    entries = [
+        kept(position)
+        for index, position in enumerate(elements(_MODEL_METADATA))
+        if model.Metadata(index).Name() != name.encode("utf-8")
+    ]
+    if data is not None:
+        builder.StartVector(1, len(data), 16)
+        builder.head -= len(data)
+        builder.Bytes[builder.head : builder.head + len(data)] = data
+        data_vector = builder.EndVector()
+        schema.BufferStart(builder)
+        schema.BufferAddData(builder, data_vector)
+        buffers.append(schema.BufferEnd(builder))
+        entry_name = builder.CreateString(name)
+        schema.MetadataStart(builder)
+        schema.MetadataAddName(builder, entry_name)
+        schema.MetadataAddBuffer(builder, len(buffers) - 1)
+        entries.append(schema.MetadataEnd(builder))
+    vectors = {_MODEL_BUFFERS: _offset_vector(builder, buffers)}
+    if entries or _MODEL_METADATA in present:
+        vectors[_MODEL_METADATA] = _offset_vector(builder, entries)
+    schema.ModelStart(builder)
+    for field in sorted({*present, *vectors}):
+        if field == _MODEL_VERSION:
+            schema.ModelAddVersion(builder, model.Version())
+        elif field in vectors:
+            builder.PrependUOffsetTRelativeSlot(field, vectors[field], 0)
+        else:  # a table, vector or string of the old model, where it is
+            builder.PrependUOffsetTRelativeSlot(field, kept(target(table.Pos + slot(field))), 0)
+    builder.Finish(schema.ModelEnd(builder), file_identifier=TFLITE_IDENTIFIER)
+    return bytes(builder.Output())
+
+
+def _model(model_content: bytes):
+    if len(model_content) < 8 or not schema.Model.ModelBufferHasIdentifier(model_content, 0):
+        raise ValueError(
+            f"Expected a TFLite model (a flatbuffer with file identifier {TFLITE_IDENTIFIER!r}). "
+            f"Received {len(model_content)} bytes starting {bytes(model_content[:8])!r}."
+        )
+    return schema.Model.GetRootAs(model_content, 0)
+
+
+def _refuse_absolute_offsets(model) -> None:
+    large = [index for index in range(model.BuffersLength()) if model.Buffers(index).Offset() > 1]
+    large += [
+        f"subgraph {g} operator {o}"
+        for g in range(model.SubgraphsLength())
+        for o in range(model.Subgraphs(g).OperatorsLength())
+        if model.Subgraphs(g).Operators(o).LargeCustomOptionsOffset() > 1
+    ]
+    if large:
+        raise ValueError(
+            "Expected a TFLite model holding all its data inside the flatbuffer. Received one "
+            f"locating data by absolute file offsets (buffers/operators {large[:5]}): models "
+            "over 2 GB are not supported here."
+        )
+
+
+def _offset_vector(builder: flatbuffers.Builder, offsets: list[int]) -> int:
+    builder.StartVector(4, len(offsets), 4)
+    for offset in reversed(offsets):
+        builder.PrependUOffsetTRelative(offset)
+    return builder.EndVector()
+
+
 def constant_bytes(model_content: bytes) -> int:
     """Bytes of constant data (weights) stored in a `.tflite` model's buffers."""
     model = schema.Model.GetRootAs(model_content, 0)
@@ -130,22 +283,29 @@ class LiteModel:
     Args:
         model_content: the model's bytes (read the file with `from_file`).
         num_threads: CPU threads for the interpreter; None lets LiteRT decide.
+        path: the file the bytes came from, if any (named in the runners' errors).
 
     Example:
         >>> model = LiteModel.from_file("sentiment_float32.tflite", num_threads=1)
         >>> model.run("serving_default", token_ids=ids)["probabilities"]
     """
 
-    def __init__(self, model_content: bytes, num_threads: int | None = None):
+    def __init__(
+        self,
+        model_content: bytes,
+        num_threads: int | None = None,
+        path: str | os.PathLike | None = None,
+    ):
         self.model_content = bytes(model_content)
         self.num_threads = num_threads
+        self.path = None if path is None else Path(path)
         self.interpreter = Interpreter(model_content=self.model_content, num_threads=num_threads)
         self.stateful = has_variable_tensors(self.model_content)
         self._runners = {}
 
     @classmethod
     def from_file(cls, path: str | os.PathLike, num_threads: int | None = None) -> LiteModel:
-        return cls(Path(path).read_bytes(), num_threads=num_threads)
+        return cls(Path(path).read_bytes(), num_threads=num_threads, path=path)
 
     @property
     def signature_keys(self) -> list[str]:

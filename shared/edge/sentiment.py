@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from shared.edge.metadata import load_export, verify_sizes
+from shared.edge.metadata import load_export, verify_fingerprint, verify_sizes
 from shared.edge.runtime import LiteModel
 from shared.edge.text import PAD_ID, WordTokenizer
 
@@ -35,7 +35,8 @@ class EdgeSentimentClassifier:
 
     Args:
         model: the loaded model.
-        metadata: its validated metadata (`shared.edge.metadata.load_metadata`).
+        metadata: its validated metadata (`shared.edge.metadata.load_metadata`); checked
+            against the model here (sizes, and the fingerprint the model carries).
 
     Example:
         >>> classifier = EdgeSentimentClassifier.from_directory("exports/sentiment")
@@ -54,6 +55,9 @@ class EdgeSentimentClassifier:
         verify_sizes(
             metadata, model.model_content, signatures, OUTPUT_SIZE_CHECKS, TENSOR_SIZE_CHECKS
         )
+        # Sizes first (the more specific error), then what they cannot see: a vocabulary
+        # shuffled, labels swapped, or another export's metadata of the same shape.
+        verify_fingerprint(metadata, model.model_content, model.path or "the model")
         length = signatures[SIGNATURE]["inputs"][INPUT_NAME]["shape"][1]
         self.fixed_length = None if length == -1 else length
 

@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from shared.edge.metadata import load_export, verify_sizes
+from shared.edge.metadata import load_export, verify_fingerprint, verify_sizes
 from shared.edge.runtime import LiteModel
 from shared.edge.text import END_ID, PAD_ID, START_ID, WordPieceTokenizer
 
@@ -200,7 +200,8 @@ class EdgeTranslator:
 
     Args:
         model: the loaded model.
-        metadata: its validated metadata (`shared.edge.metadata.load_metadata`).
+        metadata: its validated metadata (`shared.edge.metadata.load_metadata`); checked
+            against the model here (sizes, and the fingerprint the model carries).
 
     Example:
         >>> translator = EdgeTranslator.from_directory("exports/translation")
@@ -215,6 +216,9 @@ class EdgeTranslator:
         verify_sizes(
             metadata, model.model_content, self.signatures, OUTPUT_SIZE_CHECKS, TENSOR_SIZE_CHECKS
         )
+        # Sizes first (the more specific error), then what they cannot see: a vocabulary
+        # shuffled, or another export's metadata of the same shape.
+        verify_fingerprint(metadata, model.model_content, model.path or "the model")
         self.source_tokenizer = WordPieceTokenizer(
             metadata["source_vocabulary"],
             lowercase=metadata["source_lowercase"],

@@ -6,11 +6,14 @@ TensorFlow. Two failure modes of the converter are checked here rather than trus
 - a model converted without its weights, which the converter produces without any error
   from a bare `tf.Module` holding Keras 3 layers (`check_weights_present`,
   `check_against_reference`).
-Both apps build their `tf.function`s, save them with `save_endpoints` and convert every
-variant with `convert_variants`; see `apps/*/tflite.py`. `shared.export.fused_lstm` rebuilds
-the shared BiLSTM encoder on TFLite's fused LSTM op (4-5x faster than the `WHILE` loop a
-Keras 3 LSTM converts to); `convert_saved_model` removes the cell clipping the converter
-adds to that op, which Keras does not do.
+Both apps build their `tf.function`s, save them with `save_endpoints`, convert every
+variant with `convert_variants`, then write them with `write_variants`, which embeds the
+fingerprint of their `metadata.json` in each model (`embed_fingerprint`: what lets a runner
+refuse metadata edited or swapped after export) and checks the final bytes again; see
+`apps/*/tflite.py`. `shared.export.fused_lstm` rebuilds the shared BiLSTM encoder on
+TFLite's fused LSTM op (4-5x faster than the `WHILE` loop a Keras 3 LSTM converts to);
+`convert_saved_model` removes the cell clipping the converter adds to that op, which Keras
+does not do.
 Variant names, file names and signature names come from the TensorFlow-free runners
 (`shared.edge`), so the exporter and the runners cannot disagree on them.
 """
@@ -27,13 +30,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from shared.edge.metadata import VARIANTS
+from shared.edge.metadata import (
+    FINGERPRINT_ENTRY,
+    VARIANTS,
+    MetadataError,
+    fingerprint_entry,
+    read_fingerprint,
+)
 from shared.edge.runtime import (
     LiteModel,
     constant_bytes,
+    metadata_entries,
     non_builtin_operators,
     operator_names,
     tensor_shapes,
+    with_metadata_entry,
 )
 from shared.export.fused_lstm import lstm_clip_values, remove_lstm_clipping
 
@@ -242,27 +253,60 @@ class Probe:
     expected: Mapping[str, np.ndarray]
 
 
+def check_variant(
+    variant: str,
+    model_content: bytes,
+    probes: Sequence[Probe],
+    parameter_count: int,
+    checks: Sequence[Callable[[str, bytes], Mapping[str, float]]] = (),
+) -> dict[str, float]:
+    """Every check a converted model must pass: builtins only, `parameter_count` weights
+    (`check_weights_present`), every probe within `PROBE_TOLERANCE[variant]` of TensorFlow
+    (`check_against_reference`) and every extra check.
+
+    Returns:
+        The measured differences, keyed `"<signature>/<output>"` (the largest over the
+        probes), and the checks' values.
+
+    Raises:
+        TFLiteExportError: a check failed.
+    """
+    check_builtins_only(model_content, f"{variant} model")
+    check_weights_present(model_content, parameter_count, f"{variant} model")
+    differences = {}
+    for probe in probes:
+        measured = check_against_reference(
+            model_content,
+            probe.signature_key,
+            probe.inputs,
+            probe.expected,
+            PROBE_TOLERANCE[variant],
+            f"{variant} model",
+        )
+        for name, value in measured.items():
+            key = f"{probe.signature_key}/{name}"
+            differences[key] = max(value, differences.get(key, 0.0))
+    for check in checks:
+        differences.update(check(variant, model_content))
+    return differences
+
+
 def convert_variants(
     saved_model_dir: str | os.PathLike,
     signature_keys: Sequence[str],
-    out_dir: str | os.PathLike,
-    file_pattern: str,
     probes: Sequence[Probe],
     parameter_count: int,
     variants: Sequence[str] = VARIANTS,
     checks: Sequence[Callable[[str, bytes], Mapping[str, float]]] = (),
 ) -> dict[str, dict]:
-    """Converts the signatures once per variant, checks each model, writes the files.
+    """Converts the signatures once per variant and checks each model (`check_variant`).
 
-    Each model must use builtins only, hold `parameter_count` weights
-    (`check_weights_present`), reproduce every probe (`check_against_reference`) and pass
-    every extra check (e.g. whole decoding loops, compared as ids rather than as floats).
+    Writes nothing: the models get their metadata's fingerprint, and are written, by
+    `write_variants` once the metadata is known (it depends on what converted).
 
     Args:
         saved_model_dir: a SavedModel from `save_endpoints`.
         signature_keys: signatures every model keeps.
-        out_dir: where the `.tflite` files go.
-        file_pattern: file name with a `{variant}` field, e.g. `"sentiment_{variant}.tflite"`.
         probes: calls each model must reproduce within `PROBE_TOLERANCE[variant]`.
         parameter_count: weights the models must hold (`keras.Model.count_params()`).
         variants: a subset of `VARIANTS`.
@@ -270,8 +314,8 @@ def convert_variants(
             `TFLiteExportError` when the model is wrong; their values join the differences.
 
     Returns:
-        `{variant: {"path": Path, "content": bytes, "probe_differences": {name: diff}}}`,
-        differences keyed `"<signature>/<output>"` (the largest over the probes).
+        `{variant: {"content": bytes, "probe_differences": {name: diff}}}`, differences
+        keyed `"<signature>/<output>"` (the largest over the probes).
 
     Raises:
         TFLiteExportError: a conversion failed, used non-builtin ops, lost its weights,
@@ -280,26 +324,119 @@ def convert_variants(
     converted = {}
     for variant in variants:
         content = convert_saved_model(saved_model_dir, signature_keys, variant)
-        check_weights_present(content, parameter_count, f"{variant} model")
-        differences = {}
-        for probe in probes:
-            measured = check_against_reference(
-                content,
-                probe.signature_key,
-                probe.inputs,
-                probe.expected,
-                PROBE_TOLERANCE[variant],
-                f"{variant} model",
+        differences = check_variant(variant, content, probes, parameter_count, checks)
+        converted[variant] = {"content": content, "probe_differences": differences}
+    return converted
+
+
+def embed_fingerprint(model_content: bytes, fingerprint: str) -> bytes:
+    """The model carrying `fingerprint` (its metadata's, `fingerprint_of`) in the
+    flatbuffer's `metadata` list, under `FINGERPRINT_ENTRY`.
+
+    Every byte of the converted model is kept, at its alignment
+    (`shared.edge.runtime.with_metadata_entry`); checked here: the ops, tensor shapes,
+    weights and the converter's own metadata entries read back unchanged, and the entry
+    reads back (`check_unchanged` then compares the outputs).
+
+    Raises:
+        TFLiteExportError: the embedded model differs from the converted one beyond the
+            new entry, or its entry does not read back.
+    """
+    entry = fingerprint_entry(fingerprint)
+    final = with_metadata_entry(model_content, FINGERPRINT_ENTRY, entry)
+    # (An entry replaced keeps its buffer, unreferenced: the constants grow by the entry.)
+    comparisons = {
+        "operators": (operator_names(model_content), operator_names(final)),
+        "tensor shapes": (tensor_shapes(model_content), tensor_shapes(final)),
+        "constant bytes": (constant_bytes(model_content) + len(entry), constant_bytes(final)),
+        "metadata entries": (
+            {**metadata_entries(model_content), FINGERPRINT_ENTRY: entry},
+            metadata_entries(final),
+        ),
+    }
+    for what, (expected, actual) in comparisons.items():
+        if actual != expected:
+            raise TFLiteExportError(
+                "Expected embedding the fingerprint to change nothing but the model's "
+                f"{FINGERPRINT_ENTRY!r} entry. Received other {what}: {str(actual)[:300]} "
+                f"instead of {str(expected)[:300]}."
             )
-            for name, value in measured.items():
-                key = f"{probe.signature_key}/{name}"
-                differences[key] = max(value, differences.get(key, 0.0))
-        for check in checks:
-            differences.update(check(variant, content))
+    try:
+        read_fingerprint(final)
+    except MetadataError as error:
+        raise TFLiteExportError(f"The embedded fingerprint does not read back: {error}") from error
+    return final
+
+
+def check_unchanged(
+    before: bytes, after: bytes, probes: Sequence[Probe], description: str = "TFLite model"
+) -> None:
+    """Raises unless `after` gives exactly `before`'s outputs, bit for bit, on every probe.
+
+    Raises:
+        TFLiteExportError: other signatures, or an output that differs.
+    """
+    models = LiteModel(before, num_threads=1), LiteModel(after, num_threads=1)
+    signatures = [model.describe_signatures() for model in models]
+    if signatures[0] != signatures[1]:
+        raise TFLiteExportError(
+            f"Expected the {description} with its fingerprint to keep its signatures "
+            f"{signatures[0]}. Received: {signatures[1]}"
+        )
+    for probe in probes:
+        expected, actual = (m.run(probe.signature_key, **probe.inputs) for m in models)
+        for name, value in expected.items():
+            if (
+                name not in actual
+                or not np.array_equal(actual[name], value)
+                or (actual[name].dtype != value.dtype)
+            ):
+                raise TFLiteExportError(
+                    f"Expected the {description} with its fingerprint to give exactly the "
+                    f"outputs it gave without ({probe.signature_key}, {name!r}). Received "
+                    "others: embedding the fingerprint changed the model."
+                )
+
+
+def write_variants(
+    converted: Mapping[str, Mapping],
+    out_dir: str | os.PathLike,
+    file_pattern: str,
+    fingerprint: str,
+    probes: Sequence[Probe],
+    parameter_count: int,
+    checks: Sequence[Callable[[str, bytes], Mapping[str, float]]] = (),
+) -> dict[str, dict]:
+    """Embeds `fingerprint` in each converted model, checks the final bytes, writes them.
+
+    The final model must give the converted one's outputs bit for bit on every probe
+    (`check_unchanged`) and pass `check_variant` again, with the same probes and checks
+    as at conversion: what is written is what was checked.
+
+    Args:
+        converted: `convert_variants`' result.
+        out_dir: where the `.tflite` files go.
+        file_pattern: file name with a `{variant}` field, e.g. `"sentiment_{variant}.tflite"`.
+        fingerprint: `metadata["fingerprint"]` of the metadata written with the models
+            (`shared.edge.metadata.new_metadata`).
+        probes, parameter_count, checks: as given to `convert_variants`.
+
+    Returns:
+        `{variant: {"path": Path, "content": bytes, "probe_differences": {name: diff}}}`,
+        the differences measured on the final bytes.
+
+    Raises:
+        TFLiteExportError: embedding changed the model, or the final model fails a check.
+    """
+    written = {}
+    for variant, item in converted.items():
+        content = embed_fingerprint(item["content"], fingerprint)
+        check_unchanged(item["content"], content, probes, f"{variant} model")
+        differences = check_variant(variant, content, probes, parameter_count, checks)
         path = Path(out_dir) / file_pattern.format(variant=variant)
         path.write_bytes(content)
-        converted[variant] = {"path": path, "content": content, "probe_differences": differences}
-    return converted
+        written[variant] = {"path": path, "content": content, "probe_differences": differences}
+    return written
 
 
 def common_tensor_name(
