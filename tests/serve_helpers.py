@@ -51,6 +51,7 @@ class ServerThread:
                 log_level="warning",
                 log_config=None,  # leave the test process's logging as it is
                 lifespan="on",
+                limit_concurrency=config.limit_concurrency,
             )
         )
         self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)

@@ -8,6 +8,7 @@ only make the test slower.
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 
@@ -143,3 +144,51 @@ def test_a_broken_version_is_reported_and_the_old_one_keeps_serving(server, clie
     assert response.status_code == 200
     time.sleep(3 * POLL_SECONDS)  # a failed version is not retried at every poll
     assert version_states(client)[broken] == "END"
+
+
+def test_a_version_folder_filled_after_a_failed_load_is_retried(
+    server, client, tiny_sentiment_run, tmp_path
+):
+    """`mkdir <root>/sentiment/N` then copying the export in: the first load fails (the
+    folder is empty), and the change of its files makes the next poll load it again."""
+    served = next(v for v, s in version_states(client).items() if s == "AVAILABLE")
+    latest = max(int(v) for v in version_states(client))
+    target = server.config.model_root / "sentiment" / str(latest + 1)
+    target.mkdir()
+    wait_for(lambda: version_states(client).get(str(latest + 1)) == "END", "the failed load")
+    assert version_states(client)[served] == "AVAILABLE"
+
+    export_sentiment(tiny_sentiment_run, tmp_path)
+    shutil.copytree(tmp_path / "sentiment" / "1", target, dirs_exist_ok=True)
+    wait_for(
+        lambda: version_states(client).get(str(latest + 1)) == "AVAILABLE",
+        f"version {latest + 1} AVAILABLE after its files were copied in",
+    )
+    response = client.post(PREDICT, json={"instances": TEXTS})
+    assert response.status_code == 200
+    metadata = client.get("/v1/models/sentiment/metadata").json()
+    assert metadata["model_spec"]["version"] == str(latest + 1)
+
+
+def test_an_unchanged_failed_version_is_retried_after_the_interval_up_to_the_limit(server, client):
+    manager = server.manager
+    previous = manager.load_retry_interval_s, manager.max_load_retries
+    manager.load_retry_interval_s, manager.max_load_retries = 3 * POLL_SECONDS, 2
+    try:
+        version = max(int(v) for v in version_states(client)) + 1
+        staging = server.config.model_root / "sentiment" / ".staging-unchanged"
+        staging.mkdir()
+        (staging / "saved_model.pb").write_bytes(b"not a SavedModel")
+        staging.rename(staging.parent / str(version))
+        failures = manager.models["sentiment"].failed
+
+        def retried_twice():
+            failure = failures.get(version)
+            return failure is not None and failure.retries == 2 and failure
+
+        last = wait_for(retried_twice, "two retries")
+        time.sleep(8 * POLL_SECONDS)  # over twice the interval: no third retry
+        assert failures[version] is last and failures[version].retries == 2
+        assert version_states(client)[str(version)] == "END"
+    finally:
+        manager.load_retry_interval_s, manager.max_load_retries = previous

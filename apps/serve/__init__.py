@@ -46,9 +46,15 @@ against TF Serving, except where it relies on the first two):
   retried request by request, so one bad request does not fail the others; rows of
   different shapes are never padded together (TF Serving's `pad_variable_length_inputs`
   is off by default too).
-- At startup a model whose latest version fails to load is not served, as in TF Serving;
-  a version that fails later is reported by the status API (state END, the error) and not
-  retried, while the previous version keeps serving.
+- At startup TF Serving refuses to start when a model fails to load (after its load
+  retries: "N servable(s) did not become available"); this server starts anyway, serves
+  the other models and reports the failed version (status API: state END, the error). A
+  failed version, at startup or later, is retried at the first poll after its files
+  change, or else every `--load-retry-interval-seconds` up to `--max-load-retries` times
+  (TF Serving retries only on its interval); the previous version keeps serving meanwhile.
+- Back-pressure: `--max-enqueued-batches` is counted per queue as TF Serving does, and
+  answered with its UNAVAILABLE words (503); uvicorn's `--limit-concurrency` also bounds
+  the requests in progress (its 503 is plain text, not `{"error": ...}`).
 - XLA: the SavedModels' XLA-compiled functions run here as they are; TF Serving needs
   `--xla_cpu_compilation_enabled=true` for them (see the top-level README, "Deploy").
 - TF Serving's error texts are reproduced where a client might match on them (not found,

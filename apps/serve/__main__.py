@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import socket
 import sys
 from pathlib import Path
 
@@ -30,7 +31,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="interface to bind (default: %(default)s; nothing authenticates, "
         "so expose it to a network only behind something that does)",
     )
-    parser.add_argument("--port", type=int, default=defaults.port, help="(default: %(default)s)")
+    parser.add_argument(
+        "--port", type=int, default=defaults.port, help="0..65535 (default: %(default)s)"
+    )
     parser.add_argument(
         "--max-batch-size",
         type=positive_int,
@@ -50,10 +53,37 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="signature calls running at once (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-enqueued-batches",
+        type=positive_int,
+        default=defaults.max_enqueued_batches,
+        help="most batches waiting per signature; more requests get 503 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--limit-concurrency",
+        type=positive_int,
+        default=defaults.limit_concurrency,
+        help="most connections and requests handled at once; more get 503 (default: %(default)s)",
+    )
+    parser.add_argument(
         "--poll-seconds",
         type=float,
         default=defaults.poll_seconds,
         help="how often new versions are looked for (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--load-retry-interval-seconds",
+        dest="load_retry_interval_s",
+        type=float,
+        default=defaults.load_retry_interval_s,
+        help="wait before an unchanged version that failed to load is tried again "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-load-retries",
+        type=int,
+        default=defaults.max_load_retries,
+        help="most such retries; a change of the version's files always retries "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--max-body-bytes",
@@ -77,12 +107,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def config_from_args(args: argparse.Namespace) -> ServeConfig:
+    """The ServeConfig the flags describe; ValueError for a bad value."""
+    fields = {f.name for f in dataclasses.fields(ServeConfig)}
+    return ServeConfig(**{k: v for k, v in vars(args).items() if k in fields})
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Binds and releases `host:port`, so a used port or a bad host fails before the models
+    load (uvicorn binds only after its startup, which loads them)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as error:
+        raise OSError(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    fields = {f.name for f in dataclasses.fields(ServeConfig)}
     try:
-        config = ServeConfig(**{k: v for k, v in vars(args).items() if k in fields})
-    except ValueError as error:
+        config = config_from_args(args)
+        check_port_free(config.host, config.port)
+    except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     quiet_tensorflow()
@@ -99,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         port=config.port,
         access_log=args.access_log,
         log_level="info",
+        limit_concurrency=config.limit_concurrency,
     )
     return 0
 

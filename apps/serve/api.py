@@ -100,9 +100,12 @@ class RestApi:
             return error_response(error)
         except tf.errors.OpError as error:
             return error_response(from_tensorflow(error))
-        except Exception as error:  # a bug here must not take the server down
+        except Exception:  # a bug here must not take the server down
+            # The details (which may reveal paths or internals) go to the log only.
             log.exception("internal error on %s %s", method, path)
-            return error_response(ServingError("INTERNAL", f"Internal error: {error}"))
+            return error_response(
+                ServingError("INTERNAL", "Internal error; the server's log has the details.")
+            )
 
     async def _dispatch(self, request: Request, method: str, path: str) -> Response:
         malformed = invalid_argument(f"Malformed request: {method} {path}")

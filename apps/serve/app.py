@@ -29,9 +29,16 @@ ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
 def build_app(config: ServeConfig) -> Starlette:
-    manager = ModelManager(config.model_root)
+    manager = ModelManager(
+        config.model_root,
+        load_retry_interval_s=config.load_retry_interval_s,
+        max_load_retries=config.max_load_retries,
+    )
     scheduler = BatchScheduler(
-        config.max_batch_size, config.batch_timeout_ms / 1000, config.num_batch_threads
+        config.max_batch_size,
+        config.batch_timeout_ms / 1000,
+        config.num_batch_threads,
+        config.max_enqueued_batches,
     )
     rest_api = RestApi(manager, scheduler, config)
 
@@ -57,6 +64,7 @@ def build_app(config: ServeConfig) -> Starlette:
                 "batching": {
                     "max_batch_size": scheduler.max_batch_size,
                     "batch_timeout_ms": scheduler.batch_timeout_s * 1000,
+                    "max_enqueued_batches": scheduler.max_enqueued_batches,
                     "signatures": scheduler.stats_json(),
                 },
             }

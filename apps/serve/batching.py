@@ -13,6 +13,12 @@ keep one request from hurting another:
 
 Rows of different shapes (e.g. `token_ids` of different lengths) are never padded to
 merge: they go to different queues.
+
+Back-pressure, as TF Serving's `max_enqueued_batches`: a request whose rows would make its
+queue hold more than that many batches is refused at once (503 UNAVAILABLE, TF Serving's
+words), rather than waiting behind work it cannot overtake. A request's chunks are
+admitted all together or not at all; a queue that is empty always admits one request.
+Tasks whose client has gone away are dropped when a batch is taken.
 """
 
 from __future__ import annotations
@@ -20,11 +26,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import math
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import tensorflow as tf
 
+from apps.serve.errors import ServingError
 from apps.serve.servable import LoadedVersion
 
 Arrays = dict[str, np.ndarray]
@@ -120,11 +128,19 @@ class BatchScheduler:
         max_batch_size: Most rows per signature call.
         batch_timeout_s: How long a batch's first request waits for more (0: no wait).
         num_batch_threads: Signature calls running at once.
+        max_enqueued_batches: Most batches waiting in one queue; beyond it, 503.
     """
 
-    def __init__(self, max_batch_size: int, batch_timeout_s: float, num_batch_threads: int):
+    def __init__(
+        self,
+        max_batch_size: int,
+        batch_timeout_s: float,
+        num_batch_threads: int,
+        max_enqueued_batches: int = 100,
+    ):
         self.max_batch_size = max_batch_size
         self.batch_timeout_s = batch_timeout_s
+        self.max_enqueued_batches = max_enqueued_batches
         self.executor = ThreadPoolExecutor(num_batch_threads, thread_name_prefix="batch")
         self._num_threads = num_batch_threads
         self._slots: asyncio.Semaphore | None = None
@@ -148,12 +164,26 @@ class BatchScheduler:
             signature,
             tuple((n, a.dtype.str, a.shape[1:]) for n, a in sorted(inputs.items())),
         )
+        self._admit(self._queues.get(key), rows)
         results = await asyncio.gather(
             *(self._submit(version, signature, c, _batch_rows(c), key) for c in chunks)
         )
         if len(results) == 1:
             return results[0]
         return {name: np.concatenate([r[name] for r in results]) for name in results[0]}
+
+    def _admit(self, queue: _Queue | None, rows: int) -> None:
+        """Refuses `rows` more rows if `queue` would then hold too many batches."""
+        if queue is None or not queue.tasks:
+            return
+        batches = math.ceil((queue.rows + rows) / self.max_batch_size)
+        if batches > self.max_enqueued_batches:
+            raise ServingError(
+                "UNAVAILABLE",
+                "The batch scheduling queue to which this task was submitted is full "
+                f"(at most {self.max_enqueued_batches} batches of {self.max_batch_size} rows "
+                "wait per signature: --max-enqueued-batches). Retry later or send fewer rows.",
+            )
 
     def _submit(self, version, signature, inputs, rows, key) -> asyncio.Future:
         loop = asyncio.get_running_loop()
@@ -184,6 +214,9 @@ class BatchScheduler:
                 except BaseException:
                     self._slots.release()
                     raise
+                if not batch:  # every waiting client went away
+                    self._slots.release()
+                    continue
                 running = asyncio.create_task(self._execute(queue, batch))
                 self._running.add(running)
                 running.add_done_callback(self._running.discard)
@@ -207,10 +240,13 @@ class BatchScheduler:
                 return
 
     def _take(self, queue: _Queue) -> list[_Task]:
-        batch = [queue.tasks.popleft()]
-        rows = batch[0].rows
-        while queue.tasks and rows + queue.tasks[0].rows <= self.max_batch_size:
+        """The next batch; tasks nobody waits for any more (client gone) are dropped."""
+        batch, rows = [], 0
+        while queue.tasks and (not batch or rows + queue.tasks[0].rows <= self.max_batch_size):
             task = queue.tasks.popleft()
+            if task.future.done():
+                queue.rows -= task.rows
+                continue
             batch.append(task)
             rows += task.rows
         queue.rows -= rows

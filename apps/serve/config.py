@@ -7,6 +7,7 @@ from pathlib import Path
 
 # TF Serving's REST port, so clients need no change between this server and TF Serving.
 DEFAULT_PORT = 8501
+MAX_PORT = 65535
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,8 +25,18 @@ class ServeConfig:
             Serving's `batch_timeout_micros`, in milliseconds).
         num_batch_threads: Signature calls that may run at once (TF Serving's
             `num_batch_threads`).
+        max_enqueued_batches: Most batches that may wait in one signature's queue (TF
+            Serving's `max_enqueued_batches`); a request that would exceed it is refused
+            at once with 503 UNAVAILABLE instead of waiting behind the others.
+        limit_concurrency: Most connections and requests uvicorn handles at once; beyond
+            it new ones get 503 before their body is read (uvicorn's `limit_concurrency`).
         poll_seconds: How often `model_root` is scanned for new versions (TF Serving's
             `--file_system_poll_wait_seconds`).
+        load_retry_interval_s: How long after a failed load the version is tried again
+            (TF Serving's `load_retry_interval_micros`, 60 s); a change of the version
+            folder's files retries it at the next poll.
+        max_load_retries: Most retries of a failed version after the interval (TF
+            Serving's `max_num_load_retries`); a change of its files always retries.
         max_body_bytes: Largest request body accepted.
         max_instances: Most rows (instances) one predict request may carry; requests over
             `max_batch_size` rows are split into several signature calls.
@@ -38,18 +49,37 @@ class ServeConfig:
     max_batch_size: int = 32
     batch_timeout_ms: float = 2.0
     num_batch_threads: int = 2
+    max_enqueued_batches: int = 100
+    limit_concurrency: int = 512
     poll_seconds: float = 2.0
+    load_retry_interval_s: float = 60.0
+    max_load_retries: int = 5
     max_body_bytes: int = 1 << 20
     max_instances: int = 256
     max_text_chars: int = 5000
 
     def __post_init__(self):
-        positive = ("max_batch_size", "num_batch_threads", "max_body_bytes", "max_instances")
-        for name in (*positive, "max_text_chars"):
+        if not 0 <= self.port <= MAX_PORT:
+            raise ValueError(
+                f"Expected port between 0 and {MAX_PORT} (0: any free port). Received: {self.port}"
+            )
+        positive = (
+            "max_batch_size",
+            "num_batch_threads",
+            "max_enqueued_batches",
+            "limit_concurrency",
+            "max_body_bytes",
+            "max_instances",
+            "max_text_chars",
+        )
+        for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"Expected {name} >= 1. Received: {getattr(self, name)}")
-        if self.batch_timeout_ms < 0 or self.poll_seconds <= 0:
+        if self.max_load_retries < 0:
+            raise ValueError(f"Expected max_load_retries >= 0. Received: {self.max_load_retries}")
+        if self.batch_timeout_ms < 0 or self.poll_seconds <= 0 or self.load_retry_interval_s <= 0:
             raise ValueError(
-                "Expected batch_timeout_ms >= 0 and poll_seconds > 0. Received: "
-                f"{self.batch_timeout_ms}, {self.poll_seconds}"
+                "Expected batch_timeout_ms >= 0, poll_seconds > 0 and load_retry_interval_s > 0. "
+                f"Received: {self.batch_timeout_ms}, {self.poll_seconds}, "
+                f"{self.load_retry_interval_s}"
             )

@@ -74,7 +74,8 @@ def parse_body(body: bytes) -> dict:
     if not body.strip():
         raise invalid_argument("JSON Parse error: The document is empty")
     try:
-        document = json.loads(body)
+        # Strictly UTF-8, as TF Serving: `json.loads(bytes)` would also guess UTF-16/32.
+        document = json.loads(body.decode("utf-8"))
     except json.JSONDecodeError as error:
         raise invalid_argument(f"JSON Parse error: {error.msg} at offset: {error.pos}") from None
     except UnicodeDecodeError as error:

@@ -5,7 +5,10 @@ availability-preserving loader: the model root is polled; when a model's highest
 folder changes, that version is loaded and warmed up in a background thread while the old
 one keeps serving, then requests switch to it at once, and the old one is unloaded when
 its last request has finished. A version that fails to load is reported by the status API
-(state END with the error) and not retried; the old one keeps serving.
+(state END with the error) while the old one keeps serving, and is tried again: at the
+first poll after its folder's files change (e.g. `mkdir 1` then copying the export in),
+or else every `load_retry_interval_s`, up to `max_load_retries` times (TF Serving's
+`max_num_load_retries` and `load_retry_interval_micros`).
 
 Every state change happens on the event loop's thread, so a request always sees one
 consistent served version without locks.
@@ -17,6 +20,8 @@ import asyncio
 import dataclasses
 import gc
 import logging
+import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,13 +51,37 @@ class VersionStatus:
 
 
 @dataclasses.dataclass
+class FailedLoad:
+    """A version whose last load failed: what its folder held then, and when."""
+
+    fingerprint: tuple
+    failed_at: float
+    retries: int = 0  # retries after the interval since its files last changed
+
+
+@dataclasses.dataclass
 class ModelState:
     """A model's versions as the server has seen them, and the one it serves."""
 
     statuses: dict[int, VersionStatus] = dataclasses.field(default_factory=dict)
     serving: LoadedVersion | None = None
     loading: int | None = None
-    failed: set[int] = dataclasses.field(default_factory=set)
+    failed: dict[int, FailedLoad] = dataclasses.field(default_factory=dict)
+
+
+def folder_fingerprint(path: Path) -> tuple:
+    """Every file under `path` with its size and modification time: changes when files are
+    added, removed or rewritten."""
+    entries = []
+    for directory, _, files in os.walk(path):
+        for name in files:
+            file = os.path.join(directory, name)
+            try:
+                info = os.stat(file)
+            except OSError:  # removed while walking
+                continue
+            entries.append((os.path.relpath(file, path), info.st_size, info.st_mtime_ns))
+    return tuple(sorted(entries))
 
 
 def scan_model_root(root: Path) -> dict[str, int]:
@@ -75,10 +104,20 @@ class ModelManager:
     Args:
         root: The model root (TF Serving's layout).
         loader_threads: Versions that may load at once (loading compiles XLA shapes).
+        load_retry_interval_s: Wait before a failed version is tried again unchanged.
+        max_load_retries: Most such retries (a change of its files always retries).
     """
 
-    def __init__(self, root: Path, loader_threads: int = 2):
+    def __init__(
+        self,
+        root: Path,
+        loader_threads: int = 2,
+        load_retry_interval_s: float = 60.0,
+        max_load_retries: int = 5,
+    ):
         self.root = Path(root)
+        self.load_retry_interval_s = load_retry_interval_s
+        self.max_load_retries = max_load_retries
         self.models: dict[str, ModelState] = {}
         self._loader = ThreadPoolExecutor(loader_threads, thread_name_prefix="model-loader")
         self._in_flight: dict[int, int] = {}  # id(version) -> requests using it
@@ -145,7 +184,9 @@ class ModelManager:
         for model, latest in found.items():
             state = self.models.setdefault(model, ModelState())
             serving = state.serving.version if state.serving else None
-            if latest == serving or state.loading is not None or latest in state.failed:
+            if latest == serving or state.loading is not None:
+                continue
+            if latest in state.failed and not self._should_retry(model, latest, state):
                 continue
             task = asyncio.create_task(self._load(model, latest))
             # The loop keeps only weak references to tasks: hold it until it is done.
@@ -160,11 +201,34 @@ class ModelManager:
                 state.serving = None
         return loads
 
+    def _should_retry(self, model: str, version: int, state: ModelState) -> bool:
+        failure = state.failed[version]
+        path = self.root / model / str(version)
+        if folder_fingerprint(path) != failure.fingerprint:
+            log.info("%s version %d changed since its failed load: retrying", model, version)
+            return True
+        waited = time.monotonic() - failure.failed_at
+        if failure.retries < self.max_load_retries and waited >= self.load_retry_interval_s:
+            failure.retries += 1
+            log.info(
+                "retrying %s version %d (retry %d of %d)",
+                model,
+                version,
+                failure.retries,
+                self.max_load_retries,
+            )
+            return True
+        return False
+
     async def _load(self, model: str, version: int) -> None:
         state = self.models[model]
         state.loading = version
         state.statuses[version] = VersionStatus("LOADING")
         path = self.root / model / str(version)
+        # Taken before loading: files that change during a failed load are retried.
+        fingerprint = folder_fingerprint(path)
+        previous = state.failed.pop(version, None)
+        retries = previous.retries if previous and previous.fingerprint == fingerprint else 0
         log.info("loading %s version %d from %s", model, version, path)
         loop = asyncio.get_running_loop()
         try:
@@ -175,7 +239,7 @@ class ModelManager:
             code = _error_code(error)
             log.error("failed to load %s version %d: %s: %s", model, version, code, error)
             state.statuses[version] = VersionStatus("END", code, f"{type(error).__name__}: {error}")
-            state.failed.add(version)
+            state.failed[version] = FailedLoad(fingerprint, time.monotonic(), retries)
             return
         finally:
             state.loading = None
