@@ -98,3 +98,20 @@ def tiny_translation_run(tmp_path_factory) -> Path:
     argv = ["train", "--data", str(data), "--run-dir", str(run_dir), *_flags(TINY_TRANSLATION)]
     assert main(argv) == 0
     return run_dir
+
+
+# -- the local REST server (apps/serve) on the tiny exports, shared by tests/test_serve_* --
+@pytest.fixture(scope="module")
+def server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
+    """One server per session (started on first use); a module may override it."""
+    from tests.serve_helpers import shared_server
+
+    return shared_server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    import httpx
+
+    with httpx.Client(base_url=server.url, timeout=60) as http_client:
+        yield http_client

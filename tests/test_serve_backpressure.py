@@ -14,11 +14,9 @@ import time
 
 import httpx
 import numpy as np
-import pytest
 
 from apps.serve.batching import BatchScheduler
 from apps.serve.errors import ServingError
-from tests.serve_helpers import shared_server
 
 PREDICT = "/v1/models/sentiment:predict"
 QUEUE_FULL = "The batch scheduling queue to which this task was submitted is full"
@@ -105,11 +103,6 @@ def test_tasks_whose_client_went_away_are_not_run():
         assert servable.calls == 1
     finally:
         scheduler.close()
-
-
-@pytest.fixture(scope="module")
-def server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
-    return shared_server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory)
 
 
 @contextlib.contextmanager

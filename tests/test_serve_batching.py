@@ -12,16 +12,10 @@ import contextlib
 
 import httpx
 import numpy as np
-import pytest
 
-from tests.serve_helpers import decoded, direct_outputs, shared_server
+from tests.serve_helpers import decoded, direct_outputs
 
 PREDICT = "/v1/models/sentiment:predict"
-
-
-@pytest.fixture(scope="module")
-def server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
-    return shared_server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory)
 
 
 @contextlib.contextmanager

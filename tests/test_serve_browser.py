@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from apps.serve.app import STATIC_DIR
-from tests.serve_helpers import shared_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -35,11 +34,6 @@ def require_browser():
     except ImportError:
         pytest.fail(f"headless browser test needs selenium: {INSTALL_HINT}")
     return webdriver
-
-
-@pytest.fixture(scope="module")
-def server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
-    return shared_server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

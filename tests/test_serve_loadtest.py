@@ -9,15 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
-
 from apps.serve import loadtest
-from tests.serve_helpers import shared_server
-
-
-@pytest.fixture(scope="module")
-def server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
-    return shared_server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory)
 
 
 def test_concurrent_clients_for_a_fixed_time_get_no_errors(server):

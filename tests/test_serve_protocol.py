@@ -9,11 +9,10 @@ from __future__ import annotations
 import base64
 import json
 
-import httpx
 import numpy as np
 import pytest
 
-from tests.serve_helpers import decoded, direct_outputs, shared_server
+from tests.serve_helpers import decoded, direct_outputs
 
 REVIEWS = [
     "A moving, beautifully acted film.",
@@ -22,17 +21,6 @@ REVIEWS = [
     "",
 ]
 SPANISH = ["¿Dónde está la estación?", "el gato come pescado", "Mi amigo lee los libros."]
-
-
-@pytest.fixture(scope="module")
-def server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
-    return shared_server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        yield client
 
 
 def version_dir(server, model: str, version: int = 1):

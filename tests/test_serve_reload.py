@@ -68,12 +68,6 @@ def server(tiny_sentiment_run, tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def client(server):
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        yield client
-
-
 def test_a_model_folder_without_versions_is_not_served(client):
     response = client.get("/v1/models/empty_model")
     assert response.status_code == 404

@@ -12,13 +12,10 @@ import random
 import tempfile
 from pathlib import Path
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
-
-from tests.serve_helpers import shared_server
 
 # Hypothesis caches into ./.hypothesis, and its pytest plugin does so while collecting,
 # before any fixture runs: point it at the temporary folder when this module is imported.
@@ -27,17 +24,6 @@ set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "rnn-suite-hypothesis")
 PREDICT = "/v1/models/sentiment:predict"
 GOOD_BODY = {"instances": ["A moving, beautifully acted film."]}
 IDS = {"signature_name": "classify_token_ids"}
-
-
-@pytest.fixture(scope="module")
-def server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
-    return shared_server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(server):
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        yield client
 
 
 def assert_still_serving(client) -> None:

@@ -14,7 +14,6 @@ from starlette.requests import Request
 from apps.serve.api import RestApi
 from apps.serve.errors import ServingError
 from apps.serve.json_inputs import parse_body
-from tests.serve_helpers import shared_server
 
 
 def test_bodies_are_decoded_strictly_as_utf8():
@@ -49,11 +48,6 @@ def test_an_internal_error_answers_a_generic_message_and_logs_the_details(caplog
     error = json.loads(response.body)["error"]
     assert error.startswith("Internal error") and "secret" not in error
     assert "secret detail" in caplog.text
-
-
-@pytest.fixture(scope="module")
-def server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
-    return shared_server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory)
 
 
 def test_signatures_are_concrete_functions_and_never_run_eagerly(server):
