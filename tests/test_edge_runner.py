@@ -26,7 +26,7 @@ from shared.edge.metadata import (
     fingerprint_of,
     read_fingerprint,
 )
-from shared.edge.runtime import compare_latency, measure_latency, with_metadata_entry
+from shared.edge.runtime import interleaved_latency, measure_latency, with_metadata_entry
 from shared.edge.sentiment import EdgeSentimentClassifier
 from shared.edge.translation import EdgeTranslator, beam_search, greedy_search, top_k_indices
 from shared.text.vectorizer import WordVectorizer
@@ -498,7 +498,7 @@ def test_latency_helpers_summarise_in_milliseconds():
     summary = measure_latency(lambda: sum(range(100)), repeats=20, warmup=1)
     assert summary["repeats"] == 20
     assert 0 <= summary["min_ms"] <= summary["median_ms"] <= summary["p90_ms"]
-    both = compare_latency({"a": lambda: None, "b": lambda: sum(range(1000))}, repeats=10)
+    both = interleaved_latency({"a": lambda: None, "b": lambda: sum(range(1000))}, repeats=10)
     assert set(both) == {"a", "b"}
     with pytest.raises(ValueError, match="repeats >= 1"):
         measure_latency(lambda: None, repeats=0)

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from shared.export.exporter import AppExport
-from shared.export.serving import batch_buckets, bucketed, length_buckets
+from shared.export.serving import batch_buckets, bucketed, length_buckets, text_of_words
 
 APP = "sentiment"
 # Largest batch the warmup requests compile for (TF Serving's batching pads up to it).
@@ -77,7 +77,7 @@ def warmup_requests(trained: TrainedSentimentModel) -> list[tuple[str, dict[str,
     requests = []
     for batch in batch_buckets(MAX_WARMUP_BATCH):
         for length in length_buckets(trained.vectorizer.max_length):
-            text = " ".join(words[i % len(words)] for i in range(length))
+            text = text_of_words(words, length)
             texts = np.array([text.encode("utf-8")] * batch, dtype=object)
             requests.append(("serving_default", {"text": texts}))
     # classify_token_ids shares the compiled core; one call sets up its own graph.
@@ -159,7 +159,7 @@ def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path) -> list
         for variant in (["float32", "float16", "dynamic_range"] if phone_dir.is_dir() else [])
     }
     for length in lengths:
-        text = " ".join(words[i % len(words)] for i in range(length))
+        text = text_of_words(words, length)
         for batch in (1, 32):
             texts = np.array([text.encode("utf-8")] * batch, dtype=object)
             ids = trained.vectorizer.vectorize(tf.constant(texts), pad_to_max_length=False)

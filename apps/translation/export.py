@@ -11,7 +11,7 @@ import tensorflow as tf
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.translator import Translator
 from shared.export.exporter import EXPORT_INFO_RELATIVE_PATH, AppExport
-from shared.export.serving import batch_buckets, bucketed, length_buckets
+from shared.export.serving import batch_buckets, bucketed, length_buckets, text_of_words
 from shared.text.subword import JOINER, RESERVED_TOKENS
 
 APP = "translation"
@@ -53,17 +53,22 @@ def trackables(trained: TrainedTranslator) -> list:
     return [trained.model, trained.source_tokenizer, trained.target_tokenizer]
 
 
-def warmup_requests(trained: TrainedTranslator) -> list[tuple[str, dict[str, np.ndarray]]]:
-    """Both signatures at every (batch bucket, length bucket): each XLA shape compiles at load."""
-    words = [
+def whole_source_words(trained: TrainedTranslator) -> list[str]:
+    """Source vocabulary entries that are whole words: each tokenizes to exactly one id."""
+    return [
         token
         for token in trained.source_tokenizer.vocabulary
         if token not in RESERVED_TOKENS and not token.startswith(JOINER) and token.isalpha()
     ] or ["a"]
+
+
+def warmup_requests(trained: TrainedTranslator) -> list[tuple[str, dict[str, np.ndarray]]]:
+    """Both signatures at every (batch bucket, length bucket): each XLA shape compiles at load."""
+    words = whole_source_words(trained)
     requests = []
     for batch in batch_buckets(MAX_WARMUP_BATCH):
         for length in length_buckets(trained.config.max_source_length):
-            text = " ".join(words[i % len(words)] for i in range(length))
+            text = text_of_words(words, length)
             texts = np.array([text.encode("utf-8")] * batch, dtype=object)
             requests.append(("serving_default", {"text": texts}))
             requests.append(("translate_greedy", {"text": texts}))
@@ -128,12 +133,12 @@ def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path) -> list
         "plain graph": (Path(plain_graph["path"]), "serving_default"),
         "XLA": (Path(exported_dir), "serving_default"),
     }
-    words = [w for w in trained.source_tokenizer.vocabulary[4:] if w.isalpha()] or ["a"]
+    words = whole_source_words(trained)
     lengths = sorted({8, trained.config.max_source_length})
     cases = {}
     for batch in (1, 32):
         for length in lengths:
-            text = " ".join(words[i % len(words)] for i in range(length))
+            text = text_of_words(words, length)
             texts = np.array([text.encode("utf-8")] * batch, dtype=object)
             cases[f"batch {batch}, {length} tokens"] = {
                 name: {"text": texts} for name in candidates
@@ -153,7 +158,7 @@ def latency_comparison(run_dir: Path, exported_dir: Path, workdir: Path) -> list
         for width in (1, beam_width):
             xla = tf.function(lambda ids, w=width: translator.decode_ids(ids, w), jit_compile=True)
             for length in lengths:
-                text = " ".join(words[i % len(words)] for i in range(length))
+                text = text_of_words(words, length)
                 ids, _ = translator.source_ids(tf.constant([text]))
                 mode = "greedy" if width == 1 else f"beam {width}"
                 phone_cases[f"1 sentence, {length} tokens, {mode}"] = {

@@ -381,10 +381,10 @@ def measure_latency(
     Returns:
         `{"median_ms", "p10_ms", "p90_ms", "p99_ms", "min_ms", "repeats"}`.
     """
-    return compare_latency({"fn": fn}, repeats, warmup)["fn"]
+    return interleaved_latency({"fn": fn}, repeats, warmup)["fn"]
 
 
-def compare_latency(
+def interleaved_latency(
     functions: dict[str, Callable[[], object]], repeats: int = 100, warmup: int = 5
 ) -> dict[str, dict[str, float]]:
     """Times several zero-argument callables in interleaved rounds (one call of each per

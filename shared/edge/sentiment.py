@@ -7,11 +7,9 @@ names below are the model's interface; the exporter imports them from here.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from shared.edge.metadata import load_export, verify_fingerprint, verify_sizes
+from shared.edge.runner import ExportRunner
 from shared.edge.runtime import LiteModel
 from shared.edge.text import PAD_ID, WordTokenizer
 
@@ -26,7 +24,7 @@ OUTPUT_SIZE_CHECKS = {"labels": (SIGNATURE, OUTPUT_NAME)}
 TENSOR_SIZE_CHECKS = ("vocabulary",)
 
 
-class EdgeSentimentClassifier:
+class EdgeSentimentClassifier(ExportRunner):
     """Classifies texts with a `.tflite` sentiment model and its metadata.
 
     Ids come from `WordTokenizer` (the graph's tokenisation in pure Python). A model with
@@ -44,40 +42,18 @@ class EdgeSentimentClassifier:
         'positive'
     """
 
+    APP = APP
+    OUTPUT_SIZE_CHECKS = OUTPUT_SIZE_CHECKS
+    TENSOR_SIZE_CHECKS = TENSOR_SIZE_CHECKS
+
     def __init__(self, model: LiteModel, metadata: dict):
-        self.model = model
-        self.metadata = metadata
+        super().__init__(model, metadata)
         self.labels = list(metadata["labels"])
         self.tokenizer = WordTokenizer(
             metadata["vocabulary"], metadata["max_length"], metadata["truncate_from"]
         )
-        signatures = model.describe_signatures()
-        verify_sizes(
-            metadata, model.model_content, signatures, OUTPUT_SIZE_CHECKS, TENSOR_SIZE_CHECKS
-        )
-        # Sizes first (the more specific error), then what they cannot see: a vocabulary
-        # shuffled, labels swapped, or another export's metadata of the same shape.
-        verify_fingerprint(metadata, model.model_content, model.path or "the model")
-        length = signatures[SIGNATURE]["inputs"][INPUT_NAME]["shape"][1]
+        length = self.signatures[SIGNATURE]["inputs"][INPUT_NAME]["shape"][1]
         self.fixed_length = None if length == -1 else length
-
-    @classmethod
-    def from_directory(
-        cls,
-        directory: str | os.PathLike,
-        variant: str | None = None,
-        num_threads: int | None = None,
-    ) -> EdgeSentimentClassifier:
-        """Loads `metadata.json` and the model of `variant`, checking they belong together.
-
-        Args:
-            directory: an export folder.
-            variant: `"float32"`, `"float16"` or `"dynamic_range"`; None takes the
-                export's default (`dynamic_range` unless it was not exported).
-            num_threads: LiteRT CPU threads (None: LiteRT's default).
-        """
-        metadata, path = load_export(directory, APP, variant)
-        return cls(LiteModel.from_file(path, num_threads=num_threads), metadata)
 
     def token_ids(self, text: str) -> np.ndarray:
         """The model input for one text: int32 `[1, length]`."""

@@ -13,11 +13,9 @@ are the model's interface; the exporter imports them from here.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from shared.edge.metadata import load_export, verify_fingerprint, verify_sizes
+from shared.edge.runner import ExportRunner
 from shared.edge.runtime import LiteModel
 from shared.edge.text import END_ID, PAD_ID, START_ID, WordPieceTokenizer
 
@@ -181,7 +179,7 @@ def is_empty_source(source_ids: np.ndarray) -> np.ndarray:
     return np.all(np.asarray(source_ids) == PAD_ID, axis=-1)
 
 
-class EdgeTranslator:
+class EdgeTranslator(ExportRunner):
     """Translates texts with a `.tflite` seq2seq model and its metadata.
 
     Sources are encoded one at a time (`encode` has batch 1, its LSTM being a `WHILE`
@@ -209,16 +207,12 @@ class EdgeTranslator:
         ['Where is the station?']
     """
 
+    APP = APP
+    OUTPUT_SIZE_CHECKS = OUTPUT_SIZE_CHECKS
+    TENSOR_SIZE_CHECKS = TENSOR_SIZE_CHECKS
+
     def __init__(self, model: LiteModel, metadata: dict):
-        self.model = model
-        self.metadata = metadata
-        self.signatures = model.describe_signatures()
-        verify_sizes(
-            metadata, model.model_content, self.signatures, OUTPUT_SIZE_CHECKS, TENSOR_SIZE_CHECKS
-        )
-        # Sizes first (the more specific error), then what they cannot see: a vocabulary
-        # shuffled, or another export's metadata of the same shape.
-        verify_fingerprint(metadata, model.model_content, model.path or "the model")
+        super().__init__(model, metadata)
         self.source_tokenizer = WordPieceTokenizer(
             metadata["source_vocabulary"],
             lowercase=metadata["source_lowercase"],
@@ -241,24 +235,6 @@ class EdgeTranslator:
             if BEAM_SEARCH in self.signatures and metadata.get("beam_search_width")
             else None
         )
-
-    @classmethod
-    def from_directory(
-        cls,
-        directory: str | os.PathLike,
-        variant: str | None = None,
-        num_threads: int | None = None,
-    ) -> EdgeTranslator:
-        """Loads `metadata.json` and the model of `variant`, checking they belong together.
-
-        Args:
-            directory: an export folder.
-            variant: `"float32"`, `"float16"` or `"dynamic_range"`; None takes the
-                export's default.
-            num_threads: LiteRT CPU threads (None: LiteRT's default).
-        """
-        metadata, path = load_export(directory, APP, variant)
-        return cls(LiteModel.from_file(path, num_threads=num_threads), metadata)
 
     def source_ids(self, text: str) -> np.ndarray:
         """int32 `[1, length]`: the text's pieces, cut to `max_source_length`, at least one

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from shared.edge.runtime import compare_latency as interleaved_latency
+from shared.edge.runtime import interleaved_latency
 
 
 def compare_latency(

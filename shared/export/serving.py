@@ -49,6 +49,12 @@ def batch_buckets(max_batch: int) -> list[int]:
     return sizes
 
 
+def text_of_words(words: list[str], count: int) -> str:
+    """`count` vocabulary words cycled into one text: an input of a known token length
+    (for warmup requests and latency cases that must hit a given bucket)."""
+    return " ".join(words[i % len(words)] for i in range(count))
+
+
 def pad_to_bucket(ids: tf.Tensor, max_length: int) -> tf.Tensor:
     """Pads `ids [n, length]` with `PAD_ID` to `[bucket(n), bucket(length)]`."""
     batch, length = tf.shape(ids)[0], tf.shape(ids)[1]
