@@ -10,7 +10,7 @@ SHARED_DATA ?= ../shared/data
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
-.PHONY: install browser train-sentiment train-translation export serve test test-slow lint format clean
+.PHONY: install browser train-sentiment train-translation export serve bench bench-quick test test-slow lint format clean
 
 install: $(STAMP)
 
@@ -43,6 +43,16 @@ export: $(STAMP)
 SERVE_ARGS ?=
 serve: $(STAMP)
 	$(PY) -m apps.serve $(SERVE_ARGS)
+
+## Benchmarks on $(SHARED_DATA) -> BENCHMARKS.md (tables + benchmarks/plots/*.png). Hours on
+## 2 cores; BENCH_ARGS="--translation-run spa-eng=runs/translation/..." reuses a trained model.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) -m benchmarks --data-dir $(SHARED_DATA) $(BENCH_ARGS)
+
+## A few minutes: small slices and short training -> bench_runs/BENCHMARKS-quick.md.
+bench-quick: $(STAMP)
+	$(PY) -m benchmarks --quick --data-dir $(SHARED_DATA) $(BENCH_ARGS)
 
 ## Headless Chromium + ChromeDriver from Debian, for the demo-page browser test.
 CHROMIUM := /usr/bin/chromium

@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 
 from apps.sentiment.config import SentimentConfig
+from apps.sentiment.presets import PRESETS
 from shared.cli import add_export_command, quiet_tensorflow, run_command
 from shared.training.config import add_config_arguments
+from shared.training.presets import add_preset_argument
 
 DESCRIPTION = """\
 Classify text by sentiment with a bidirectional LSTM (positive/negative, or N classes).
@@ -79,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Replace an existing run in --run-dir instead of resuming it.",
     )
+    add_preset_argument(train, PRESETS)
     add_config_arguments(train, SentimentConfig)
 
     evaluate = commands.add_parser(
@@ -140,10 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     def command() -> int:
         # Imported here so `--help` answers instantly, without starting TensorFlow.
         if args.command == "train":
+            from apps.sentiment.presets import resolve_sentiment_config
             from apps.sentiment.train import train
-            from shared.training.config import resolve_config
 
-            return train(args, resolve_config(SentimentConfig, args))
+            return train(args, resolve_sentiment_config(args))
         if args.command == "evaluate":
             from apps.sentiment.evaluate import evaluate
 

@@ -34,6 +34,11 @@ class SentimentConfig(TrainingConfig):
         choices=POOLING,
     )
     head_dropout: float = field(0.3, "Dropout before the classification layer.")
+    length_bucketing: bool = field(
+        True,
+        "Batch texts of similar length together (sorted windows of 20 batches), so short "
+        "texts do not pay for a long one's padding.",
+    )
 
     def range_checks(self) -> list[tuple[str, bool, str]]:
         checks = super().range_checks() + [

@@ -41,6 +41,7 @@ def run_settings(config: SentimentConfig, args: argparse.Namespace) -> dict:
     """Everything that decides the run's result: config, data source and how it is read."""
     return {
         **config.to_dict(),
+        "preset": getattr(args, "preset", None),
         "data": str(args.data) if args.data else EMBEDDED,
         "validation_data": str(args.validation_data) if args.validation_data else None,
         "text_column": args.text_column,
@@ -85,8 +86,13 @@ def split_examples(
     return train_idx, val_idx
 
 
-def train(args: argparse.Namespace, config: SentimentConfig) -> int:
-    """Trains (or resumes, or reports a finished run) and prints the report."""
+def train(
+    args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = ()
+) -> int:
+    """Trains (or resumes, or reports a finished run) and prints the report.
+
+    `callbacks` are extra Keras callbacks for the fit (the benchmark's accuracy trace).
+    """
     settings = run_settings(config, args)
     run_dir = RunDirectory(args.run_dir or default_run_dir("sentiment", settings, settings["data"]))
     options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
@@ -133,18 +139,25 @@ def train(args: argparse.Namespace, config: SentimentConfig) -> int:
     labels.save(run_dir.file(LABELS_FILE))
     print(f"vocabulary: {vectorizer.vocabulary_size} tokens ([PAD], [UNK] included)")
 
-    train_ds = text_classification_dataset(
-        train_data.texts, train_ids, vectorizer, config.batch_size, shuffle=True, seed=config.seed
-    )
-    val_ds = text_classification_dataset(
-        val_data.texts, val_ids, vectorizer, config.batch_size, shuffle=False, seed=config.seed
-    )
+    def dataset(texts, ids, shuffle):
+        return text_classification_dataset(
+            texts,
+            ids,
+            vectorizer,
+            config.batch_size,
+            shuffle=shuffle,
+            seed=config.seed,
+            bucket_by_length=config.length_bucketing,
+        )
+
+    train_ds = dataset(train_data.texts, train_ids, True)
+    val_ds = dataset(val_data.texts, val_ids, False)
     strategy = make_strategy(config.strategy)
     print(f"strategy: {config.strategy} ({strategy.num_replicas_in_sync} replica(s))")
     with strategy.scope():
         classifier = build_classifier(config, vectorizer.vocabulary_size, len(labels))
         classifier.compile(
-            optimizer=make_optimizer(config.learning_rate, config.clipnorm),
+            optimizer=make_optimizer(config, steps_per_epoch=len(train_ds)),
             loss="sparse_categorical_crossentropy",
             metrics=["accuracy"],
         )
@@ -157,6 +170,7 @@ def train(args: argparse.Namespace, config: SentimentConfig) -> int:
             epochs=config.epochs,
             patience=config.patience,
             title="sentiment BiLSTM",
+            extra_callbacks=tuple(callbacks),
         )
     elapsed = time.monotonic() - started
     print(f"training finished in {elapsed:.1f} s (this session; resumed runs add earlier time)")

@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 
 from apps.translation.config import TranslationConfig
+from apps.translation.presets import PRESETS
 from shared.cli import add_export_command, positive_int, quiet_tensorflow, run_command
 from shared.training.config import add_config_arguments
+from shared.training.presets import add_preset_argument
 
 DESCRIPTION = """\
 Translate sentences (Spanish -> English by default) with an attention-free seq2seq model:
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Replace an existing run in --run-dir instead of resuming it.",
     )
+    add_preset_argument(train, PRESETS)
     add_config_arguments(train, TranslationConfig)
 
     evaluate = commands.add_parser(
@@ -126,10 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     def command() -> int:
         # Imported here so `--help` answers without starting TensorFlow.
         if args.command == "train":
+            from apps.translation.presets import resolve_translation_config
             from apps.translation.train import train
-            from shared.training.config import resolve_config
 
-            return train(args, resolve_config(TranslationConfig, args))
+            return train(args, resolve_translation_config(args))
         if args.command == "evaluate":
             from apps.translation.evaluate import evaluate
 

@@ -58,6 +58,7 @@ def learn_or_load(tokenizer: SubwordTokenizer, path, texts, size: int) -> None:
 def train(args: argparse.Namespace, config: TranslationConfig) -> int:
     settings = {
         **config.to_dict(),
+        "preset": getattr(args, "preset", None),
         "data": str(args.data or EMBEDDED),
         "on_bad_rows": args.on_bad_rows,
     }
@@ -133,8 +134,9 @@ def train(args: argparse.Namespace, config: TranslationConfig) -> int:
         model = build_translator(
             config, source_tokenizer.vocabulary_size, target_tokenizer.vocabulary_size
         )
+        train_ds = dataset(train_pairs, True)
         model.compile(
-            optimizer=make_optimizer(config.learning_rate, config.clipnorm),
+            optimizer=make_optimizer(config, steps_per_epoch=len(train_ds)),
             # Averaged over real tokens only: the default divides by every position,
             # padding included, so the loss would move with the batch's padding.
             loss=keras.losses.SparseCategoricalCrossentropy(
@@ -146,7 +148,7 @@ def train(args: argparse.Namespace, config: TranslationConfig) -> int:
         started = time.monotonic()
         model = fit_resumable(
             model,
-            dataset(train_pairs, True),
+            train_ds,
             dataset(val_pairs, False),
             run_dir,
             epochs=config.epochs,

@@ -30,7 +30,15 @@ class TrainingConfig:
     seed: int = field(1337, "Seed for data shuffling, splits and weight initialisation.")
     epochs: int = field(10, "Maximum number of epochs (early stopping may end sooner).")
     batch_size: int = field(64, "Examples per training step (global, across replicas).")
-    learning_rate: float = field(2e-3, "Adam learning rate.")
+    learning_rate: float = field(2e-3, "Adam learning rate (the peak, with a schedule).")
+    lr_schedule: str = field(
+        "constant",
+        "Learning-rate schedule: constant, or cosine (linear warm-up over the first "
+        "`warmup_fraction` of the steps, then cosine decay to 0 at the last epoch).",
+        choices=("constant", "cosine"),
+    )
+    warmup_fraction: float = field(0.05, "Share of all training steps spent warming up (cosine).")
+    weight_decay: float = field(0.0, "Decoupled weight decay (AdamW); 0 disables.")
     clipnorm: float = field(1.0, "Clip each gradient to this L2 norm (0 disables).")
     patience: int = field(3, "Stop after this many epochs without val_loss improvement.")
     validation_split: float = field(0.1, "Fraction of the training data held out for validation.")
@@ -53,6 +61,8 @@ class TrainingConfig:
             ("epochs", self.epochs >= 1, ">= 1"),
             ("batch_size", self.batch_size >= 1, ">= 1"),
             ("learning_rate", self.learning_rate > 0, "> 0"),
+            ("warmup_fraction", 0 <= self.warmup_fraction < 1, "in [0, 1)"),
+            ("weight_decay", self.weight_decay >= 0, ">= 0 (0 disables)"),
             ("clipnorm", self.clipnorm >= 0, ">= 0 (0 disables clipping)"),
             ("patience", self.patience >= 1, ">= 1"),
             ("validation_split", 0 < self.validation_split < 1, "between 0 and 1"),
@@ -159,9 +169,14 @@ def coerce_values(config_cls, values: dict[str, Any], source: str) -> dict[str, 
     return coerced
 
 
-def resolve_config(config_cls: type[ConfigT], args: argparse.Namespace) -> ConfigT:
-    """Builds the config: dataclass defaults, then `--config FILE`, then typed flags."""
+def resolve_config(
+    config_cls: type[ConfigT], args: argparse.Namespace, preset_values: dict | None = None
+) -> ConfigT:
+    """Builds the config: dataclass defaults, then a preset's values, then `--config FILE`,
+    then typed flags."""
     values: dict[str, Any] = {}
+    if preset_values:
+        values.update(coerce_values(config_cls, preset_values, "preset"))
     config_file = getattr(args, "config", None)
     if config_file is not None:
         values.update(coerce_values(config_cls, read_config_file(config_file), str(config_file)))

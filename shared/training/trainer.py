@@ -11,12 +11,36 @@ from pathlib import Path
 import keras
 
 from shared.training.callbacks import early_stopping_reached, training_callbacks
+from shared.training.config import TrainingConfig
 from shared.training.run_directory import RunDirectory, publish, write_json_atomic
 
 
-def make_optimizer(learning_rate: float, clipnorm: float) -> keras.optimizers.Optimizer:
-    """Adam with per-gradient norm clipping (RNNs can produce exploding gradients)."""
-    return keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm or None)
+def learning_rate_schedule(config: TrainingConfig, steps_per_epoch: int):
+    """The config's learning rate: a float, or warm-up + cosine decay over all epochs.
+
+    The schedule spans `epochs` even if early stopping ends sooner, so a resumed run
+    continues on the same curve (the optimizer's step counter is checkpointed).
+    """
+    if config.lr_schedule == "constant":
+        return config.learning_rate
+    total_steps = max(1, config.epochs * steps_per_epoch)
+    warmup_steps = int(config.warmup_fraction * total_steps)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0 if warmup_steps else config.learning_rate,
+        decay_steps=total_steps - warmup_steps,
+        warmup_target=config.learning_rate if warmup_steps else None,
+        warmup_steps=warmup_steps,
+    )
+
+
+def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """Adam (AdamW with `weight_decay`), per-gradient norm clipping (RNN gradients can
+    explode), and the config's learning-rate schedule."""
+    return keras.optimizers.Adam(
+        learning_rate=learning_rate_schedule(config, steps_per_epoch),
+        weight_decay=config.weight_decay or None,
+        clipnorm=config.clipnorm or None,
+    )
 
 
 def progress_verbosity() -> int:
@@ -66,6 +90,7 @@ def fit_resumable(
     patience: int,
     title: str = "",
     verbose: int | None = None,
+    extra_callbacks: tuple[keras.callbacks.Callback, ...] = (),
 ) -> keras.Model:
     """Trains `model` (already compiled) and returns the weights with the best val_loss.
 
@@ -82,6 +107,7 @@ def fit_resumable(
         patience: early-stopping patience in epochs.
         title: title for the learning-curve plot.
         verbose: Keras verbosity; defaults to a progress bar on terminals.
+        extra_callbacks: added after the run's own (e.g. the benchmark's accuracy trace).
 
     Returns:
         The model with the best validation loss seen over the whole (resumed) run.
@@ -95,7 +121,7 @@ def fit_resumable(
             validation_data=validation_data,
             epochs=epochs,
             shuffle=False,  # the tf.data pipeline shuffles, seeded
-            callbacks=training_callbacks(run_dir, patience, title),
+            callbacks=[*training_callbacks(run_dir, patience, title), *extra_callbacks],
             verbose=progress_verbosity() if verbose is None else verbose,
         )
     if run_dir.best_model_path.is_file():

@@ -1,0 +1,67 @@
+"""Sentiment presets: the best settings measured per kind of data (BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import statistics
+
+from shared.training.presets import AUTO, Preset
+
+# The dataclass defaults: tuned for the small generated corpus `make train-sentiment` uses.
+EMBEDDED = Preset("embedded", "the generated demo corpus (the dataclass defaults)", {})
+SENTENCES = Preset(
+    "sentences",
+    "short texts such as SST-2 sentences and phrases",
+    {},
+)
+REVIEWS = Preset(
+    "reviews",
+    "long documents such as IMDB reviews",
+    {
+        "max_length": 300,
+        "truncate_from": "start",
+        "epochs": 4,
+        "patience": 2,
+    },
+)
+PRESETS = {p.name: p for p in (EMBEDDED, SENTENCES, REVIEWS)}
+# Median words per text from which data counts as documents rather than sentences:
+# SST-2's median is ~7-20, IMDB's ~170.
+LONG_TEXT_WORDS = 60
+SAMPLE = 2000
+
+
+def choose_preset(requested: str, data_source, texts: list[str] | None) -> tuple[Preset, str]:
+    """The preset to use and why.
+
+    Args:
+        requested: `--preset` (`auto` or a name).
+        data_source: `--data` (None or "embedded" for the generated corpus).
+        texts: training texts (only read for `auto` on real data).
+    """
+    if requested != AUTO:
+        return PRESETS[requested], "chosen with --preset"
+    if data_source is None or str(data_source) == "embedded":
+        return EMBEDDED, "auto: the embedded corpus"
+    sample = texts[:SAMPLE] if texts else []
+    median = statistics.median(len(t.split()) for t in sample) if sample else 0
+    if median >= LONG_TEXT_WORDS:
+        return REVIEWS, f"auto: median {median:.0f} words per text, >= {LONG_TEXT_WORDS}"
+    return SENTENCES, f"auto: median {median:.0f} words per text, < {LONG_TEXT_WORDS}"
+
+
+def resolve_sentiment_config(args):
+    """The run's config: defaults, the preset (`--preset`, or auto from the data), then
+    `--config FILE`, then typed flags. Sets `args.preset` to the preset used and prints why."""
+    from apps.sentiment.config import SentimentConfig
+    from apps.sentiment.data import DataOptions, load_examples
+    from shared.training.config import resolve_config
+    from shared.training.presets import announce
+
+    texts = None
+    if args.preset == AUTO and args.data is not None and str(args.data) != "embedded":
+        options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
+        texts = load_examples(args.data, options).texts
+    preset, reason = choose_preset(args.preset, args.data, texts)
+    args.preset = preset.name
+    print(announce(preset, reason))
+    return resolve_config(SentimentConfig, args, preset.values)

@@ -1,0 +1,143 @@
+"""`python -m benchmarks`: run the benchmark sections and write BENCHMARKS.md.
+
+    python -m benchmarks                       # everything (hours on 2 cores)
+    python -m benchmarks --quick               # a few minutes: small slices, short training
+    python -m benchmarks --sections inference --sentiment-run sst2=runs/sentiment/...
+    python -m benchmarks --translation-run spa-eng=runs/translation/...   # skip its training
+
+Each section replaces only its own block in the output file; the experiment log and the
+other sections stay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.context import DEFAULT_DATA_DIR, DEFAULT_WORK_DIR, BenchContext
+
+SECTIONS = ("sentiment", "translation", "inference")
+
+
+def named_paths(values: list[str], flag: str) -> dict[str, Path]:
+    """`["sst2=runs/a", ...]` -> `{"sst2": Path("runs/a")}`, with a clear error otherwise."""
+    paths = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise SystemExit(f"error: expected {flag} NAME=RUN_DIR. Received: {value!r}")
+        if not Path(path, "model.keras").is_file():
+            raise SystemExit(
+                f"error: expected {flag} to name a finished run (with model.keras). "
+                f"Received: {path}"
+            )
+        paths[name] = Path(path)
+    return paths
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help="The few-minute subset.")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="Real data sets.")
+    parser.add_argument(
+        "--work-dir", type=Path, default=DEFAULT_WORK_DIR, help="Runs, exports, raw JSON."
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="Markdown file to update (default: BENCHMARKS.md; quick runs: "
+        "<work-dir>/BENCHMARKS-quick.md, so they never overwrite full numbers).",
+    )
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"Comma-separated subset of {','.join(SECTIONS)}.",
+    )
+    parser.add_argument(
+        "--sentiment-run",
+        action="append",
+        default=[],
+        metavar="NAME=RUN_DIR",
+        help="A finished sentiment run for the inference section (sst2=..., imdb=...), "
+        "used when the sentiment section is not run.",
+    )
+    parser.add_argument(
+        "--translation-run",
+        action="append",
+        default=[],
+        metavar="PAIR=RUN_DIR",
+        help="A finished translation run to evaluate instead of training one (spa-eng=...).",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        raise SystemExit(f"error: expected sections from {list(SECTIONS)}. Received: {unknown}")
+    sentiment_runs = named_paths(args.sentiment_run, "--sentiment-run")
+    translation_runs = named_paths(args.translation_run, "--translation-run")
+    if not args.data_dir.is_dir():
+        print(f"warning: no data folder at {args.data_dir}; data-driven parts will be skipped")
+    context = BenchContext(data_dir=args.data_dir, work_dir=args.work_dir, quick=args.quick)
+    out = args.out or (
+        args.work_dir / "BENCHMARKS-quick.md" if args.quick else Path("BENCHMARKS.md")
+    )
+    command = "python -m benchmarks " + shlex.join(argv if argv is not None else sys.argv[1:])
+    measured_on = (
+        f"{datetime.date.today().isoformat()} on {platform.machine()} "
+        f"({_cpu_count()} CPU cores, Python {platform.python_version()})"
+    )
+
+    # Imported lazily: each section pulls in TensorFlow and its app.
+    from benchmarks import report
+
+    for name in sections:
+        started = time.perf_counter()
+        print(f"== benchmark section: {name} ==", flush=True)
+        if name == "sentiment":
+            from benchmarks import sentiment
+
+            section = sentiment.run(context)
+            for dataset, result in section.results.items():
+                sentiment_runs.setdefault(dataset, Path(result["ours"]["run_dir"]))
+        elif name == "translation":
+            from benchmarks import translation
+
+            section = translation.run(context, trained_runs=translation_runs)
+            for pair, result in section.results.get("pairs", {}).items():
+                if result.get("run_dir"):
+                    translation_runs.setdefault(pair, Path(result["run_dir"]))
+        else:
+            from benchmarks import inference
+
+            section = inference.run(context, sentiment_runs, translation_runs)
+        section.command = command.strip()
+        seconds = time.perf_counter() - started
+        section.notes.append(f"Section wall time: {seconds:,.0f} s.")
+        report.save_results(context.work(), section)
+        report.update_benchmarks_file(out, section, measured_on)
+        print(f"== {name}: {seconds:,.0f} s; written to {out} ==", flush=True)
+    return 0
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Presets: the best measured settings per kind of data, picked automatically."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from apps.sentiment.cli import build_parser as sentiment_parser
+from apps.sentiment.config import SentimentConfig
+from apps.sentiment.presets import PRESETS as SENTIMENT_PRESETS
+from apps.sentiment.presets import choose_preset, resolve_sentiment_config
+from apps.translation.cli import build_parser as translation_parser
+from apps.translation.config import TranslationConfig
+from apps.translation.presets import PRESETS as TRANSLATION_PRESETS
+from apps.translation.presets import resolve_translation_config
+from shared.training.config import coerce_values
+
+
+@pytest.mark.parametrize(
+    "config_cls, presets",
+    [(SentimentConfig, SENTIMENT_PRESETS), (TranslationConfig, TRANSLATION_PRESETS)],
+)
+def test_every_preset_holds_valid_settings(config_cls, presets):
+    for preset in presets.values():
+        config_cls(**coerce_values(config_cls, preset.values, preset.name)).validate()
+
+
+def _csv(path, texts):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        writer.writerows((text, i % 2) for i, text in enumerate(texts))
+    return path
+
+
+def _sentiment(*argv):
+    return sentiment_parser().parse_args(["train", *argv])
+
+
+def test_auto_picks_reviews_for_long_texts_and_sentences_for_short(tmp_path, capsys):
+    long_file = _csv(tmp_path / "long.csv", [" ".join(["word"] * 150)] * 10)
+    short_file = _csv(tmp_path / "short.csv", ["a fine film ."] * 10)
+    args = _sentiment("--data", str(long_file))
+    config = resolve_sentiment_config(args)
+    assert args.preset == "reviews"
+    assert "median 150 words" in capsys.readouterr().out
+    for name, value in SENTIMENT_PRESETS["reviews"].values.items():
+        assert getattr(config, name) == value
+    args = _sentiment("--data", str(short_file))
+    resolve_sentiment_config(args)
+    assert args.preset == "sentences"
+
+
+def test_embedded_corpus_keeps_the_dataclass_defaults(capsys):
+    args = _sentiment()
+    assert resolve_sentiment_config(args) == SentimentConfig()
+    assert args.preset == "embedded"
+    assert "auto: the embedded corpus" in capsys.readouterr().out
+
+
+def test_flags_and_config_files_win_over_the_preset(tmp_path):
+    settings = tmp_path / "settings.toml"
+    settings.write_text("epochs = 9\n", encoding="utf-8")
+    reviews = SENTIMENT_PRESETS["reviews"].values
+    config = resolve_sentiment_config(
+        _sentiment("--preset", "reviews", "--config", str(settings), "--max-length", "17")
+    )
+    assert config.max_length == 17  # flag over preset
+    assert config.epochs == 9  # file over preset
+    assert config.truncate_from == reviews["truncate_from"]  # preset over default
+
+
+def test_an_explicit_preset_is_used_without_reading_the_data(tmp_path):
+    args = _sentiment("--preset", "sentences", "--data", str(tmp_path / "missing.csv"))
+    resolve_sentiment_config(args)  # no DataError: the file is never opened
+    assert args.preset == "sentences"
+    assert choose_preset("reviews", None, None)[0].name == "reviews"
+
+
+def test_translation_auto_uses_the_real_data_preset_for_files(tmp_path):
+    args = translation_parser().parse_args(["train", "--data", str(tmp_path / "pairs.tsv")])
+    config = resolve_translation_config(args)
+    assert args.preset == "sentence-pairs"
+    assert config.encoder_units == TRANSLATION_PRESETS["sentence-pairs"].values["encoder_units"]
+    args = translation_parser().parse_args(["train"])
+    assert resolve_translation_config(args) == TranslationConfig()
+    assert args.preset == "embedded"
+
+
+def test_unknown_preset_is_refused_with_the_choices(capsys):
+    with pytest.raises(SystemExit):
+        _sentiment("--preset", "huge")
+    assert "invalid choice: 'huge'" in capsys.readouterr().err
