@@ -6,6 +6,7 @@ import pytest
 
 from shared.layers import (
     BidirectionalRecurrentEncoder,
+    HashedBagOfNgrams,
     MaskedSequencePooling,
     PaddingMask,
 )
@@ -145,3 +146,36 @@ def test_pooling_of_an_all_padding_row_is_zero_not_nan():
 
 def test_padding_mask_layer_marks_nonzero_ids():
     np.testing.assert_array_equal(np.asarray(PaddingMask()(TOKEN_IDS)), TOKEN_IDS != 0)
+
+
+def test_bag_of_ngrams_harness(tmp_path):
+    run_layer_test(
+        HashedBagOfNgrams,
+        init_kwargs={"vocabulary_size": VOCAB, "num_buckets": 7, "output_dim": EMBED},
+        inputs={"token_ids": TOKEN_IDS},
+        expected_output_shapes=(BATCH, EMBED),
+        expected_num_trainable_weights=1,
+        tmp_path=tmp_path,
+    )
+
+
+def test_bag_of_ngrams_averages_words_and_hashed_pairs_and_ignores_padding():
+    layer = HashedBagOfNgrams(vocabulary_size=VOCAB, num_buckets=7, output_dim=EMBED)
+    out = np.asarray(layer(np.array([[3, 4, 5, 0], [2, 0, 0, 0], [0, 0, 0, 0]], "int32")))
+    table = np.asarray(layer.embedding.embeddings)
+
+    def pair(a, b):
+        return table[VOCAB + (a * VOCAB + b) % 7]
+
+    expected = (table[3] + table[4] + table[5] + pair(3, 4) + pair(4, 5)) / 5
+    np.testing.assert_allclose(out[0], expected, rtol=1e-6)
+    np.testing.assert_allclose(out[1], table[2], rtol=1e-6)  # one word: no pair
+    np.testing.assert_array_equal(out[2], np.zeros(EMBED))  # no words: zeros, not NaN
+    # Padding never changes the result.
+    padded = np.asarray(layer(np.array([[3, 4, 5, 0, 0, 0, 0, 0]], "int32")))
+    np.testing.assert_allclose(padded[0], out[0], rtol=1e-6)
+
+
+def test_bag_of_ngrams_refuses_vocabularies_whose_pair_ids_overflow_int32():
+    with pytest.raises(ValueError, match="46340"):
+        HashedBagOfNgrams(vocabulary_size=50_000, num_buckets=10, output_dim=2)

@@ -56,6 +56,7 @@ from shared.edge.runtime import (
     LiteModel,
     constant_bytes,
     metadata_entries,
+    non_builtin_operators,
     operator_names,
     with_metadata_entry,
 )
@@ -192,6 +193,38 @@ def test_fused_encoder_with_final_state_pooling_and_two_layers(sentiment_export,
         actual = model.run("serving_default", token_ids=ids)["probabilities"]
         expected = classifier(ids, training=False).numpy()
         np.testing.assert_allclose(actual, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("dynamic_length", [True, False])
+def test_wide_and_deep_classifier_keeps_its_bag_of_ngrams_on_the_phone(
+    sentiment_export, tmp_path, dynamic_length
+):
+    trained, _, _ = sentiment_export
+    config = dataclasses.replace(trained.config, ngram_dim=6, ngram_buckets=97)
+    classifier = build_classifier(config, trained.vectorizer.vocabulary_size, 2)
+    classifier(np.ones((1, 4), np.int32))
+    scramble(classifier, seed=7, gain=2.0)
+    variant = dataclasses.replace(trained, config=config, classifier=classifier)
+    summary = write_sentiment_models(
+        variant, tmp_path, ("float32",), dynamic_length=dynamic_length
+    )
+    assert summary["fused_lstm"]
+    model = LiteModel.from_file(tmp_path / summary["files"]["float32"]["file"])
+    assert non_builtin_operators(
+        (tmp_path / summary["files"]["float32"]["file"]).read_bytes()
+    ) == []
+    length = trained.vectorizer.max_length
+    rng = np.random.default_rng(2)
+    for real in (1, 5, length):
+        ids = np.zeros((1, real if dynamic_length else length), np.int32)
+        ids[0, :real] = rng.integers(2, trained.vectorizer.vocabulary_size, real)
+        actual = model.run("serving_default", token_ids=ids)["probabilities"]
+        expected = classifier(ids, training=False).numpy()
+        np.testing.assert_allclose(actual, expected, atol=1e-5)
+    # The branch matters: with its table zeroed, Keras no longer matches the phone model.
+    bag = classifier.get_layer("bag_of_ngrams").embedding
+    bag.embeddings.assign(np.zeros(bag.embeddings.shape, np.float32))
+    assert not np.allclose(classifier(ids, training=False).numpy(), actual, atol=1e-5)
 
 
 def largest_cell_state(encoder, ids: np.ndarray) -> float:

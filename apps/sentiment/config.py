@@ -34,6 +34,12 @@ class SentimentConfig(TrainingConfig):
         choices=POOLING,
     )
     head_dropout: float = field(0.3, "Dropout before the classification layer.")
+    ngram_dim: int = field(
+        0,
+        "Size of a hashed bag-of-words-and-word-pairs embedding concatenated to the pooled "
+        "BiLSTM features (wide and deep); 0 disables it.",
+    )
+    ngram_buckets: int = field(100000, "Hash buckets for word pairs (with ngram_dim > 0).")
     length_bucketing: bool = field(
         True,
         "Batch texts of similar length together (sorted windows of 20 batches), so short "
@@ -48,6 +54,13 @@ class SentimentConfig(TrainingConfig):
             ("embedding_dim", self.embedding_dim >= 1, ">= 1"),
             ("units", self.units >= 1, ">= 1"),
             ("num_layers", self.num_layers >= 1, ">= 1"),
+            ("ngram_dim", self.ngram_dim >= 0, ">= 0 (0 disables)"),
+            ("ngram_buckets", self.ngram_buckets >= 1, ">= 1"),
+            (
+                "max_tokens",
+                self.ngram_dim == 0 or self.max_tokens <= 46340,
+                "<= 46340 with ngram_dim > 0 (int32 word-pair ids)",
+            ),
         ]
         for name in ("dropout", "embedding_dropout", "head_dropout"):
             checks.append((name, 0 <= getattr(self, name) < 1, "in [0, 1)"))

@@ -5,13 +5,21 @@ from __future__ import annotations
 import keras
 
 from apps.sentiment.config import SentimentConfig
-from shared.layers import BidirectionalRecurrentEncoder, MaskedSequencePooling, PaddingMask
+from shared.layers import (
+    BidirectionalRecurrentEncoder,
+    HashedBagOfNgrams,
+    MaskedSequencePooling,
+    PaddingMask,
+)
 
 
 def build_classifier(
     config: SentimentConfig, vocabulary_size: int, num_classes: int
 ) -> keras.Model:
     """Embedding -> stacked BiRNN (shared encoder) -> pooling -> dropout -> softmax.
+
+    With `ngram_dim > 0`, a hashed bag of words and word pairs is concatenated to the
+    pooled features before the dropout (wide and deep).
 
     Args:
         config: model settings (`cell`, `units`, `pooling`, ...).
@@ -40,6 +48,11 @@ def build_classifier(
     else:
         padding_mask = PaddingMask(name="padding_mask")(token_ids)
         features = MaskedSequencePooling(config.pooling, name="pooling")(sequence, padding_mask)
+    if config.ngram_dim:
+        bag = HashedBagOfNgrams(
+            vocabulary_size, config.ngram_buckets, config.ngram_dim, name="bag_of_ngrams"
+        )(token_ids)
+        features = keras.layers.Concatenate(name="wide_and_deep")([features, bag])
     features = keras.layers.Dropout(config.head_dropout, name="head_dropout")(features)
     probabilities = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(
         features

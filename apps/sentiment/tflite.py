@@ -78,6 +78,9 @@ def classifier_function(
         else:
             padding_mask = tf.not_equal(token_ids, PAD_ID)
             features = classifier.get_layer("pooling")(sequence, padding_mask)
+        if "bag_of_ngrams" in layer_names:
+            bag = classifier.get_layer("bag_of_ngrams")(token_ids)
+            features = classifier.get_layer("wide_and_deep")([features, bag])
         return {OUTPUT_NAME: classifier.get_layer("probabilities")(features)}
 
     return classify

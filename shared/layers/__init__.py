@@ -1,5 +1,6 @@
 """Registered, serializable Keras layers shared by the apps."""
 
+from shared.layers.bag_of_ngrams import HashedBagOfNgrams
 from shared.layers.bidirectional_encoder import BidirectionalRecurrentEncoder
 from shared.layers.masking import PAD_ID, PaddingMask, padding_mask_from_ids
 from shared.layers.recurrent_decoder import RecurrentDecoder
@@ -9,6 +10,7 @@ from shared.layers.state_bridge import StateBridge
 __all__ = [
     "PAD_ID",
     "BidirectionalRecurrentEncoder",
+    "HashedBagOfNgrams",
     "MaskedSequencePooling",
     "PaddingMask",
     "RecurrentDecoder",
