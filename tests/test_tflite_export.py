@@ -205,14 +205,12 @@ def test_wide_and_deep_classifier_keeps_its_bag_of_ngrams_on_the_phone(
     classifier(np.ones((1, 4), np.int32))
     scramble(classifier, seed=7, gain=2.0)
     variant = dataclasses.replace(trained, config=config, classifier=classifier)
-    summary = write_sentiment_models(
-        variant, tmp_path, ("float32",), dynamic_length=dynamic_length
-    )
+    summary = write_sentiment_models(variant, tmp_path, ("float32",), dynamic_length=dynamic_length)
     assert summary["fused_lstm"]
     model = LiteModel.from_file(tmp_path / summary["files"]["float32"]["file"])
-    assert non_builtin_operators(
-        (tmp_path / summary["files"]["float32"]["file"]).read_bytes()
-    ) == []
+    assert (
+        non_builtin_operators((tmp_path / summary["files"]["float32"]["file"]).read_bytes()) == []
+    )
     length = trained.vectorizer.max_length
     rng = np.random.default_rng(2)
     for real in (1, 5, length):

@@ -86,9 +86,7 @@ def split_examples(
     return train_idx, val_idx
 
 
-def train(
-    args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = ()
-) -> int:
+def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = ()) -> int:
     """Trains (or resumes, or reports a finished run) and prints the report.
 
     `callbacks` are extra Keras callbacks for the fit (the benchmark's accuracy trace).

@@ -8,7 +8,6 @@ import tensorflow as tf
 from shared.layers.masking import PAD_ID
 from shared.text.vectorizer import WordVectorizer
 
-
 # Length-sorted windows of this many batches, then batches in random order: most of the
 # padding saving of full bucketing, none of its per-bucket bookkeeping.
 SORT_WINDOW_BATCHES = 20
