@@ -82,13 +82,26 @@ def test_named_columns_and_extra_columns(tmp_path):
 
 
 def test_missing_column_names_the_columns_found(tmp_path):
-    path = write(tmp_path / "data.csv", "review,sentiment\ngood,pos\n")
+    path = write(tmp_path / "data.csv", "body,sentiment\ngood,pos\n")
     with pytest.raises(DataError) as raised:
         read_labelled_table(path, on_bad_rows="skip")
     assert str(raised.value) == (
         f"{path}: expected a column named 'text' in the header; received columns "
-        "['review', 'sentiment']. Pass --text-column/--label-column to name them."
+        "['body', 'sentiment']. Pass --text-column/--label-column to name them."
     )
+
+
+def test_without_a_text_column_the_one_sentence_or_review_column_is_used(tmp_path):
+    sst2 = write(tmp_path / "sst2.tsv", "sentence\tlabel\nit 's fine . \t1\n")
+    assert read_labelled_table(sst2).texts == ["it 's fine ."]
+    reviews = write(tmp_path / "r.csv", "id,review,label\n1,good,1\n")
+    assert read_labelled_table(reviews).texts == ["good"]
+    # Two candidates, or a column the user named: no guessing.
+    both = write(tmp_path / "both.csv", "sentence,review,label\na,b,1\n")
+    with pytest.raises(DataError, match="expected a column named 'text'"):
+        read_labelled_table(both)
+    with pytest.raises(DataError, match="expected a column named 'body'"):
+        read_labelled_table(sst2, text_column="body")
 
 
 BAD_CSV = (

@@ -399,3 +399,70 @@ def test_final_state_pooling_reads_both_directions():
     features = np.concatenate([np.asarray(forward[0]), np.asarray(backward[0])], axis=-1)
     expected = np.asarray(model.get_layer("probabilities")(features))
     np.testing.assert_allclose(model.predict(ids, verbose=0), expected, atol=1e-6)
+
+
+def test_init_from_starts_from_the_source_weights_vocabulary_and_shape(
+    tiny_sentiment_run, tmp_path, capsys
+):
+    import keras
+
+    texts, _ = generate_reviews(120, seed=21)
+    data = write_csv(tmp_path / "three.csv", texts, [i % 3 for i in range(len(texts))])
+    run_dir = tmp_path / "warm"
+    argv = [
+        "train",
+        "--data",
+        str(data),
+        "--run-dir",
+        str(run_dir),
+        "--init-from",
+        str(tiny_sentiment_run),
+        "--epochs",
+        "1",
+        "--learning-rate",
+        "1e-12",
+        "--units",
+        "5",
+        "--max-length",
+        "48",
+        "--batch-size",
+        "32",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "model shape taken from" in out and "'units': 8" in out
+    assert "(new: probabilities)" in out  # 3 classes here, 2 in the source
+    source_config = json.loads((tiny_sentiment_run / "config.json").read_text())
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["units"] == source_config["units"] == 8  # the source's shape, not --units
+    assert config["init_from"] == str(tiny_sentiment_run)
+    assert (run_dir / "vocabulary.txt").read_text() == (
+        tiny_sentiment_run / "vocabulary.txt"
+    ).read_text()
+    # A learning rate of 1e-12 leaves the copied encoder where the source left it.
+    source = keras.models.load_model(tiny_sentiment_run / "model.keras")
+    warm = keras.models.load_model(run_dir / "model.keras")
+    for a, b in zip(
+        source.get_layer("encoder").get_weights(),
+        warm.get_layer("encoder").get_weights(),
+        strict=True,
+    ):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert warm.get_layer("probabilities").get_weights()[0].shape[-1] == 3
+
+
+def test_init_from_an_unfinished_run_is_refused(corpus_csv, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    argv = [
+        "train",
+        "--data",
+        str(corpus_csv),
+        "--run-dir",
+        str(tmp_path / "r"),
+        "--init-from",
+        str(tmp_path / "empty"),
+        "--epochs",
+        "1",
+    ]
+    assert main(argv) != 0
+    assert "empty" in capsys.readouterr().err

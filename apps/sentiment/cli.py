@@ -81,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Replace an existing run in --run-dir instead of resuming it.",
     )
+    train.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        metavar="RUN_DIR",
+        help="Start from a finished run's weights and vocabulary (fine-tuning; e.g. an "
+        "IMDB model for SST-2). Its model shape settings replace these; a different "
+        "number of classes gets a new output layer.",
+    )
     add_preset_argument(train, PRESETS)
     add_config_arguments(train, SentimentConfig)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
+import keras
 from sklearn.model_selection import train_test_split
 
 from apps.sentiment.artifacts import (
@@ -48,6 +50,7 @@ def run_settings(config: SentimentConfig, args: argparse.Namespace) -> dict:
         "label_column": args.label_column,
         "label_names": args.label_names,
         "on_bad_rows": args.on_bad_rows,
+        "init_from": str(args.init_from) if getattr(args, "init_from", None) else None,
     }
 
 
@@ -86,11 +89,56 @@ def split_examples(
     return train_idx, val_idx
 
 
+# Settings that decide the shapes of the weights: a warm start takes them from its source.
+ARCHITECTURE_SETTINGS = (
+    "embedding_dim",
+    "units",
+    "num_layers",
+    "cell",
+    "pooling",
+    "ngram_dim",
+    "ngram_buckets",
+)
+
+
+def warm_start_source(args, config: SentimentConfig):
+    """`--init-from RUN`: the finished run to start from, and the config with its shapes."""
+    if not getattr(args, "init_from", None):
+        return None, config
+    source = TrainedSentimentModel.load(args.init_from)
+    changed = {
+        name: getattr(source.config, name)
+        for name in ARCHITECTURE_SETTINGS
+        if getattr(source.config, name) != getattr(config, name)
+    }
+    if changed:
+        print(f"--init-from: model shape taken from {args.init_from}: {changed}")
+    return source, dataclasses.replace(config, **changed)
+
+
+def copy_weights(source: keras.Model, target: keras.Model) -> list[str]:
+    """Copies every layer whose weights have the same shapes; returns the ones left out
+    (the output layer when the number of classes differs)."""
+    skipped = []
+    for layer in target.layers:
+        try:
+            weights = source.get_layer(layer.name).get_weights()
+        except ValueError:
+            weights = None
+        shapes = [w.shape for w in layer.get_weights()]
+        if weights is not None and [w.shape for w in weights] == shapes:
+            layer.set_weights(weights)
+        elif shapes:
+            skipped.append(layer.name)
+    return skipped
+
+
 def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = ()) -> int:
     """Trains (or resumes, or reports a finished run) and prints the report.
 
     `callbacks` are extra Keras callbacks for the fit (the benchmark's accuracy trace).
     """
+    source, config = warm_start_source(args, config)
     settings = run_settings(config, args)
     run_dir = RunDirectory(args.run_dir or default_run_dir("sentiment", settings, settings["data"]))
     options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
@@ -131,6 +179,9 @@ def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = 
     vocabulary_path = run_dir.file(VOCABULARY_FILE)
     if vocabulary_path.is_file():  # resuming: the ids must be the ones the weights learned
         vectorizer.set_vocabulary(load_vocabulary(vocabulary_path)[2:])
+    elif source is not None:  # warm start: the source's ids, so its embeddings still apply
+        vectorizer.set_vocabulary(source.vectorizer.get_vocabulary()[2:])
+        save_vocabulary(vocabulary_path, vectorizer.get_vocabulary())
     else:
         vectorizer.adapt(train_data.texts)
         save_vocabulary(vocabulary_path, vectorizer.get_vocabulary())
@@ -154,6 +205,12 @@ def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = 
     print(f"strategy: {config.strategy} ({strategy.num_replicas_in_sync} replica(s))")
     with strategy.scope():
         classifier = build_classifier(config, vectorizer.vocabulary_size, len(labels))
+        if source is not None:  # a resumed run's checkpoint overrides these weights
+            skipped = copy_weights(source.classifier, classifier)
+            print(
+                f"--init-from: weights of {args.init_from}"
+                + (f" (new: {', '.join(skipped)})" if skipped else "")
+            )
         classifier.compile(
             optimizer=make_optimizer(config, steps_per_epoch=len(train_ds)),
             loss="sparse_categorical_crossentropy",

@@ -202,7 +202,7 @@ def _read_rows(
                 hint = lines.hint(source) if lines.not_utf8 else ""
                 raise DataError(f"{origin}: in the header row, {reason}. {hint}".rstrip())
             header = [name.strip() for name in row]
-            text_index = _column_index(source, header, text_column)
+            text_index = _column_index(source, header, _text_column(header, text_column))
             label_index = _column_index(source, header, label_column)
             continue
         if reason is None:
@@ -311,6 +311,19 @@ def _infer_delimiter(source: str, first_line: bytes) -> str:
     if name.endswith(".csv"):
         return ","
     return "\t" if b"\t" in first_line else ","
+
+
+# When the default text column is absent, the one well-known alternative present is used,
+# so GLUE's SST-2 (`sentence`) trains without --text-column.
+DEFAULT_TEXT_COLUMN = "text"
+TEXT_COLUMN_ALTERNATIVES = ("sentence", "review")
+
+
+def _text_column(header: list[str], requested: str) -> str:
+    if requested != DEFAULT_TEXT_COLUMN or requested in header:
+        return requested
+    present = [name for name in TEXT_COLUMN_ALTERNATIVES if name in header]
+    return present[0] if len(present) == 1 else requested
 
 
 def _column_index(source: str, header: list[str], column: str) -> int:

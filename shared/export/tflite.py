@@ -50,8 +50,10 @@ from shared.export.fused_lstm import lstm_clip_values, remove_lstm_clipping
 
 # Largest difference from TensorFlow a variant may show on a probe input before the model
 # is declared broken, relative to the output's scale (max(1, max |output|)). Loose on
-# purpose: quantisation error varies by model. The tests state the tight figures.
-PROBE_TOLERANCE = {"float32": 1e-4, "float16": 1e-2, "dynamic_range": 1e-1}
+# purpose: quantisation error varies by model. The tests state the tight figures. A model
+# converted without its weights is off by O(1); int8 weights legitimately move the spa-eng
+# model's encoder states by 0.111 (BLEU unchanged, BENCHMARKS.md), hence 0.25.
+PROBE_TOLERANCE = {"float32": 1e-4, "float16": 1e-2, "dynamic_range": 0.25}
 
 
 class TFLiteExportError(RuntimeError):
