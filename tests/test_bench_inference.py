@@ -165,7 +165,7 @@ def test_imdb_split_is_the_one_training_scored(measured, tiny_sentiment_run):
 def test_quick_mode_caps_the_scored_examples(tiny_sentiment_run, tmp_path, monkeypatch):
     texts, _ = write_dev_tsv(tmp_path / inference.SST2_DEV, count=9)
     trained = TrainedSentimentModel.load(tiny_sentiment_run)
-    monkeypatch.setattr(inference, "QUICK_EVALUATION_CAP", 5)
+    monkeypatch.setattr(inference.dev_sets, "QUICK_EVALUATION_CAP", 5)
     quick = BenchContext(data_dir=tmp_path, work_dir=tmp_path / "w", quick=True)
     full = dataclasses.replace(quick, quick=False)
     assert inference.dev_examples(quick, "sst2", trained)["texts"] == texts[:5]
@@ -248,7 +248,7 @@ def test_a_variant_the_exporter_refuses_is_left_out_with_a_note(tmp_path, monkey
     monkeypatch.setitem(
         inference.TRAINED, "translation", type("T", (), {"load": staticmethod(str)})
     )
-    monkeypatch.setattr(inference, "export_version", export_version)
+    monkeypatch.setattr(inference.exports, "export_version", export_version)
     skipped = []
     context = BenchContext(work_dir=tmp_path, quick=True)
     summary = inference.export_run("translation", "spa-eng", tmp_path, context, {}, skipped)
