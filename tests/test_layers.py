@@ -151,7 +151,12 @@ def test_padding_mask_layer_marks_nonzero_ids():
 def test_bag_of_ngrams_harness(tmp_path):
     run_layer_test(
         HashedBagOfNgrams,
-        init_kwargs={"vocabulary_size": VOCAB, "num_buckets": 7, "output_dim": EMBED},
+        init_kwargs={
+            "vocabulary_size": VOCAB,
+            "num_buckets": 7,
+            "output_dim": EMBED,
+            "learning_rate_scale": 3.0,
+        },
         inputs={"token_ids": TOKEN_IDS},
         expected_output_shapes=(BATCH, EMBED),
         expected_num_trainable_weights=1,
@@ -170,10 +175,38 @@ def test_bag_of_ngrams_averages_words_and_hashed_pairs_and_ignores_padding():
     expected = (table[3] + table[4] + table[5] + pair(3, 4) + pair(4, 5)) / 5
     np.testing.assert_allclose(out[0], expected, rtol=1e-6)
     np.testing.assert_allclose(out[1], table[2], rtol=1e-6)  # one word: no pair
+    assert np.abs(table).max() <= 0.05
     np.testing.assert_array_equal(out[2], np.zeros(EMBED))  # no words: zeros, not NaN
     # Padding never changes the result.
     padded = np.asarray(layer(np.array([[3, 4, 5, 0, 0, 0, 0, 0]], "int32")))
     np.testing.assert_allclose(padded[0], out[0], rtol=1e-6)
+
+
+def test_bag_of_ngrams_learning_rate_scale_speeds_up_adam_and_keeps_the_start():
+    """Scale s: the table starts s times smaller and the output is multiplied by s, so
+    the initial output range is unchanged and one Adam step moves the output ~s times
+    further."""
+    ids = np.array([[3, 4, 5, 0]], "int32")
+
+    def one_step_change(scale):
+        keras.utils.set_random_seed(0)
+        layer = HashedBagOfNgrams(VOCAB, 7, EMBED, learning_rate_scale=scale)
+        before = np.asarray(layer(ids))
+        assert np.abs(np.asarray(layer.embedding.embeddings)).max() <= 0.05 / scale
+        optimizer = keras.optimizers.Adam(1e-3)
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(layer(ids))
+        optimizer.apply(tape.gradient(loss, layer.trainable_variables), layer.trainable_variables)
+        return np.abs(np.asarray(layer(ids)) - before).max(), np.abs(before).max()
+
+    change_1, start_1 = one_step_change(1.0)
+    change_5, start_5 = one_step_change(5.0)
+    assert change_5 == pytest.approx(5 * change_1, rel=1e-3)
+    assert start_5 == pytest.approx(start_1, rel=1e-5)  # same seed: same initial output
+    with pytest.raises(ValueError, match="learning_rate_scale"):
+        HashedBagOfNgrams(VOCAB, 7, EMBED, learning_rate_scale=0.0)
 
 
 def test_bag_of_ngrams_refuses_vocabularies_whose_pair_ids_overflow_int32():

@@ -40,6 +40,9 @@ class SentimentConfig(TrainingConfig):
         "BiLSTM features (wide and deep); 0 disables it.",
     )
     ngram_buckets: int = field(100000, "Hash buckets for word pairs (with ngram_dim > 0).")
+    ngram_learning_rate_scale: float = field(
+        5.0, "How many times faster than the BiLSTM the bag of n-grams learns (Adam)."
+    )
     length_bucketing: bool = field(
         True,
         "Batch texts of similar length together (sorted windows of 20 batches), so short "
@@ -56,6 +59,7 @@ class SentimentConfig(TrainingConfig):
             ("num_layers", self.num_layers >= 1, ">= 1"),
             ("ngram_dim", self.ngram_dim >= 0, ">= 0 (0 disables)"),
             ("ngram_buckets", self.ngram_buckets >= 1, ">= 1"),
+            ("ngram_learning_rate_scale", self.ngram_learning_rate_scale > 0, "> 0"),
             (
                 "max_tokens",
                 self.ngram_dim == 0 or self.max_tokens <= 46340,

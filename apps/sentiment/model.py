@@ -50,7 +50,11 @@ def build_classifier(
         features = MaskedSequencePooling(config.pooling, name="pooling")(sequence, padding_mask)
     if config.ngram_dim:
         bag = HashedBagOfNgrams(
-            vocabulary_size, config.ngram_buckets, config.ngram_dim, name="bag_of_ngrams"
+            vocabulary_size,
+            config.ngram_buckets,
+            config.ngram_dim,
+            learning_rate_scale=config.ngram_learning_rate_scale,
+            name="bag_of_ngrams",
         )(token_ids)
         features = keras.layers.Concatenate(name="wide_and_deep")([features, bag])
     features = keras.layers.Dropout(config.head_dropout, name="head_dropout")(features)

@@ -98,6 +98,7 @@ ARCHITECTURE_SETTINGS = (
     "pooling",
     "ngram_dim",
     "ngram_buckets",
+    "ngram_learning_rate_scale",
 )
 
 

@@ -26,6 +26,10 @@ class HashedBagOfNgrams(keras.layers.Layer):
         vocabulary_size: number of word ids (pad 0 included), at most 46,340.
         num_buckets: hash buckets for word pairs.
         output_dim: embedding size.
+        learning_rate_scale: the output is the mean embedding times this, with the table
+            initialised this much smaller. Adam moves each weight by about the learning
+            rate whatever its gradient, so the branch learns this many times faster than
+            the rest of the model: a bag of n-grams wants ~5x the BiLSTM's rate.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -35,23 +39,36 @@ class HashedBagOfNgrams(keras.layers.Layer):
         `[batch, output_dim]`; a row with no words gives zeros.
     """
 
-    def __init__(self, vocabulary_size: int, num_buckets: int, output_dim: int, **kwargs):
+    def __init__(
+        self,
+        vocabulary_size: int,
+        num_buckets: int,
+        output_dim: int,
+        learning_rate_scale: float = 1.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if not 2 <= vocabulary_size <= MAX_VOCABULARY_SIZE:
             raise ValueError(
                 f"Expected 2 <= `vocabulary_size` <= {MAX_VOCABULARY_SIZE} (word-pair ids "
                 f"are int32). Received: vocabulary_size={vocabulary_size}"
             )
-        if num_buckets < 1 or output_dim < 1:
+        if num_buckets < 1 or output_dim < 1 or learning_rate_scale <= 0:
             raise ValueError(
-                "Expected `num_buckets` >= 1 and `output_dim` >= 1. "
-                f"Received: num_buckets={num_buckets}, output_dim={output_dim}"
+                "Expected `num_buckets` >= 1, `output_dim` >= 1 and `learning_rate_scale` "
+                f"> 0. Received: num_buckets={num_buckets}, output_dim={output_dim}, "
+                f"learning_rate_scale={learning_rate_scale}"
             )
         self.vocabulary_size = vocabulary_size
         self.num_buckets = num_buckets
         self.output_dim = output_dim
+        self.learning_rate_scale = learning_rate_scale
+        limit = 0.05 / learning_rate_scale  # Keras' default uniform(-0.05, 0.05), rescaled
         self.embedding = keras.layers.Embedding(
-            vocabulary_size + num_buckets, output_dim, name="ngram_embedding"
+            vocabulary_size + num_buckets,
+            output_dim,
+            embeddings_initializer=keras.initializers.RandomUniform(-limit, limit),
+            name="ngram_embedding",
         )
 
     def build(self, token_ids_shape):
@@ -69,7 +86,7 @@ class HashedBagOfNgrams(keras.layers.Layer):
         weights = ops.cast(ops.concatenate([is_word, is_pair], axis=1), self.compute_dtype)
         vectors = self.embedding(ids) * ops.expand_dims(weights, -1)
         count = ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1.0)
-        return ops.sum(vectors, axis=1) / count
+        return ops.sum(vectors, axis=1) * (self.learning_rate_scale / count)
 
     def compute_output_shape(self, token_ids_shape):
         return (token_ids_shape[0], self.output_dim)
@@ -81,6 +98,7 @@ class HashedBagOfNgrams(keras.layers.Layer):
                 "vocabulary_size": self.vocabulary_size,
                 "num_buckets": self.num_buckets,
                 "output_dim": self.output_dim,
+                "learning_rate_scale": self.learning_rate_scale,
             }
         )
         return config
