@@ -36,3 +36,11 @@ def test_quick_runs_write_their_own_file_and_missing_data_is_reported(tmp_path, 
     assert "python -m benchmarks --quick --sections sentiment,inference" in text
     assert "warning: no data folder" in capsys.readouterr().out
     assert (work / "quick" / "sentiment.json").is_file()
+
+
+def test_translation_pairs_limit_the_section_to_the_named_pairs(tmp_path):
+    work = tmp_path / "work"
+    args = ["--quick", "--sections", "translation", "--translation-pairs", "deu-eng"]
+    assert main([*args, "--data-dir", str(tmp_path / "none"), "--work-dir", str(work)]) == 0
+    text = (work / "BENCHMARKS-quick.md").read_text(encoding="utf-8")
+    assert "deu-eng" in text and "fra-eng" not in text and "spa-eng" not in text

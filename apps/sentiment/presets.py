@@ -8,19 +8,36 @@ from shared.training.presets import AUTO, Preset
 
 # The dataclass defaults: tuned for the small generated corpus `make train-sentiment` uses.
 EMBEDDED = Preset("embedded", "the generated demo corpus (the dataclass defaults)", {})
+# SST-2 (BENCHMARKS.md, experiment log): the bag of n-grams beside the BiLSTM gave the
+# lowest dev loss and 0.8349 accuracy (0.8245 without it); the rest are the defaults.
 SENTENCES = Preset(
     "sentences",
     "short texts such as SST-2 sentences and phrases",
-    {},
+    {
+        "epochs": 3,
+        "patience": 2,
+        "ngram_dim": 8,
+        "ngram_buckets": 1_000_000,
+        "ngram_learning_rate_scale": 5.0,
+    },
 )
+# IMDB (BENCHMARKS.md, experiment log): the last 800 tokens (reviews end with their verdict),
+# cosine decay over 4 epochs, more dropout, and a hashed bag of words and word pairs beside
+# the BiLSTM learning 5x faster: validation 0.9142 vs 0.9054 for the BiLSTM alone.
 REVIEWS = Preset(
     "reviews",
     "long documents such as IMDB reviews",
     {
-        "max_length": 300,
+        "max_length": 800,
         "truncate_from": "start",
+        "lr_schedule": "cosine",
         "epochs": 4,
         "patience": 2,
+        "dropout": 0.3,
+        "embedding_dropout": 0.3,
+        "ngram_dim": 8,
+        "ngram_buckets": 1_000_000,
+        "ngram_learning_rate_scale": 5.0,
     },
 )
 PRESETS = {p.name: p for p in (EMBEDDED, SENTENCES, REVIEWS)}
