@@ -27,6 +27,9 @@ TINY = [
     "32",
     "--max-tokens",
     "400",
+    # Real-data files get a preset with a 1M-bucket bag of n-grams: kept, but tiny.
+    "--ngram-buckets",
+    "64",
     "--min-count",
     "1",
     "--patience",
