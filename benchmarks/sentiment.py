@@ -23,7 +23,7 @@ from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import DataOptions, load_examples
 from apps.sentiment.presets import resolve_sentiment_config
 from apps.sentiment.train import split_examples, train
-from benchmarks.accuracy_trace import ValidationTrace, seconds_to_reach
+from benchmarks.accuracy_trace import TracePoint, ValidationTrace, seconds_to_reach
 from benchmarks.context import BenchContext
 from benchmarks.plotting import new_figure, save_figure
 from benchmarks.reference_recipe import RecipeSettings, train_reference
@@ -247,10 +247,11 @@ def accuracy_plot(context: BenchContext, results: dict) -> Path:
 
 
 def run(context: BenchContext, datasets: tuple[SentimentData, ...] = DATASETS) -> Section:
-    section = Section("sentiment", "Sentiment: accuracy and training cost")
+    """Trains and scores every model on every data set found; see the module docstring."""
+    notes = []
     if context.quick:
         datasets = tuple(d for d in datasets if d.name == "sst2")
-        section.notes.append(
+        notes.append(
             f"Quick run: SST-2 only, first {QUICK_TRAIN_ROWS:,} training rows, "
             f"{QUICK_NGRAM_BUCKETS:,} n-gram buckets, 1 epoch for "
             "both neural models. Accuracies are not comparable with the full run."
@@ -259,9 +260,23 @@ def run(context: BenchContext, datasets: tuple[SentimentData, ...] = DATASETS) -
     for data in datasets:
         outcome = run_dataset(context, data)
         if isinstance(outcome, str):
-            section.notes.append(outcome)
+            notes.append(outcome)
         else:
             results[data.name] = outcome
+    section = section_from_results(results, notes)
+    if results:
+        section.plots.append(accuracy_plot(context, results))
+    return section
+
+
+def reach_seconds(points: list[dict], accuracy: float) -> float | None:
+    """`seconds_to_reach` on a trace saved as dicts (results JSON)."""
+    return seconds_to_reach([TracePoint(**p) for p in points], accuracy)
+
+
+def section_from_results(results: dict, notes: list[str]) -> Section:
+    """The tables of the section, from the raw results alone (so saved results re-render)."""
+    section = Section("sentiment", "Sentiment: accuracy and training cost", notes=list(notes))
     section.results = results
     if not results:
         return section
@@ -292,13 +307,20 @@ def run(context: BenchContext, datasets: tuple[SentimentData, ...] = DATASETS) -
                 ratio(baseline["fit_seconds"], reference["train_seconds"]),
             ],
         ]
-        reach = r["ours_seconds_to_reference_accuracy"]
+        reach = reach_seconds(ours["trace"], reference["accuracy"])
+        # The recipe's last epoch is what it hands users; its best sampled point is the
+        # harder bar (it peaked mid-run on IMDB), so both are shown.
+        best = max(p["accuracy"] for p in reference["trace"])
+        reach_best = reach_seconds(ours["trace"], best)
         cost_rows.append(
             [
                 r["description"],
                 reference["accuracy"],
                 reach,
                 ratio(reach, reference["train_seconds"]),
+                best,
+                reach_best,
+                ratio(reach_best, reference["train_seconds"]),
                 r["ours_tokens_per_second"],
                 r["reference_tokens_per_second"],
                 ratio(r["ours_tokens_per_second"], r["reference_tokens_per_second"]),
@@ -342,6 +364,9 @@ def run(context: BenchContext, datasets: tuple[SentimentData, ...] = DATASETS) -
                 "recipe accuracy",
                 "ours: s to reach it",
                 "vs recipe's time",
+                "recipe's best point",
+                "ours: s to reach that",
+                "vs recipe's time",
                 "ours tokens/s",
                 "recipe tokens/s",
                 "ratio",
@@ -352,7 +377,6 @@ def run(context: BenchContext, datasets: tuple[SentimentData, ...] = DATASETS) -
         ),
         Table(["target", "measured", "met"], target_rows, "Targets:"),
     ]
-    section.plots.append(accuracy_plot(context, results))
     section.notes.append(
         "Validation accuracy is sampled 8 times per epoch (4 in quick runs) without "
         "stopping the clock for anything but the sampling itself."

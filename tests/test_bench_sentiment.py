@@ -100,3 +100,16 @@ def test_recipe_ids_pad_and_truncate_at_the_front_like_pad_sequences():
     words = [[vocabulary[i] if i else "" for i in row] for row in ids]
     assert words == [["", "", "a", "b"], ["c", "d", "e", "f"]]
     assert ids.dtype == np.int32
+
+
+def test_saved_results_render_the_same_tables(quick_section, tmp_path):
+    _, section = quick_section
+    saved = json.loads(save_results(tmp_path, section).read_text(encoding="utf-8"))
+    again = sentiment.section_from_results(saved, section.notes[:1])
+    assert [t.to_markdown() for t in again.tables] == [t.to_markdown() for t in section.tables]
+    result = section.results["sst2"]
+    best = max(p["accuracy"] for p in result["reference"]["trace"])
+    (row,) = section.tables[1].rows
+    assert row[4] == best and best >= result["reference"]["accuracy"]
+    points = [TracePoint(**p) for p in result["ours"]["trace"]]
+    assert row[5] == seconds_to_reach(points, best)
