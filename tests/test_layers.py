@@ -170,7 +170,7 @@ def test_bag_of_ngrams_averages_words_and_hashed_pairs_and_ignores_padding():
     table = np.asarray(layer.embedding.embeddings)
 
     def pair(a, b):
-        return table[VOCAB + (a * VOCAB + b) % 7]
+        return table[VOCAB + (a * 46337 + b) % 7]
 
     expected = (table[3] + table[4] + table[5] + pair(3, 4) + pair(4, 5)) / 5
     np.testing.assert_allclose(out[0], expected, rtol=1e-6)
@@ -207,6 +207,30 @@ def test_bag_of_ngrams_learning_rate_scale_speeds_up_adam_and_keeps_the_start():
     assert start_5 == pytest.approx(start_1, rel=1e-5)  # same seed: same initial output
     with pytest.raises(ValueError, match="learning_rate_scale"):
         HashedBagOfNgrams(VOCAB, 7, EMBED, learning_rate_scale=0.0)
+
+
+def test_bag_of_ngrams_spreads_pairs_over_buckets_when_the_vocabulary_divides_them():
+    """20,000 words into 1,000,000 buckets: a `left * vocabulary_size` hash would give each
+    right word only 50 buckets; every pair here must get a bucket of its own."""
+    from shared.layers.bag_of_ngrams import PAIR_MULTIPLIER
+
+    vocabulary, buckets = 20_000, 1_000_000
+    rng = np.random.default_rng(0)
+    left = rng.integers(2, vocabulary, 5000)
+    right = np.full(5000, 7)  # many pairs ending in the same word
+    ids = (left.astype(np.int64) * PAIR_MULTIPLIER + right) % buckets
+    assert len(set(ids.tolist())) == len(set(left.tolist()))
+    # The layer computes exactly this, in int32, without overflow at the largest ids.
+    layer = HashedBagOfNgrams(vocabulary, buckets, 2)
+    largest = np.array([[vocabulary - 1, vocabulary - 1]], "int32")
+    layer(largest)
+    expected = vocabulary + ((vocabulary - 1) * PAIR_MULTIPLIER + vocabulary - 1) % buckets
+    table = np.asarray(layer.embedding.embeddings)
+    np.testing.assert_allclose(
+        np.asarray(layer(largest))[0],
+        (2 * table[vocabulary - 1] + table[expected]) / 3,
+        rtol=1e-6,
+    )
 
 
 def test_bag_of_ngrams_refuses_vocabularies_whose_pair_ids_overflow_int32():

@@ -7,8 +7,12 @@ from keras import ops
 
 from shared.layers.masking import PAD_ID
 
-# Pair ids are `left * vocabulary_size + right` in int32 (TFLite's integer type) before
-# hashing; this is the largest vocabulary for which that cannot overflow.
+# Pair ids are `left * PAIR_MULTIPLIER + right` in int32 (TFLite's integer type), then
+# taken modulo the bucket count. The multiplier is a prime, so it shares no factor with a
+# round bucket count: with `left * vocabulary_size` instead, 20,000 words into 1,000,000
+# buckets gave only 50 distinct `left` rows per `right` word, and half of a pair's bucket
+# came from other pairs. 46,337 is the largest prime for which no id overflows int32.
+PAIR_MULTIPLIER = 46337
 MAX_VOCABULARY_SIZE = 46340
 
 
@@ -48,6 +52,11 @@ class HashedBagOfNgrams(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if num_buckets % PAIR_MULTIPLIER == 0:
+            raise ValueError(
+                f"Expected `num_buckets` not divisible by {PAIR_MULTIPLIER} (the pair hash's "
+                f"multiplier). Received: num_buckets={num_buckets}"
+            )
         if not 2 <= vocabulary_size <= MAX_VOCABULARY_SIZE:
             raise ValueError(
                 f"Expected 2 <= `vocabulary_size` <= {MAX_VOCABULARY_SIZE} (word-pair ids "
@@ -79,9 +88,7 @@ class HashedBagOfNgrams(keras.layers.Layer):
         is_word = token_ids != PAD_ID
         left, right = token_ids[:, :-1], token_ids[:, 1:]
         is_pair = ops.logical_and(is_word[:, :-1], is_word[:, 1:])
-        pair_ids = self.vocabulary_size + ops.mod(
-            left * self.vocabulary_size + right, self.num_buckets
-        )
+        pair_ids = self.vocabulary_size + ops.mod(left * PAIR_MULTIPLIER + right, self.num_buckets)
         ids = ops.concatenate([token_ids, ops.where(is_pair, pair_ids, 0)], axis=1)
         weights = ops.cast(ops.concatenate([is_word, is_pair], axis=1), self.compute_dtype)
         vectors = self.embedding(ids) * ops.expand_dims(weights, -1)
