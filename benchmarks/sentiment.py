@@ -13,6 +13,7 @@ import dataclasses
 import gzip
 import itertools
 import json
+import os
 import time
 from pathlib import Path
 
@@ -240,7 +241,7 @@ def accuracy_plot(context: BenchContext, results: dict) -> Path:
         if name in TARGETS:
             axes.axhline(TARGETS[name], color="red", linestyle="-.", alpha=0.6, label="target")
         axes.set_title(result["description"])
-        axes.set_xlabel("training seconds (2 CPU cores)")
+        axes.set_xlabel(f"training seconds ({len(os.sched_getaffinity(0))} CPU cores)")
         axes.set_ylabel("validation accuracy")
         axes.legend(loc="lower right")
     return save_figure(figure, context.plot_path("sentiment_accuracy_vs_time.png"))

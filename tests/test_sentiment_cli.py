@@ -469,3 +469,27 @@ def test_init_from_an_unfinished_run_is_refused(corpus_csv, tmp_path, capsys):
     ]
     assert main(argv) != 0
     assert "empty" in capsys.readouterr().err
+
+
+def test_init_from_with_the_same_number_of_other_classes_starts_the_output_afresh(
+    tiny_sentiment_run, tmp_path, capsys
+):
+    texts, _ = generate_reviews(120, seed=22)
+    data = write_csv(tmp_path / "ab.csv", texts, ["a" if i % 2 else "b" for i in range(120)])
+    argv = [
+        "train",
+        "--data",
+        str(data),
+        "--run-dir",
+        str(tmp_path / "warm"),
+        "--init-from",
+        str(tiny_sentiment_run),
+        "--epochs",
+        "1",
+        "--max-length",
+        "48",
+        "--batch-size",
+        "32",
+    ]
+    assert main(argv) == 0
+    assert "(new: probabilities)" in capsys.readouterr().out  # 2 classes, but a/b, not 0/1

@@ -121,3 +121,21 @@ def test_validation_batches_are_not_shuffled(vectorizer):
         texts, list(range(100)), vectorizer, 16, shuffle=False, seed=0
     )
     assert _epoch(dataset)[1] == _epoch(dataset)[1]
+
+
+@pytest.mark.parametrize("bucket_by_length", [True, False])
+def test_texts_without_tokens_still_give_batches_with_a_time_step(vectorizer, bucket_by_length):
+    texts = ["<br />"] * 40 + _texts(40)
+    dataset = text_classification_dataset(
+        texts,
+        list(range(80)),
+        vectorizer,
+        16,
+        shuffle=False,
+        seed=0,
+        bucket_by_length=bucket_by_length,
+    )
+    ids, labels = _epoch(dataset)
+    assert sorted(labels) == list(range(80))
+    assert all(batch.shape[1] >= 1 for batch in ids)
+    assert any((batch == 0).all() for batch in ids)  # the empty texts' batch is all padding

@@ -117,11 +117,15 @@ def warm_start_source(args, config: SentimentConfig):
     return source, dataclasses.replace(config, **changed)
 
 
-def copy_weights(source: keras.Model, target: keras.Model) -> list[str]:
-    """Copies every layer whose weights have the same shapes; returns the ones left out
-    (the output layer when the number of classes differs)."""
-    skipped = []
+def copy_weights(
+    source: keras.Model, target: keras.Model, leave_out: tuple[str, ...] = ()
+) -> list[str]:
+    """Copies every layer whose weights have the same shapes, except `leave_out`; returns
+    the layers left with fresh weights (the output layer when the classes differ)."""
+    skipped = [name for name in leave_out if target.get_layer(name).get_weights()]
     for layer in target.layers:
+        if layer.name in leave_out:
+            continue
         try:
             weights = source.get_layer(layer.name).get_weights()
         except ValueError:
@@ -207,7 +211,14 @@ def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = 
     with strategy.scope():
         classifier = build_classifier(config, vectorizer.vocabulary_size, len(labels))
         if source is not None:  # a resumed run's checkpoint overrides these weights
-            skipped = copy_weights(source.classifier, classifier)
+            # Same number of classes but other names or order: the output rows would
+            # mean other things, so that layer starts afresh.
+            other_labels = tuple(source.labels.names) != tuple(labels.names)
+            skipped = copy_weights(
+                source.classifier,
+                classifier,
+                leave_out=("probabilities",) if other_labels else (),
+            )
             print(
                 f"--init-from: weights of {args.init_from}"
                 + (f" (new: {', '.join(skipped)})" if skipped else "")

@@ -13,6 +13,12 @@ from shared.text.vectorizer import WordVectorizer
 SORT_WINDOW_BATCHES = 20
 
 
+def at_least_one_column(ids: tf.Tensor) -> tf.Tensor:
+    """Pads `[batch, 0]` to `[batch, 1]`: texts with no tokens at all ("<br />") sorted
+    into one batch would otherwise give the model a batch without a time step."""
+    return tf.pad(ids, [[0, 0], [0, tf.maximum(1 - tf.shape(ids)[1], 0)]])
+
+
 def text_classification_dataset(
     texts: list[str],
     label_ids: list[int],
@@ -38,7 +44,10 @@ def text_classification_dataset(
         data = data.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)
     if not bucket_by_length:
         data = data.batch(batch_size).map(
-            lambda text, label: (vectorizer.vectorize(text, pad_to_max_length=False), label),
+            lambda text, label: (
+                at_least_one_column(vectorizer.vectorize(text, pad_to_max_length=False)),
+                label,
+            ),
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True,
         )
@@ -56,7 +65,9 @@ def text_classification_dataset(
     )
     data = data.flat_map(lambda ids, label: tf.data.Dataset.from_tensor_slices((ids, label)))
     data = data.batch(batch_size)
-    data = data.map(lambda ids, label: (ids.to_tensor(default_value=PAD_ID), label))
+    data = data.map(
+        lambda ids, label: (at_least_one_column(ids.to_tensor(default_value=PAD_ID)), label)
+    )
     # Sorting within windows keeps the count, so Keras can know each epoch's length.
     data = data.apply(tf.data.experimental.assert_cardinality(-(-len(texts) // batch_size)))
     if shuffle:
