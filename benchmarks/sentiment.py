@@ -33,7 +33,9 @@ from shared.datasets.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline
 from shared.text.vectorizer import WordVectorizer, load_vocabulary
 
-# Targets from the issue that set them; reported as met / not met, never tuned on here.
+# Targets from the issue that set them, reported as met / not met. The presets were chosen
+# on these same validation splits (BENCHMARKS.md says so): a held-out test set would be
+# the stricter judge.
 TARGETS = {"sst2": 0.88, "imdb": 0.915}
 TRAINING_BUDGET_SECONDS = 30 * 60
 REFERENCE_TIME_TARGET = 0.5
@@ -381,5 +383,13 @@ def section_from_results(results: dict, notes: list[str]) -> Section:
     section.notes.append(
         "Validation accuracy is sampled 8 times per epoch (4 in quick runs) without "
         "stopping the clock for anything but the sampling itself."
+    )
+    last = ", ".join(
+        f"{r['description']}: {r['ours']['trace'][-1]['accuracy']:.4f}" for r in results.values()
+    )
+    section.notes.append(
+        "Ours is the epoch with the lowest validation loss, picked on the same split it is "
+        "scored on, and its preset was tuned there too; the recipe keeps its last epoch, as "
+        f"the example does. Ours at its last epoch instead: {last}."
     )
     return section

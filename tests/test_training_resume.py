@@ -9,6 +9,7 @@ import time
 
 import keras
 import numpy as np
+import pytest
 
 from apps.sentiment.corpus import generate_reviews
 from shared.training.callbacks import (
@@ -192,3 +193,44 @@ def test_an_early_stopped_run_does_not_train_again_after_an_interruption(tmp_pat
     )
     assert early_stopping_reached(run_dir, patience=3)
     assert not early_stopping_reached(run_dir, patience=4)
+
+
+def test_a_resumed_run_continues_the_cosine_schedule_where_it_stopped(tmp_path):
+    """The schedule is a function of the optimizer's step counter: the backup must bring
+    the counter back, or a resumed run would warm up and decay all over again."""
+    from apps.sentiment.config import SentimentConfig
+    from shared.training.trainer import learning_rate_schedule, make_optimizer
+
+    config = SentimentConfig(epochs=4, learning_rate=1e-2, lr_schedule="cosine")
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    steps_per_epoch = 8  # 64 examples, batch 8
+
+    def fit(run_dir, epochs):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer=make_optimizer(config, steps_per_epoch), loss="mse")
+        model.fit(
+            x,
+            y,
+            batch_size=8,
+            shuffle=False,
+            validation_data=(x, y),
+            epochs=epochs,
+            verbose=0,
+            callbacks=training_callbacks(run_dir, patience=100),
+        )
+        return model
+
+    interrupted = RunDirectory(tmp_path / "a")
+    fit(interrupted, epochs=2)  # as if killed after epoch 2 of 4
+    resumed = fit(interrupted, epochs=4)
+    uninterrupted = fit(RunDirectory(tmp_path / "b"), epochs=4)
+    assert int(resumed.optimizer.iterations) == 4 * steps_per_epoch
+    schedule = learning_rate_schedule(config, steps_per_epoch)
+    assert float(resumed.optimizer.learning_rate) == pytest.approx(
+        float(schedule(4 * steps_per_epoch)), abs=1e-9
+    )
+    # Same data order (no shuffling here), same schedule: the same weights as one long run.
+    for a, b in zip(resumed.get_weights(), uninterrupted.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
