@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.context import DEFAULT_DATA_DIR, DEFAULT_WORK_DIR, BenchContext
+from benchmarks.context import DEFAULT_DATA_DIR, DEFAULT_WORK_DIR, BenchContext, cpu_cores
 
 SECTIONS = ("sentiment", "translation", "inference")
 
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m benchmarks " + shlex.join(argv if argv is not None else sys.argv[1:])
     measured_on = (
         f"{datetime.date.today().isoformat()} on {platform.machine()} "
-        f"({_cpu_count()} CPU cores, Python {platform.python_version()})"
+        f"({cpu_cores()} CPU cores, Python {platform.python_version()})"
     )
 
     # Imported lazily: each section pulls in TensorFlow and its app.
@@ -143,12 +143,6 @@ def main(argv: list[str] | None = None) -> int:
         report.update_benchmarks_file(out, section, measured_on)
         print(f"== {name}: {seconds:,.0f} s; written to {out} ==", flush=True)
     return 0
-
-
-def _cpu_count() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 if __name__ == "__main__":

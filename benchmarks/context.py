@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("../shared/data")
 DEFAULT_WORK_DIR = Path("bench_runs")
 PLOTS_DIR = Path("benchmarks/plots")
+
+
+def cpu_cores() -> int:
+    """CPU cores this process may run on (what TensorFlow's thread pools get)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 @dataclasses.dataclass(frozen=True)

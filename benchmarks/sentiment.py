@@ -13,25 +13,26 @@ import dataclasses
 import gzip
 import itertools
 import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
 
+from apps.sentiment.artifacts import vectorizer_from_run
 from apps.sentiment.cli import build_parser
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import DataOptions, load_examples
 from apps.sentiment.presets import resolve_sentiment_config
 from apps.sentiment.train import split_examples, train
 from benchmarks.accuracy_trace import TracePoint, ValidationTrace, seconds_to_reach
-from benchmarks.context import BenchContext
+from benchmarks.context import BenchContext, cpu_cores
 from benchmarks.plotting import new_figure, save_figure
 from benchmarks.reference_recipe import RecipeSettings, train_reference
 from benchmarks.report import Section, Table, ratio
 from shared.datasets.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline
-from shared.text.vectorizer import WordVectorizer, load_vocabulary
+from shared.text.vectorizer import WordVectorizer
+from shared.training.run_directory import RunDirectory
 
 # Targets from the issue that set them, reported as met / not met. The presets were chosen
 # on these same validation splits (BENCHMARKS.md says so): a held-out test set would be
@@ -117,11 +118,7 @@ def validation_batches_from_run(run_dir: Path, config: SentimentConfig, split: S
     """A function building the trace's batches once `train` has written the vocabulary."""
 
     def build():
-        vectorizer = WordVectorizer(
-            vocabulary=load_vocabulary(run_dir / "vocabulary.txt")[2:],
-            max_length=config.max_length,
-            truncate_from=config.truncate_from,
-        )
+        vectorizer = vectorizer_from_run(RunDirectory(run_dir), config)
         batches = []
         for start in range(0, len(split.val_texts), 256):
             texts = split.val_texts[start : start + 256]
@@ -166,7 +163,6 @@ def train_ours(context: BenchContext, data: SentimentData, train_path, val_path,
         "steps_per_epoch": steps_per_epoch,
         "tokens_per_epoch": tokens_per_epoch(split.train_texts, config.max_length),
         "trace": [dataclasses.asdict(p) for p in trace.points],
-        "trace_points": trace.points,
     }
 
 
@@ -202,7 +198,7 @@ def run_dataset(context: BenchContext, data: SentimentData) -> dict | str:
         seed=context.seed,
     )
     points = ours["trace"]
-    reach = seconds_to_reach(ours.pop("trace_points"), reference.accuracy)
+    reach = reach_seconds(ours["trace"], reference.accuracy)
     ours_tokens = ours["tokens_per_epoch"] * points[-1]["steps"] / ours["steps_per_epoch"]
     reference_steps = reference.trace.points[-1].steps
     reference_tokens = reference.tokens_per_epoch * reference_steps / steps
@@ -243,7 +239,7 @@ def accuracy_plot(context: BenchContext, results: dict) -> Path:
         if name in TARGETS:
             axes.axhline(TARGETS[name], color="red", linestyle="-.", alpha=0.6, label="target")
         axes.set_title(result["description"])
-        axes.set_xlabel(f"training seconds ({len(os.sched_getaffinity(0))} CPU cores)")
+        axes.set_xlabel(f"training seconds ({cpu_cores()} CPU cores)")
         axes.set_ylabel("validation accuracy")
         axes.legend(loc="lower right")
     return save_figure(figure, context.plot_path("sentiment_accuracy_vs_time.png"))

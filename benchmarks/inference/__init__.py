@@ -20,11 +20,10 @@ monkeypatch a name, patch it in the module that defines it.
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from pathlib import Path
 
-from benchmarks.context import BenchContext
+from benchmarks.context import BenchContext, cpu_cores
 from benchmarks.inference.dev_sets import (
     IMDB_TRAIN,
     QUICK_EVALUATION_CAP,
@@ -174,7 +173,7 @@ def run(
             "quick": context.quick,
             "repeats": dataclasses.asdict(repeats),
             "tflite_threads": LITE_THREADS,
-            "cpu_count": os.cpu_count(),
+            "cpu_count": cpu_cores(),
             "throughput_batch": THROUGHPUT_BATCH,
         },
         "sentiment": {},
