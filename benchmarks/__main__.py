@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PAIR=RUN_DIR",
         help="A finished translation run to evaluate instead of training one (spa-eng=...).",
     )
+    parser.add_argument(
+        "--retrain",
+        action="store_true",
+        help="Train the translation pairs afresh. By default an interrupted run in "
+        "--work-dir resumes and a finished one is reused (the report says which).",
+    )
     return parser
 
 
@@ -128,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                 context,
                 pairs={p: args.data_dir / "translation" / f"{p}.tsv.gz" for p in pairs},
                 trained_runs=translation_runs,
+                retrain=args.retrain,
             )
             for pair, result in section.results.get("pairs", {}).items():
                 if result.get("run_dir"):

@@ -19,10 +19,12 @@ EXPERIMENTS_HEADING = "## Experiment log"
 
 
 def ratio(numerator: float, denominator: float) -> str:
-    """`"2.31x"`; `"n/a"` when either side is missing or the denominator is 0."""
+    """`"2.31x"`, `"0.0038x"` (two significant digits below 0.1, never a bare `0.00x`);
+    `"n/a"` when either side is missing or the denominator is 0."""
     if numerator is None or denominator is None or denominator == 0:
         return "n/a"
-    return f"{numerator / denominator:.2f}x"
+    value = numerator / denominator
+    return f"{value:.2f}x" if value == 0 or abs(value) >= 0.1 else f"{value:.2g}x"
 
 
 def cell(value: Any) -> str:

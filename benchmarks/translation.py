@@ -67,35 +67,49 @@ def quick_slice(data: Path, destination: Path, size: int = QUICK_PAIRS) -> Path:
     return destination
 
 
-def train_argv(data: Path, run_dir: Path, pair: str, quick: bool) -> list[str]:
+def train_argv(
+    data: Path, run_dir: Path, pair: str, quick: bool, retrain: bool = False
+) -> list[str]:
     """The `python -m apps.translation ...` arguments that train `pair`."""
     source, target = languages(pair)
     # No --preset: `auto` gives a data file the real-data preset, as users get it.
     argv = ["train", "--data", str(data), "--run-dir", str(run_dir)]
+    if retrain:
+        argv.append("--overwrite")
     argv += ["--source-language", source, "--target-language", target]
     if quick:
         argv += [item for key, value in QUICK_FLAGS.items() for item in (f"--{key}", value)]
     return argv
 
 
-def train_pair(context: BenchContext, pair: str, data: Path) -> Path:
+def train_pair(
+    context: BenchContext, pair: str, data: Path, retrain: bool = False
+) -> tuple[Path, bool]:
     """Trains (or resumes, or reuses the finished) run of `pair` exactly as the CLI does.
 
     Goes through the app's `main`, so argument parsing and settings resolution are the
-    ones `python -m apps.translation train ...` uses, whatever they grow into.
+    ones `python -m apps.translation train ...` uses, whatever they grow into. An hour of
+    training is worth resuming after a kill, so a run is only started afresh with
+    `retrain`.
+
+    Returns:
+        The run folder, and whether an earlier benchmark had already finished it (its
+        model then predates this run, which the report must say).
     """
     from apps.translation.cli import main
+    from shared.training.run_directory import RunDirectory
 
     if context.quick:
         data = quick_slice(data, context.work("translation", "data") / f"{pair}-quick.tsv")
     run_dir = context.work("translation", pair)
-    status = main(train_argv(data, run_dir, pair, context.quick))
+    reused = not retrain and RunDirectory(run_dir).is_finished
+    status = main(train_argv(data, run_dir, pair, context.quick, retrain))
     if status != 0:
         raise RuntimeError(
             f"Expected `python -m apps.translation train` to exit with 0. Received: exit "
             f"status {status} for {run_dir} (its error is printed above)."
         )
-    return run_dir
+    return run_dir, reused
 
 
 def training_seconds(run_dir: Path) -> tuple[float | None, str]:
@@ -267,6 +281,7 @@ def run(
     context: BenchContext,
     pairs: dict[str, Path] | None = None,
     trained_runs: dict[str, Path] | None = None,
+    retrain: bool = False,
 ) -> report.Section:
     """Trains (or takes) one run per language pair and measures its held-out translations.
 
@@ -277,6 +292,8 @@ def run(
             reported in the notes and skipped.
         trained_runs: pair name -> finished run folder to evaluate instead of training
             (a full spa-eng training takes over an hour on 2 CPU cores).
+        retrain: train afresh even where an earlier benchmark left a finished run in the
+            work folder (by default it is reused, and the notes say so).
 
     Returns:
         The "translation" section: quality/speed, beam-vs-greedy and model tables, one
@@ -290,17 +307,23 @@ def run(
     for pair in dict.fromkeys([*pairs, *trained_runs]):
         out_dir = context.work("translation", f"{pair}-evaluation")
         try:
+            origin = "a run passed in"
             if pair in trained_runs:
                 run_dir = Path(trained_runs[pair])
             elif not Path(pairs[pair]).is_file():
                 raise FileNotFoundError(f"no pair file at {pairs[pair]}")
             else:
                 print(f"[translation] training {pair} on {pairs[pair]}", flush=True)
-                run_dir = train_pair(context, pair, Path(pairs[pair]))
+                run_dir, reused = train_pair(context, pair, Path(pairs[pair]), retrain)
+                origin = (
+                    "finished by an earlier benchmark and reused; --retrain trains afresh"
+                    if reused
+                    else "trained by this benchmark"
+                )
             print(f"[translation] evaluating {run_dir}", flush=True)
             started = time.monotonic()
             results[pair] = evaluate_run(run_dir, limit, out_dir)
-            results[pair]["trained_here"] = pair not in trained_runs
+            results[pair]["origin"] = origin
             results[pair]["evaluation_seconds"] = round(time.monotonic() - started, 1)
         except (FileNotFoundError, ValueError, RuntimeError) as error:
             skipped[pair] = str(error)
@@ -314,9 +337,8 @@ def run(
             "meaningless; the run only exercises the whole path."
         )
     for pair, r in results.items():
-        origin = "trained by this benchmark" if r["trained_here"] else "a run passed in"
         notes.append(
-            f"{pair}: `{r['run_dir']}` ({origin}); {r['evaluated_pairs']:,} of "
+            f"{pair}: `{r['run_dir']}` ({r['origin']}); {r['evaluated_pairs']:,} of "
             f"{r['test_pairs']:,} held-out pairs scored; training time from "
             f"{r['train_seconds_source']}; translations in `{r['translations_dir']}`."
         )

@@ -28,6 +28,13 @@ def test_ratio_handles_missing_values():
     assert ratio(1.0, 0) == "n/a"
 
 
+def test_ratio_keeps_small_values_readable():
+    # A 2 s baseline fit against a 533 s recipe: "0.00x" would say it took no time.
+    assert ratio(2.0, 533.0) == "0.0038x"
+    assert ratio(0.0, 5.0) == "0.00x"
+    assert ratio(1.0, 10.0) == "0.10x"
+
+
 def test_each_section_replaces_only_its_own_block(tmp_path):
     path = tmp_path / "BENCHMARKS.md"
     path.write_text("# Benchmarks\n\nintro\n\n## Experiment log\n\n1. kept\n", encoding="utf-8")

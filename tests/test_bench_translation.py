@@ -162,11 +162,11 @@ def test_training_runs_the_cli_with_the_preset_and_the_pair_languages(tmp_path, 
     with gzip.open(data, "wt", encoding="utf-8") as f:
         f.write("english\tfrench\n" + "".join(f"Hi {i}.\tSalut {i} !\n" for i in range(50)))
     context = _context(tmp_path, quick=quick)
-    run_dir = translation.train_pair(context, "fra-eng", data)
+    run_dir, reused = translation.train_pair(context, "fra-eng", data)
 
     [(args, config)] = seen
     assert run_dir == args.run_dir == context.work("translation", "fra-eng")
-    assert not args.overwrite
+    assert not args.overwrite and not reused
     assert (config.source_language, config.target_language) == ("french", "english")
     assert args.preset == SENTENCE_PAIRS.name
     expected = {**SENTENCE_PAIRS.values, **(QUICK_VALUES if quick else {})}
@@ -176,6 +176,35 @@ def test_training_runs_the_cli_with_the_preset_and_the_pair_languages(tmp_path, 
         assert read_sentence_pairs(args.data, "french", "english").sources[0] == "Salut 0 !"
     else:
         assert Path(args.data) == data
+
+
+def test_a_finished_run_in_the_work_folder_is_reported_as_reused_unless_retrained(
+    tmp_path, monkeypatch, tiny_translation_run
+):
+    import shutil
+
+    import apps.translation.train
+
+    overwrites = []
+    monkeypatch.setattr(
+        apps.translation.train,
+        "train",
+        lambda args, config: overwrites.append(args.overwrite) or 0,
+    )
+    context = _context(tmp_path, quick=False)
+    # An earlier benchmark's finished run, where this one would train.
+    shutil.copytree(tiny_translation_run, context.work("translation", "spa-eng"), dirs_exist_ok=True)
+    data = tmp_path / "spa-eng.tsv"
+    data.write_text("english\tspanish\nHi.\tHola.\n", encoding="utf-8")
+
+    reused = translation.run(context, pairs={"spa-eng": data})
+    [note] = [n for n in reused.notes if n.startswith("spa-eng:")]
+    assert "earlier benchmark and reused" in note and "--retrain" in note
+
+    retrained = translation.run(context, pairs={"spa-eng": data}, retrain=True)
+    [note] = [n for n in retrained.notes if n.startswith("spa-eng:")]
+    assert "trained by this benchmark" in note
+    assert overwrites == [False, True]
 
 
 def test_a_failing_training_is_a_note_not_a_crash(tmp_path, monkeypatch):
