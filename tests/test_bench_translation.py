@@ -193,7 +193,9 @@ def test_a_finished_run_in_the_work_folder_is_reported_as_reused_unless_retraine
     )
     context = _context(tmp_path, quick=False)
     # An earlier benchmark's finished run, where this one would train.
-    shutil.copytree(tiny_translation_run, context.work("translation", "spa-eng"), dirs_exist_ok=True)
+    shutil.copytree(
+        tiny_translation_run, context.work("translation", "spa-eng"), dirs_exist_ok=True
+    )
     data = tmp_path / "spa-eng.tsv"
     data.write_text("english\tspanish\nHi.\tHola.\n", encoding="utf-8")
 
