@@ -138,13 +138,25 @@ def copy_weights(
     return skipped
 
 
-def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = ()) -> int:
+def train(
+    args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = (), source=None
+) -> int:
     """Trains (or resumes, or reports a finished run) and prints the report.
 
-    `callbacks` are extra Keras callbacks for the fit (the benchmark's accuracy trace).
+    Args:
+        args: the parsed `train` command line.
+        config: the resolved settings.
+        callbacks: extra Keras callbacks for the fit (the benchmark's accuracy trace).
+        source: a warm start other than `--init-from` (a pretrained encoder): an object
+            with `classifier` (a model whose layers are copied by name where the shapes
+            match), `vectorizer`, `labels` and `origin` (recorded in config.json).
     """
-    source, config = warm_start_source(args, config)
+    if source is None:
+        source, config = warm_start_source(args, config)
     settings = run_settings(config, args)
+    if source is not None and not settings["init_from"]:
+        settings["init_from"] = source.origin
+    origin = settings["init_from"]
     run_dir = RunDirectory(args.run_dir or default_run_dir("sentiment", settings, settings["data"]))
     options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
 
@@ -220,7 +232,7 @@ def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = 
                 leave_out=("probabilities",) if other_labels else (),
             )
             print(
-                f"--init-from: weights of {args.init_from}"
+                f"--init-from: weights of {origin}"
                 + (f" (new: {', '.join(skipped)})" if skipped else "")
             )
         classifier.compile(
