@@ -162,7 +162,7 @@ def pretrain(
         earlier = keras.models.load_model(Path(resume_from) / AUTOENCODER_FILE)
         model.set_weights(earlier.get_weights())
     model.compile(
-        optimizer=keras.optimizers.Adam(settings.learning_rate, clipnorm=config.clipnorm),
+        optimizer=keras.optimizers.Adam(settings.learning_rate, clipnorm=config.clipnorm or None),
         loss=keras.losses.SparseCategoricalCrossentropy(
             from_logits=True, reduction="mean_with_sample_weight"
         ),
