@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -215,6 +216,14 @@ def load_pretrained(out: Path, control: bool = False) -> PretrainedEncoder:
     return PretrainedEncoder(model, vectorizer, LabelSet(("negative", "positive")), origin)
 
 
+def split_at_double_dash(argv: list[str]) -> tuple[list[str], list[str]]:
+    """This script's flags, and the `apps.sentiment train` flags after `--`."""
+    if "--" not in argv:
+        return list(argv), []
+    cut = argv.index("--")
+    return argv[:cut], argv[cut + 1 :]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.sequence_autoencoder")
     parser.add_argument("phase", choices=("pretrain", "finetune"))
@@ -224,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--control", action="store_true")
     for field in dataclasses.fields(PretrainingSettings):
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=type(field.default))
-    parser.add_argument("train_args", nargs="*", help="`apps.sentiment train` flags (finetune)")
-    args = parser.parse_args(argv)
+    own, train_flags = split_at_double_dash(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(own)
 
     from apps.sentiment.cli import build_parser
     from apps.sentiment.presets import resolve_sentiment_config
@@ -245,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(json.dumps({k: v for k, v in summary.items() if k != "history"}))
         return 0
-    train_args = build_parser().parse_args(["train", *args.train_args])
+    train_args = build_parser().parse_args(["train", *train_flags])
     config = resolve_sentiment_config(train_args)
     return train(train_args, config, source=load_pretrained(args.out, args.control))
 

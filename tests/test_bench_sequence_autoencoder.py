@@ -34,6 +34,15 @@ def test_the_decoder_reconstructs_the_chunk_shifted_right_with_rare_words_unknow
     assert weights.tolist() == [[1, 1, 1, 0], [1, 1, 0, 0]]
 
 
+def test_train_flags_follow_a_double_dash():
+    argv = ["finetune", "--out", "x", "--", "--data", "d.csv", "--epochs", "1"]
+    assert sa.split_at_double_dash(argv) == (
+        ["finetune", "--out", "x"],
+        ["--data", "d.csv", "--epochs", "1"],
+    )
+    assert sa.split_at_double_dash(["pretrain", "--out", "x"]) == (["pretrain", "--out", "x"], [])
+
+
 @pytest.fixture(scope="module")
 def reviews(tmp_path_factory):
     from apps.sentiment.corpus import generate_reviews
