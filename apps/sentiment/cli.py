@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from apps.sentiment.config import SentimentConfig
+from apps.sentiment.config import PretrainingConfig, SentimentConfig
 from apps.sentiment.presets import PRESETS
 from shared.cli import add_export_command, quiet_tensorflow, run_command
 from shared.training.config import add_config_arguments
@@ -17,6 +17,8 @@ Classify text by sentiment with a bidirectional LSTM (positive/negative, or N cl
 Typical session:
   python -m apps.sentiment train                        # embedded demo corpus, ~2 min
   python -m apps.sentiment train --data ../shared/data/imdb/train.csv.gz
+  python -m apps.sentiment pretrain --data reviews.csv --run-dir runs/encoder  # unlabelled text
+  python -m apps.sentiment train --data sst2.tsv --init-from runs/encoder
   python -m apps.sentiment evaluate --data ../shared/data/sst2/dev.tsv.gz --text-column sentence
   python -m apps.sentiment predict "not bad at all" "anything but a masterpiece"
   echo "I expected to hate it, but it won me over" | python -m apps.sentiment predict
@@ -93,6 +95,38 @@ def build_parser() -> argparse.ArgumentParser:
     add_preset_argument(train, PRESETS)
     add_config_arguments(train, SentimentConfig)
 
+    pretrain = commands.add_parser(
+        "pretrain",
+        help="pretrain the encoder on unlabelled text (sequence autoencoder)",
+        description="Dai & Le (2015): the BiLSTM encoder learns to summarise chunks of text "
+        "that a decoder must rebuild from its final states alone. Then `train --init-from "
+        "<this run>` starts the classifier from that encoder and its vocabulary (labels in "
+        "--data are ignored: in-domain text is what counts, e.g. IMDB reviews for SST-2).",
+    )
+    pretrain.add_argument(
+        "--data",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="Text to learn from: the formats train reads (labels ignored; an aclImdb "
+        "train/ folder includes its unsup/ reviews). Repeat for several sources.",
+    )
+    for flag in ("--text-column", "--label-column", "--on-bad-rows"):
+        action = train._option_string_actions[flag]
+        pretrain.add_argument(
+            flag, default=action.default, choices=action.choices, help=action.help
+        )
+    pretrain.add_argument(
+        "--run-dir",
+        type=Path,
+        default=None,
+        help="Where to write the run (default: runs/sentiment-pretraining/<settings hash>).",
+    )
+    pretrain.add_argument(
+        "--overwrite", action="store_true", help="Replace an existing run instead of resuming it."
+    )
+    add_config_arguments(pretrain, PretrainingConfig)
+
     evaluate = commands.add_parser(
         "evaluate",
         help="score a trained model on labelled data",
@@ -156,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
             from apps.sentiment.train import train
 
             return train(args, resolve_sentiment_config(args))
+        if args.command == "pretrain":
+            from apps.sentiment.pretrain import pretrain
+            from shared.training.config import resolve_config
+
+            return pretrain(args, resolve_config(PretrainingConfig, args, {}))
         if args.command == "evaluate":
             from apps.sentiment.evaluate import evaluate
 

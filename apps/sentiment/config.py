@@ -69,3 +69,53 @@ class SentimentConfig(TrainingConfig):
         for name in ("dropout", "embedding_dropout", "head_dropout"):
             checks.append((name, 0 <= getattr(self, name) < 1, "in [0, 1)"))
         return checks
+
+
+def _as_in_classifier(name: str):
+    """The classifier's field: a pretrained encoder must have the classifier's shapes."""
+    classifier_field = SentimentConfig.__dataclass_fields__[name]
+    return dataclasses.field(default=classifier_field.default, metadata=classifier_field.metadata)
+
+
+@dataclasses.dataclass(frozen=True)
+class PretrainingConfig(TrainingConfig):
+    """Sequence-autoencoder pretraining (Dai & Le 2015) of the classifier's encoder."""
+
+    max_tokens: int = _as_in_classifier("max_tokens")
+    min_count: int = _as_in_classifier("min_count")
+    embedding_dim: int = _as_in_classifier("embedding_dim")
+    units: int = _as_in_classifier("units")
+    num_layers: int = _as_in_classifier("num_layers")
+    cell: str = _as_in_classifier("cell")
+    dropout: float = _as_in_classifier("dropout")
+    embedding_dropout: float = _as_in_classifier("embedding_dropout")
+    epochs: int = field(3, "Passes over the chunks (early stopping may end sooner).")
+    batch_size: int = field(128, "Chunks per training step.")
+    validation_split: float = field(0.01, "Fraction of the chunks held out for validation.")
+    chunk_length: int = field(40, "Tokens per reconstructed chunk (texts are cut into chunks).")
+    min_chunk_tokens: int = field(5, "Shorter chunks (text tails) are left out.")
+    decoder_vocabulary: int = field(
+        5000,
+        "The decoder reconstructs only this many most frequent ids (the rest as [UNK]): "
+        "a softmax over the whole vocabulary would cost more than the rest of the model.",
+    )
+    max_chunks: int = field(0, "Use at most this many chunks, drawn at random (0: all).")
+
+    def range_checks(self) -> list[tuple[str, bool, str]]:
+        return super().range_checks() + [
+            ("max_tokens", self.max_tokens >= 3, ">= 3"),
+            ("min_count", self.min_count >= 1, ">= 1"),
+            ("embedding_dim", self.embedding_dim >= 1, ">= 1"),
+            ("units", self.units >= 1, ">= 1"),
+            ("num_layers", self.num_layers >= 1, ">= 1"),
+            ("dropout", 0 <= self.dropout < 1, "in [0, 1)"),
+            ("embedding_dropout", 0 <= self.embedding_dropout < 1, "in [0, 1)"),
+            ("chunk_length", self.chunk_length >= 2, ">= 2"),
+            (
+                "min_chunk_tokens",
+                1 <= self.min_chunk_tokens <= self.chunk_length,
+                ">= 1 and <= chunk_length",
+            ),
+            ("decoder_vocabulary", self.decoder_vocabulary >= 3, ">= 3"),
+            ("max_chunks", self.max_chunks >= 0, ">= 0 (0: all)"),
+        ]

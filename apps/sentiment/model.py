@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import keras
 
-from apps.sentiment.config import SentimentConfig
+from apps.sentiment.config import PretrainingConfig, SentimentConfig
 from shared.layers import (
     BidirectionalRecurrentEncoder,
     HashedBagOfNgrams,
     MaskedSequencePooling,
     PaddingMask,
+    RecurrentDecoder,
+    StateBridge,
 )
+
+
+def _encoder(config: SentimentConfig | PretrainingConfig, vocabulary_size: int):
+    """The shared encoder, named `encoder` in both models: warm starts copy it by name."""
+    return BidirectionalRecurrentEncoder(
+        vocabulary_size=vocabulary_size,
+        embedding_dim=config.embedding_dim,
+        units=config.units,
+        num_layers=config.num_layers,
+        cell=config.cell,
+        dropout=config.dropout,
+        embedding_dropout=config.embedding_dropout,
+        name="encoder",
+    )
 
 
 def build_classifier(
@@ -31,17 +47,7 @@ def build_classifier(
         An uncompiled functional model taking int32 ids `[batch, length]`.
     """
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-    encoder = BidirectionalRecurrentEncoder(
-        vocabulary_size=vocabulary_size,
-        embedding_dim=config.embedding_dim,
-        units=config.units,
-        num_layers=config.num_layers,
-        cell=config.cell,
-        dropout=config.dropout,
-        embedding_dropout=config.embedding_dropout,
-        name="encoder",
-    )
-    sequence, states = encoder(token_ids)
+    sequence, states = _encoder(config, vocabulary_size)(token_ids)
     if config.pooling == "final_state":
         forward, backward = states[-1]
         features = keras.layers.Concatenate(name="final_hidden_states")([forward[0], backward[0]])
@@ -62,3 +68,32 @@ def build_classifier(
         features
     )
     return keras.Model(token_ids, probabilities, name="sentiment_classifier")
+
+
+def build_sequence_autoencoder(config: PretrainingConfig, vocabulary_size: int) -> keras.Model:
+    """The classifier's encoder -> bridge -> teacher-forced decoder (Dai & Le 2015).
+
+    `(token_ids, decoder_inputs) -> logits` over the `decoder_vocabulary` most frequent
+    ids plus `[START]` (id `decoder_vocabulary`). The decoder sees the text only through
+    the encoder's final states, so reconstructing it trains the encoder to summarise.
+    """
+    token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+    decoder_inputs = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
+    _, states = _encoder(config, vocabulary_size)(token_ids)
+    decoder_units = 2 * config.units  # both directions' states, copied by the bridge
+    initial_states = StateBridge(
+        decoder_units=decoder_units,
+        decoder_cell=config.cell,
+        decoder_num_layers=1,
+        mode="auto",
+        name="bridge",
+    )(states)
+    logits = RecurrentDecoder(
+        vocabulary_size=config.decoder_vocabulary + 1,
+        embedding_dim=config.embedding_dim,
+        units=decoder_units,
+        cell=config.cell,
+        dropout=config.dropout,
+        name="decoder",
+    )(decoder_inputs, initial_states)
+    return keras.Model([token_ids, decoder_inputs], logits, name="sequence_autoencoder")

@@ -14,6 +14,7 @@ from apps.sentiment.artifacts import (
     LABELS_FILE,
     REJECTED_ROWS_FILE,
     VOCABULARY_FILE,
+    PretrainedEncoder,
     TrainedSentimentModel,
 )
 from apps.sentiment.config import SentimentConfig
@@ -89,12 +90,11 @@ def split_examples(
     return train_idx, val_idx
 
 
-# Settings that decide the shapes of the weights: a warm start takes them from its source.
+# Settings that decide the shapes of the weights: a warm start takes them from its source
+# (all of them from a classifier run, the encoder's from a `pretrain` run).
+ENCODER_SETTINGS = ("embedding_dim", "units", "num_layers", "cell")
 ARCHITECTURE_SETTINGS = (
-    "embedding_dim",
-    "units",
-    "num_layers",
-    "cell",
+    *ENCODER_SETTINGS,
     "pooling",
     "ngram_dim",
     "ngram_buckets",
@@ -103,13 +103,18 @@ ARCHITECTURE_SETTINGS = (
 
 
 def warm_start_source(args, config: SentimentConfig):
-    """`--init-from RUN`: the finished run to start from, and the config with its shapes."""
+    """`--init-from RUN`: the finished run to start from (a classifier, or a `pretrain`
+    run's encoder), and the config with its shapes."""
     if not getattr(args, "init_from", None):
         return None, config
-    source = TrainedSentimentModel.load(args.init_from)
+    if PretrainedEncoder.is_pretraining_run(args.init_from):
+        source, shape_settings = PretrainedEncoder.load(args.init_from), ENCODER_SETTINGS
+    else:
+        source = TrainedSentimentModel.load(args.init_from)
+        shape_settings = ARCHITECTURE_SETTINGS
     changed = {
         name: getattr(source.config, name)
-        for name in ARCHITECTURE_SETTINGS
+        for name in shape_settings
         if getattr(source.config, name) != getattr(config, name)
     }
     if changed:
@@ -138,25 +143,13 @@ def copy_weights(
     return skipped
 
 
-def train(
-    args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = (), source=None
-) -> int:
+def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = ()) -> int:
     """Trains (or resumes, or reports a finished run) and prints the report.
 
-    Args:
-        args: the parsed `train` command line.
-        config: the resolved settings.
-        callbacks: extra Keras callbacks for the fit (the benchmark's accuracy trace).
-        source: a warm start other than `--init-from` (a pretrained encoder): an object
-            with `classifier` (a model whose layers are copied by name where the shapes
-            match), `vectorizer`, `labels` and `origin` (recorded in config.json).
+    `callbacks` are extra Keras callbacks for the fit (the benchmark's accuracy trace).
     """
-    if source is None:
-        source, config = warm_start_source(args, config)
+    source, config = warm_start_source(args, config)
     settings = run_settings(config, args)
-    if source is not None and not settings["init_from"]:
-        settings["init_from"] = source.origin
-    origin = settings["init_from"]
     run_dir = RunDirectory(args.run_dir or default_run_dir("sentiment", settings, settings["data"]))
     options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
 
@@ -225,14 +218,16 @@ def train(
         if source is not None:  # a resumed run's checkpoint overrides these weights
             # Same number of classes but other names or order: the output rows would
             # mean other things, so that layer starts afresh.
-            other_labels = tuple(source.labels.names) != tuple(labels.names)
+            other_labels = source.labels is not None and tuple(source.labels.names) != tuple(
+                labels.names
+            )
             skipped = copy_weights(
                 source.classifier,
                 classifier,
                 leave_out=("probabilities",) if other_labels else (),
             )
             print(
-                f"--init-from: weights of {origin}"
+                f"--init-from: weights of {args.init_from}"
                 + (f" (new: {', '.join(skipped)})" if skipped else "")
             )
         classifier.compile(
