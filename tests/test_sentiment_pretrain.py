@@ -137,3 +137,15 @@ def test_pretraining_runs_never_pass_for_the_latest_classifier(pretrained):
     root = pretrained.parent
     with pytest.raises(FileNotFoundError):
         latest_finished_run("sentiment", runs_root=root)
+
+
+def test_a_review_folder_brings_its_unlabelled_reviews(tmp_path):
+    from apps.sentiment.data import DataOptions, load_examples
+
+    for folder, text in (("pos", "loved it"), ("neg", "hated it"), ("unsup", "saw it twice")):
+        (tmp_path / "train" / folder).mkdir(parents=True)
+        (tmp_path / "train" / folder / "0_1.txt").write_text(text, encoding="utf-8")
+    texts, rejected = sa.read_texts([str(tmp_path / "train")], DataOptions())
+    assert sorted(texts) == ["hated it", "loved it", "saw it twice"] and not rejected
+    # Training on the same folder keeps unsup/ out: it is not a class.
+    assert sorted(load_examples(tmp_path / "train").texts) == ["hated it", "loved it"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -21,6 +22,7 @@ from apps.sentiment.config import PretrainingConfig
 from apps.sentiment.data import DataOptions, load_examples
 from apps.sentiment.model import build_sequence_autoencoder
 from shared.cli import RUNS_ROOT, print_json_line
+from shared.datasets.aclimdb import read_class_folders
 from shared.datasets.errors import DataError
 from shared.datasets.examples import report_rejected_rows
 from shared.layers.masking import PAD_ID
@@ -66,10 +68,14 @@ def reconstruction_arrays(chunks: list[np.ndarray], chunk_length: int, decoder_v
 
 
 def read_texts(sources: list[str], options: DataOptions):
-    """Every text of every source (labels are read, as `train` reads them, and ignored)."""
+    """Every text of every source (labels are read, as `train` reads them, and ignored;
+    a class-folder source brings its unlabelled `unsup/` reviews as well)."""
     texts, rejected = [], []
     for source in sources:
-        data = load_examples(source, options)
+        if Path(source).is_dir():
+            data = read_class_folders(source, options.on_bad_rows, ignored_folders=frozenset())
+        else:
+            data = load_examples(source, options)
         texts.extend(data.texts)
         rejected.extend(data.rejected)
     return texts, rejected

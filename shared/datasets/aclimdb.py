@@ -18,7 +18,11 @@ _REENCODE_HINT = (
 )
 
 
-def read_class_folders(path: str | os.PathLike, on_bad_rows: str = "error") -> LabelledTexts:
+def read_class_folders(
+    path: str | os.PathLike,
+    on_bad_rows: str = "error",
+    ignored_folders: frozenset[str] = IGNORED_FOLDERS,
+) -> LabelledTexts:
     """Reads one example per `*.txt` file, labelled with the name of its folder.
 
     `path` is either a split folder holding one sub-folder per class (`aclImdb/train`,
@@ -32,6 +36,8 @@ def read_class_folders(path: str | os.PathLike, on_bad_rows: str = "error") -> L
         path: the split folder or the aclImdb root.
         on_bad_rows: `"error"` to raise one error listing the bad files (empty, not
             UTF-8, holding NUL bytes), `"skip"` to return them in `rejected`.
+        ignored_folders: sub-folders that are not classes (`unsup/`; pretraining, which
+            ignores labels, passes an empty set to read the unlabelled reviews too).
 
     Returns:
         The examples; each origin is the path of the example's file.
@@ -58,7 +64,7 @@ def read_class_folders(path: str | os.PathLike, on_bad_rows: str = "error") -> L
     class_folders = sorted(
         entry.path
         for entry in os.scandir(split)
-        if entry.is_dir() and entry.name not in IGNORED_FOLDERS and not entry.name.startswith(".")
+        if entry.is_dir() and entry.name not in ignored_folders and not entry.name.startswith(".")
     )
     if not class_folders:
         raise DataError(
