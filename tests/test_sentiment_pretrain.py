@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import keras
 import numpy as np
@@ -53,13 +54,28 @@ def reviews(tmp_path_factory):
     return _write_reviews(tmp_path_factory.mktemp("pretrain-data") / "reviews.csv", 300, 5)
 
 
+PRETRAIN_FLAGS = {
+    **TINY_ENCODER,
+    "min-count": "1",
+    "chunk-length": "12",
+    "epochs": "3",
+    "batch-size": "32",
+    "validation-split": "0.2",
+    "decoder-vocabulary": "100",
+}
+
+
 @pytest.fixture(scope="module")
 def pretrained(reviews, tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("pretrained") / "encoder"
-    flags = {**TINY_ENCODER, "min-count": "1", "chunk-length": "12", "epochs": "3"}
-    flags.update({"batch-size": "32", "validation-split": "0.2", "decoder-vocabulary": "100"})
-    argv = ["pretrain", "--data", str(reviews), "--run-dir", str(run_dir), *_flags(flags)]
-    assert main(argv) == 0
+    """A finished pretraining run, written where the command puts it without --run-dir."""
+    workdir = tmp_path_factory.mktemp("pretrained")
+    previous = os.getcwd()
+    os.chdir(workdir)  # runs/ is relative to the working directory
+    try:
+        assert main(["pretrain", "--data", str(reviews), *_flags(PRETRAIN_FLAGS)]) == 0
+    finally:
+        os.chdir(previous)
+    [run_dir] = (workdir / "runs" / "sentiment-pretraining").iterdir()
     return run_dir
 
 
@@ -70,9 +86,8 @@ def test_pretraining_learns_to_reconstruct_and_resumes_as_finished(pretrained, r
     metrics = json.loads((pretrained / "pretraining.json").read_text(encoding="utf-8"))
     assert metrics["chunks"] > 100 and 0 < metrics["validation_reconstruction_accuracy"] < 1
     # The same command again reports the finished run instead of training it twice.
-    flags = {**TINY_ENCODER, "min-count": "1", "chunk-length": "12", "epochs": "3"}
-    flags.update({"batch-size": "32", "validation-split": "0.2", "decoder-vocabulary": "100"})
-    argv = ["pretrain", "--data", str(reviews), "--run-dir", str(pretrained), *_flags(flags)]
+    argv = ["pretrain", "--data", str(reviews), "--run-dir", str(pretrained)]
+    argv += _flags(PRETRAIN_FLAGS)
     capsys.readouterr()
     assert main(argv) == 0
     assert "(finished)" in capsys.readouterr().out
@@ -134,9 +149,12 @@ def test_too_little_text_is_a_clear_error(tmp_path, capsys):
 def test_pretraining_runs_never_pass_for_the_latest_classifier(pretrained):
     from shared.cli import latest_finished_run
 
-    root = pretrained.parent
+    # `predict` without --run-dir takes the latest finished runs/sentiment/*: an
+    # autoencoder there would be served as a classifier.
+    runs_root = pretrained.parent.parent
+    assert (pretrained / "model.keras").is_file()
     with pytest.raises(FileNotFoundError):
-        latest_finished_run("sentiment", runs_root=root)
+        latest_finished_run("sentiment", runs_root=runs_root)
 
 
 def test_a_review_folder_brings_its_unlabelled_reviews(tmp_path):
