@@ -13,7 +13,6 @@ import json
 import time
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -29,7 +28,13 @@ from shared.layers.masking import PAD_ID
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import RunDirectory, config_fingerprint
-from shared.training.trainer import finish_run, fit_resumable, make_optimizer, print_finished_run
+from shared.training.trainer import (
+    compile_teacher_forced,
+    finish_run,
+    fit_resumable,
+    make_optimizer,
+    print_finished_run,
+)
 
 UNKNOWN_ID = 1  # the vectorizer's [UNK]
 # Whole texts are vectorized once, then cut into chunks: no text is truncated.
@@ -153,14 +158,7 @@ def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
 
     train_ds = dataset(slice(held_out, None), True)
     autoencoder = build_sequence_autoencoder(config, vectorizer.vocabulary_size)
-    autoencoder.compile(
-        optimizer=make_optimizer(config, steps_per_epoch=len(train_ds)),
-        # Averaged over real tokens only (padding has weight 0).
-        loss=keras.losses.SparseCategoricalCrossentropy(
-            from_logits=True, reduction="mean_with_sample_weight"
-        ),
-        weighted_metrics=["sparse_categorical_accuracy"],
-    )
+    compile_teacher_forced(autoencoder, make_optimizer(config, steps_per_epoch=len(train_ds)))
     started = time.monotonic()
     autoencoder = fit_resumable(
         autoencoder,

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import keras
-
 from apps.translation.artifacts import (
     REJECTED_ROWS_FILE,
     SOURCE_VOCABULARY_FILE,
@@ -30,6 +28,7 @@ from shared.training.pipelines import seq2seq_dataset
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import RunDirectory
 from shared.training.trainer import (
+    compile_teacher_forced,
     finish_run,
     fit_resumable,
     make_optimizer,
@@ -135,16 +134,7 @@ def train(args: argparse.Namespace, config: TranslationConfig) -> int:
             config, source_tokenizer.vocabulary_size, target_tokenizer.vocabulary_size
         )
         train_ds = dataset(train_pairs, True)
-        model.compile(
-            optimizer=make_optimizer(config, steps_per_epoch=len(train_ds)),
-            # Averaged over real tokens only: the default divides by every position,
-            # padding included, so the loss would move with the batch's padding.
-            loss=keras.losses.SparseCategoricalCrossentropy(
-                from_logits=True, reduction="mean_with_sample_weight"
-            ),
-            # Weighted, so padding counts in neither the loss nor the accuracy.
-            weighted_metrics=["sparse_categorical_accuracy"],
-        )
+        compile_teacher_forced(model, make_optimizer(config, steps_per_epoch=len(train_ds)))
         started = time.monotonic()
         model = fit_resumable(
             model,

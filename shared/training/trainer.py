@@ -43,6 +43,22 @@ def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optimi
     )
 
 
+def compile_teacher_forced(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
+    """Compiles a teacher-forced decoder model whose data carries padding weights.
+
+    The loss is averaged over real tokens only: the default divides by every position,
+    padding included, so the loss would move with the batch's padding. The accuracy is
+    weighted the same way, so padding counts in neither.
+    """
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, reduction="mean_with_sample_weight"
+        ),
+        weighted_metrics=["sparse_categorical_accuracy"],
+    )
+
+
 def progress_verbosity() -> int:
     """A live progress bar on a terminal, one line per epoch in logs and CI."""
     return 1 if sys.stdout.isatty() else 2
