@@ -26,6 +26,7 @@ from shared.datasets.errors import DataError
 from shared.datasets.examples import report_rejected_rows
 from shared.layers.masking import PAD_ID
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
+from shared.training.distribution import make_strategy
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import RunDirectory, config_fingerprint
 from shared.training.trainer import (
@@ -157,18 +158,21 @@ def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
         return data.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
 
     train_ds = dataset(slice(held_out, None), True)
-    autoencoder = build_sequence_autoencoder(config, vectorizer.vocabulary_size)
-    compile_teacher_forced(autoencoder, make_optimizer(config, steps_per_epoch=len(train_ds)))
-    started = time.monotonic()
-    autoencoder = fit_resumable(
-        autoencoder,
-        train_ds,
-        dataset(slice(0, held_out), False),
-        run_dir,
-        epochs=config.epochs,
-        patience=config.patience,
-        title="sequence autoencoder (pretraining)",
-    )
+    strategy = make_strategy(config.strategy)
+    print(f"strategy: {config.strategy} ({strategy.num_replicas_in_sync} replica(s))")
+    with strategy.scope():
+        autoencoder = build_sequence_autoencoder(config, vectorizer.vocabulary_size)
+        compile_teacher_forced(autoencoder, make_optimizer(config, steps_per_epoch=len(train_ds)))
+        started = time.monotonic()
+        autoencoder = fit_resumable(
+            autoencoder,
+            train_ds,
+            dataset(slice(0, held_out), False),
+            run_dir,
+            epochs=config.epochs,
+            patience=config.patience,
+            title="sequence autoencoder (pretraining)",
+        )
     elapsed = time.monotonic() - started
     loss, accuracy = autoencoder.evaluate(dataset(slice(0, held_out), False), verbose=0)
     metrics = {
