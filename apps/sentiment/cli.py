@@ -35,8 +35,12 @@ DATA_HELP = (
 )
 
 
-def add_data_arguments(parser: argparse.ArgumentParser, data_help: str) -> None:
-    parser.add_argument("--data", default=None, metavar="PATH", help=data_help)
+def add_data_arguments(
+    parser: argparse.ArgumentParser, data_help: str, repeatable: bool = False
+) -> None:
+    # repeatable: one or more sources, all read (pretraining).
+    data = {"action": "append", "required": True} if repeatable else {"default": None}
+    parser.add_argument("--data", metavar="PATH", help=data_help, **data)
     parser.add_argument("--text-column", default="text", help="Header of the text column.")
     parser.add_argument("--label-column", default="label", help="Header of the label column.")
     parser.add_argument(
@@ -103,19 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
         "<this run>` starts the classifier from that encoder and its vocabulary (labels in "
         "--data are ignored: in-domain text is what counts, e.g. IMDB reviews for SST-2).",
     )
-    pretrain.add_argument(
-        "--data",
-        action="append",
-        required=True,
-        metavar="PATH",
-        help="Text to learn from: the formats train reads (labels ignored; an aclImdb "
-        "train/ folder includes its unsup/ reviews). Repeat for several sources.",
+    add_data_arguments(
+        pretrain,
+        "Text to learn from: the formats train reads (labels ignored; an aclImdb train/ "
+        "folder includes its unsup/ reviews). Repeat for several sources.",
+        repeatable=True,
     )
-    for flag in ("--text-column", "--label-column", "--on-bad-rows"):
-        action = train._option_string_actions[flag]
-        pretrain.add_argument(
-            flag, default=action.default, choices=action.choices, help=action.help
-        )
     pretrain.add_argument(
         "--run-dir",
         type=Path,

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from apps.sentiment.corpus import DEFAULT_SEED, generate_reviews
-from shared.datasets.aclimdb import read_class_folders
+from shared.datasets.aclimdb import IGNORED_FOLDERS, read_class_folders
 from shared.datasets.errors import DataError
 from shared.datasets.examples import LabelledTexts
 from shared.datasets.tabular import read_labelled_table
@@ -25,6 +25,9 @@ class DataOptions:
     text_column: str = "text"
     label_column: str = "label"
     on_bad_rows: str = "error"
+    # Class folders: also read `unsup/` (pretraining ignores labels; training must not,
+    # as `unsup/` is not a class).
+    read_unlabelled_folders: bool = False
 
 
 def embedded_held_out() -> LabelledTexts:
@@ -56,7 +59,8 @@ def load_examples(source: str | Path | None, options: DataOptions = DataOptions(
         return LabelledTexts(texts, labels, [f"{EMBEDDED}:{i + 1}" for i in range(len(texts))])
     path = Path(source)
     if path.is_dir():
-        return read_class_folders(path, on_bad_rows=options.on_bad_rows)
+        ignored = frozenset() if options.read_unlabelled_folders else IGNORED_FOLDERS
+        return read_class_folders(path, options.on_bad_rows, ignored_folders=ignored)
     if path.is_file():
         return read_labelled_table(
             path,

@@ -9,9 +9,8 @@ included) and the vocabulary, so unlabelled in-domain text (IMDB reviews for SST
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 import time
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -21,14 +20,13 @@ from apps.sentiment.config import PretrainingConfig
 from apps.sentiment.data import DataOptions, load_examples
 from apps.sentiment.model import build_sequence_autoencoder
 from shared.cli import RUNS_ROOT, print_json_line
-from shared.datasets.aclimdb import read_class_folders
 from shared.datasets.errors import DataError
 from shared.datasets.examples import report_rejected_rows
 from shared.layers.masking import PAD_ID
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
 from shared.training.distribution import make_strategy
 from shared.training.reproducibility import set_seeds
-from shared.training.run_directory import RunDirectory, config_fingerprint
+from shared.training.run_directory import RunDirectory, config_fingerprint, write_json_atomic
 from shared.training.trainer import (
     compile_teacher_forced,
     finish_run,
@@ -76,12 +74,10 @@ def reconstruction_arrays(chunks: list[np.ndarray], chunk_length: int, decoder_v
 def read_texts(sources: list[str], options: DataOptions):
     """Every text of every source (labels are read, as `train` reads them, and ignored;
     a class-folder source brings its unlabelled `unsup/` reviews as well)."""
+    options = dataclasses.replace(options, read_unlabelled_folders=True)
     texts, rejected = [], []
     for source in sources:
-        if Path(source).is_dir():
-            data = read_class_folders(source, options.on_bad_rows, ignored_folders=frozenset())
-        else:
-            data = load_examples(source, options)
+        data = load_examples(source, options)
         texts.extend(data.texts)
         rejected.extend(data.rejected)
     return texts, rejected
@@ -158,6 +154,7 @@ def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
         return data.batch(config.batch_size).prefetch(tf.data.AUTOTUNE)
 
     train_ds = dataset(slice(held_out, None), True)
+    validation_ds = dataset(slice(0, held_out), False)
     strategy = make_strategy(config.strategy)
     print(f"strategy: {config.strategy} ({strategy.num_replicas_in_sync} replica(s))")
     with strategy.scope():
@@ -167,14 +164,14 @@ def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
         autoencoder = fit_resumable(
             autoencoder,
             train_ds,
-            dataset(slice(0, held_out), False),
+            validation_ds,
             run_dir,
             epochs=config.epochs,
             patience=config.patience,
             title="sequence autoencoder (pretraining)",
         )
     elapsed = time.monotonic() - started
-    loss, accuracy = autoencoder.evaluate(dataset(slice(0, held_out), False), verbose=0)
+    loss, accuracy = autoencoder.evaluate(validation_ds, verbose=0)
     metrics = {
         "texts": len(texts),
         "chunks": len(chunks),
@@ -189,7 +186,7 @@ def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
         f"{accuracy:.1%} of tokens reconstructed\n"
         f"use it: python -m apps.sentiment train --data ... --init-from {run_dir.path}\n"
     )
-    run_dir.file(PRETRAINING_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    write_json_atomic(run_dir.file(PRETRAINING_FILE), metrics)
     finish_run(run_dir, autoencoder, report, metrics)
     print(report, end="")
     print(f"learning curves: {run_dir.curves_path}")
