@@ -2,32 +2,35 @@
 PYTHON_BOOTSTRAP ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?=
 RUN_ARGS ?=
 SHARED_DATA ?= ../shared/data
 
-export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED ?= 0
 
 .PHONY: install browser train-sentiment train-translation export serve bench bench-quick test test-slow lint format clean
 
 install: $(STAMP)
 
-# The stamp depends on the lock file, so changing a pin reinstalls.
+# The stamp depends on the lock file, so changing a pin reinstalls. The last step installs
+# the project itself (editable, no dependencies: the lock has them), which puts
+# rnn-sentiment, rnn-translate, rnn-serve, rnn-edge and rnn-bench into $(VENV)/bin.
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 ## Train the sentiment classifier (default: the embedded corpus; DATA=path for your own).
 train-sentiment: $(STAMP)
-	$(PY) -m apps.sentiment train $(if $(DATA),--data $(DATA),) $(RUN_ARGS)
+	$(BIN)/rnn-sentiment train $(if $(DATA),--data $(DATA),) $(RUN_ARGS)
 
 ## Train the Spanish -> English translator (default: the embedded corpus; DATA=path for yours).
 train-translation: $(STAMP)
-	$(PY) -m apps.translation train $(if $(DATA),--data $(DATA),) $(RUN_ARGS)
+	$(BIN)/rnn-translate train $(if $(DATA),--data $(DATA),) $(RUN_ARGS)
 
 ## Export the latest finished run of each app: saved_models/<app>/<version>/ (TF Serving
 ## SavedModel + warmup + tflite/ phone models). EXPORT_ARGS=--no-xla, --compare-latency, ...
@@ -42,17 +45,17 @@ export: $(STAMP)
 ## Serve saved_models/ with TF Serving's REST API on http://127.0.0.1:8501 (demo page at /).
 SERVE_ARGS ?=
 serve: $(STAMP)
-	$(PY) -m apps.serve $(SERVE_ARGS)
+	$(BIN)/rnn-serve $(SERVE_ARGS)
 
 ## Benchmarks on $(SHARED_DATA) -> BENCHMARKS.md (tables + benchmarks/plots/*.png). Hours on
 ## 2 cores; BENCH_ARGS="--translation-run spa-eng=runs/translation/..." reuses a trained model.
 BENCH_ARGS ?=
 bench: $(STAMP)
-	$(PY) -m benchmarks --data-dir $(SHARED_DATA) $(BENCH_ARGS)
+	$(BIN)/rnn-bench --data-dir $(SHARED_DATA) $(BENCH_ARGS)
 
 ## A few minutes: small slices and short training -> bench_runs/BENCHMARKS-quick.md.
 bench-quick: $(STAMP)
-	$(PY) -m benchmarks --quick --data-dir $(SHARED_DATA) $(BENCH_ARGS)
+	$(BIN)/rnn-bench --quick --data-dir $(SHARED_DATA) $(BENCH_ARGS)
 
 ## Headless Chromium + ChromeDriver from Debian, for the demo-page browser test.
 CHROMIUM := /usr/bin/chromium
