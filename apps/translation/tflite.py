@@ -61,6 +61,7 @@ from shared.edge.translation import (
     greedy_search,
     is_empty_source,
 )
+from shared.export.progress import stage
 from shared.export.tflite import (
     PROBE_TOLERANCE,
     Probe,
@@ -476,6 +477,7 @@ def write_tflite_models(
                     culprit = optional[-1]
                 loop_errors[culprit] = str(error)
                 keys.remove(culprit)
+                stage("TFLite: %s failed (metadata says why); converting without it", culprit)
 
     contents = {variant: item["content"] for variant, item in converted.items()}
     reference = contents[variants[0]]

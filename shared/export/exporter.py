@@ -18,6 +18,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from shared.edge.metadata import TFLITE_FOLDER
+from shared.export.progress import reporting, stage
 from shared.export.server_config import write_server_config
 from shared.export.serving import write_saved_model
 from shared.export.versions import StagedVersion
@@ -55,10 +56,20 @@ def export_version(spec: AppExport, saved_models_root: Path = SAVED_MODELS_ROOT)
     model_root = Path(saved_models_root) / spec.app
     started = time.perf_counter()
     with StagedVersion(model_root) as staged:
+        stage("writing the SavedModel (tracing %s)", ", ".join(spec.endpoints))
         write_saved_model(staged.path, spec.trackables, spec.endpoints)
         saved_model_seconds = time.perf_counter() - started
+        stage(
+            "writing %d warmup requests (replayed, and XLA-compiled, when a server loads "
+            "the version)",
+            len(spec.warmup_requests),
+        )
         write_warmup_requests(staged.path, spec.app, spec.warmup_requests)
-        tflite = spec.write_tflite(staged.path / TFLITE_FOLDER) if spec.write_tflite else None
+        tflite = None
+        if spec.write_tflite:
+            stage("TFLite: tracing the phone signatures and their reference outputs")
+            tflite = spec.write_tflite(staged.path / TFLITE_FOLDER)
+        stage("writing metadata (assets.extra/export.json) and publishing the version")
         info = {
             "app": spec.app,
             "run_dir": str(Path(spec.run_dir).resolve()),
@@ -73,6 +84,7 @@ def export_version(spec: AppExport, saved_models_root: Path = SAVED_MODELS_ROOT)
         write_json_atomic(staged.path / EXPORT_INFO_RELATIVE_PATH, info)
     if tflite is not None:  # paths were reported inside the staging folder
         tflite = json.loads(json.dumps(tflite).replace(str(staged.path), str(staged.published)))
+    stage("writing the server config (models.config, batching_parameters.txt)")
     config_files = write_server_config(saved_models_root)
     return {
         "app": spec.app,
@@ -104,10 +116,13 @@ def run_export_command(
     from shared.cli import latest_finished_run, print_json_line  # noqa: PLC0415
 
     run_dir = args.run_dir or latest_finished_run(app)
-    spec = build_export(
-        run_dir, jit_compile=not args.no_xla, tflite=not args.no_tflite, **build_options
-    )
-    summary = export_version(spec, args.saved_models)
+    with reporting(f"export {app}"):
+        stage("loading run %s", run_dir)
+        spec = build_export(
+            run_dir, jit_compile=not args.no_xla, tflite=not args.no_tflite, **build_options
+        )
+        summary = export_version(spec, args.saved_models)
+        stage("done: version %d in %s", summary["version"], summary["path"])
     print(f"Exported {run_dir} as {spec.app} version {summary['version']}: {summary['path']}")
     print(f"  signatures: {', '.join(summary['signatures'])}")
     tflite = summary["tflite"] or {}
@@ -119,8 +134,10 @@ def run_export_command(
     if getattr(args, "compare_latency", False) and latency_comparison is not None:
         from shared.export.latency import format_table  # noqa: PLC0415
 
-        with tempfile.TemporaryDirectory() as workdir:
+        with reporting(f"latency {app}"), tempfile.TemporaryDirectory() as workdir:
+            stage("comparing latencies (exports two more candidates, then times them)")
             tables = latency_comparison(run_dir, Path(summary["path"]), Path(workdir))
+            stage("done")
         for title, rows, reference in tables:
             print(f"\n{title}\n{format_table(rows, reference)}")
         summary["latency"] = {title: rows for title, rows, _ in tables}

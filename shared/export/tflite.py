@@ -47,6 +47,7 @@ from shared.edge.runtime import (
     with_metadata_entry,
 )
 from shared.export.fused_lstm import lstm_clip_values, remove_lstm_clipping
+from shared.export.progress import stage
 
 # Largest difference from TensorFlow a variant may show on a probe input before the model
 # is declared broken, relative to the output's scale (max(1, max |output|)). Loose on
@@ -76,6 +77,7 @@ def save_endpoints(
     Returns:
         `directory` as a `Path`.
     """
+    stage("TFLite: saving the signatures %s for the converter", ", ".join(endpoints))
     archive = keras.export.ExportArchive()
     archive.track(trackable)
     for name, function in endpoints.items():
@@ -324,8 +326,12 @@ def convert_variants(
             missed a probe or failed a check.
     """
     converted = {}
-    for variant in variants:
+    for number, variant in enumerate(variants, 1):
+        step = f"TFLite {variant} ({number}/{len(variants)})"
+        stage("%s: converting %s", step, ", ".join(signature_keys))
         content = convert_saved_model(saved_model_dir, signature_keys, variant)
+        extra = f" and {len(checks)} decoding checks" if checks else ""
+        stage("%s: verifying against TensorFlow on %d probe inputs%s", step, len(probes), extra)
         differences = check_variant(variant, content, probes, parameter_count, checks)
         converted[variant] = {"content": content, "probe_differences": differences}
     return converted
@@ -431,7 +437,13 @@ def write_variants(
         TFLiteExportError: embedding changed the model, or the final model fails a check.
     """
     written = {}
-    for variant, item in converted.items():
+    for number, (variant, item) in enumerate(converted.items(), 1):
+        stage(
+            "TFLite %s (%d/%d): embedding the metadata fingerprint, verifying again, writing",
+            variant,
+            number,
+            len(converted),
+        )
         content = embed_fingerprint(item["content"], fingerprint)
         check_unchanged(item["content"], content, probes, f"{variant} model")
         differences = check_variant(variant, content, probes, parameter_count, checks)
