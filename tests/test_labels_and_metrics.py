@@ -131,6 +131,45 @@ def test_unknown_labels_shown_are_capped_but_counted():
     assert f"'bad{MAX_ERRORS_SHOWN}'" not in message
 
 
+def test_a_model_named_negative_positive_reads_0_1_labels():
+    """The embedded corpus is labelled by name; SST-2 dev by 0/1 (issue 16)."""
+    labels = LabelSet.infer(labelled(["positive", "negative"]))
+    assert labels.aliases == {"negative": 0, "positive": 1}  # nothing about 0/1 stored
+    raw = ["1", "0", "0", "positive", "NEG", "pos"]
+    assert labels.encode(labelled(raw)) == [1, 0, 0, 1, 0, 1]
+
+
+def test_a_model_trained_on_0_1_reads_negative_positive_labels():
+    labels = LabelSet.infer(labelled(["1", "0"]))
+    assert labels.encode(labelled(["negative", "positive", " Positive ", "0"])) == [0, 1, 1, 0]
+
+
+def test_an_aclimdb_model_named_neg_pos_reads_0_1_and_full_names():
+    labels = LabelSet.infer(labelled(["pos", "neg"]))
+    assert labels.names == ("neg", "pos")
+    assert labels.encode(labelled(["1", "0", "negative", "positive"])) == [1, 0, 0, 1]
+
+
+def test_binary_spellings_follow_the_names_not_the_positions(tmp_path):
+    # A model whose classes are stored positive first (names given in that order).
+    reordered = LabelSet(("positive", "negative"), {"positive": 0, "negative": 1})
+    assert reordered.encode(labelled(["0", "1", "neg"])) == [1, 0, 1]
+    # Its own aliases win: trained on 0/1 with --label-names positive,negative, 0 means
+    # positive, as the user said.
+    explicit = LabelSet.infer(labelled(["0", "1"]), names=("positive", "negative"))
+    assert explicit.encode(labelled(["0", "1", "positive"])) == [0, 1, 0]
+    # A saved run's labels.json (written before this mapping existed) gets it on load.
+    path = tmp_path / "labels.json"
+    LabelSet.infer(labelled(["negative", "positive"])).save(path)
+    assert LabelSet.load(path).encode(labelled(["0", "1"])) == [0, 1]
+
+
+def test_other_binary_names_get_no_0_1_mapping():
+    labels = LabelSet.infer(labelled(["good", "bad"]))
+    with pytest.raises(DataError, match="Received 2 unknown label"):
+        labels.encode(labelled(["0", "1"]))
+
+
 def test_save_and_load_round_trip(tmp_path):
     original = LabelSet.infer(labelled(["10", "2", "1"]), names=("one", "two", "ten"))
     path = tmp_path / "labels.json"

@@ -11,6 +11,10 @@ from shared.datasets.examples import LabelledTexts
 
 # IMDB, SST-2 and most sentiment files use 0 = negative, 1 = positive.
 BINARY_SENTIMENT_NAMES = ("negative", "positive")
+# The spellings of (negative, positive) in common files: SST-2/IMDB ids, names, and the
+# aclImdb folder names. A model with two classes named by one of the named pairs reads
+# labels spelled by any of them.
+BINARY_SENTIMENT_SPELLINGS = (("0", "1"), BINARY_SENTIMENT_NAMES, ("neg", "pos"))
 MAX_ERRORS_SHOWN = 10
 
 
@@ -18,8 +22,10 @@ MAX_ERRORS_SHOWN = 10
 class LabelSet:
     """The classes a model predicts: `names[i]` is class id `i`.
 
-    `aliases` maps raw values seen in data files to ids, so that a model trained on
-    `0/1` files can be evaluated on files labelled `negative/positive` and vice versa.
+    `aliases` maps raw values seen in data files to ids. `encode` also accepts every
+    class name, and for a binary sentiment model (classes negative/positive or neg/pos)
+    the other usual spellings (`0/1`, `negative/positive`, `neg/pos`), so a model trained
+    on `0/1` files can be evaluated on files labelled `negative/positive` and vice versa.
     """
 
     names: tuple[str, ...]
@@ -60,13 +66,32 @@ class LabelSet:
     def __len__(self) -> int:
         return len(self.names)
 
+    def accepted_labels(self) -> dict[str, int]:
+        """Every raw label value `encode` maps to a class id.
+
+        The model's own `aliases` win over the rest (a run trained with
+        `--label-names positive,negative` keeps its `0` = positive).
+        """
+        accepted: dict[str, int] = {}
+        folded_names = [name.strip().lower() for name in self.names]
+        for named in BINARY_SENTIMENT_SPELLINGS[1:]:
+            if len(self.names) == 2 and sorted(folded_names) == sorted(named):
+                negative = folded_names.index(named[0])
+                for negative_label, positive_label in BINARY_SENTIMENT_SPELLINGS:
+                    accepted[negative_label] = negative
+                    accepted[positive_label] = 1 - negative
+        accepted.update({name: i for i, name in enumerate(self.names)})
+        accepted.update(self.aliases)
+        return accepted
+
     def encode(self, data: LabelledTexts) -> list[int]:
         """Class ids for `data.labels`; unknown values raise one error listing them all."""
         ids, unknown = [], []
+        accepted = self.accepted_labels()
         # Case and surrounding spaces never distinguish classes: "Pos", " pos" are "pos".
-        folded = {k.strip().lower(): v for k, v in self.aliases.items()}
+        folded = {k.strip().lower(): v for k, v in accepted.items()}
         for label, origin in zip(data.labels, data.origins, strict=True):
-            class_id = self.aliases.get(label)
+            class_id = accepted.get(label)
             if class_id is None:
                 class_id = folded.get(label.strip().lower())
             if class_id is None:
@@ -75,7 +100,7 @@ class LabelSet:
         if unknown:
             shown = "\n  ".join(unknown[:MAX_ERRORS_SHOWN])
             raise DataError(
-                f"Expected labels among {sorted(self.aliases, key=_natural_key)} (the classes "
+                f"Expected labels among {sorted(accepted, key=_natural_key)} (the classes "
                 f"this model was trained on). Received {len(unknown)} unknown label(s):\n  {shown}"
             )
         return ids
