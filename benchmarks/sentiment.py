@@ -23,7 +23,7 @@ from apps.sentiment.cli import build_parser
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import DataOptions, load_examples
 from apps.sentiment.presets import resolve_sentiment_config
-from apps.sentiment.train import split_examples, train
+from apps.sentiment.train import split_examples, train_command
 from benchmarks.accuracy_trace import TracePoint, ValidationTrace, seconds_to_reach
 from benchmarks.context import BenchContext, cpu_cores
 from benchmarks.plotting import new_figure, save_figure
@@ -146,7 +146,7 @@ def train_ours(context: BenchContext, data: SentimentData, train_path, val_path,
         every_steps=max(1, steps_per_epoch // (4 if context.quick else 8)),
     )
     started = time.perf_counter()
-    status = train(args, config, callbacks=(trace,))
+    status = train_command(args, config, callbacks=(trace,))
     command_seconds = time.perf_counter() - started
     if status != 0:
         raise RuntimeError(f"sentiment train exited with status {status} on {data.name}")

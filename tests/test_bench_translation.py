@@ -156,7 +156,9 @@ def test_training_runs_the_cli_with_the_preset_and_the_pair_languages(tmp_path, 
 
     seen = []
     monkeypatch.setattr(
-        apps.translation.train, "train", lambda args, config: seen.append((args, config)) or 0
+        apps.translation.train,
+        "train_command",
+        lambda args, config: seen.append((args, config)) or 0,
     )
     data = tmp_path / "fra-eng.tsv.gz"
     with gzip.open(data, "wt", encoding="utf-8") as f:
@@ -188,7 +190,7 @@ def test_a_finished_run_in_the_work_folder_is_reported_as_reused_unless_retraine
     overwrites = []
     monkeypatch.setattr(
         apps.translation.train,
-        "train",
+        "train_command",
         lambda args, config: overwrites.append(args.overwrite) or 0,
     )
     context = _context(tmp_path, quick=False)
@@ -215,7 +217,7 @@ def test_a_failing_training_is_a_note_not_a_crash(tmp_path, monkeypatch):
     def refuse(args, config):
         raise ValueError("holds a run with other settings")
 
-    monkeypatch.setattr(apps.translation.train, "train", refuse)
+    monkeypatch.setattr(apps.translation.train, "train_command", refuse)
     data = tmp_path / "spa-eng.tsv"
     data.write_text("english\tspanish\nHi.\tHola.\n", encoding="utf-8")
     section = translation.run(_context(tmp_path), pairs={"spa-eng": data})

@@ -130,8 +130,12 @@ def test_runners_work_without_tensorflow(sentiment_dir, translation_dir):
     expected = EdgeSentimentClassifier.from_directory(sentiment_dir).classify(REVIEWS)
     assert [c["label"] for c in output["classified"]] == [c["label"] for c in expected]
     for got, want in zip(output["classified"], expected, strict=True):
-        assert got["probabilities"] == pytest.approx(want["probabilities"], abs=1e-6)
-        assert sum(got["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+        assert got["probabilities"] == pytest.approx(want["probabilities"], abs=1e-4)
+        assert sum(got["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+        # The schema every path shares (shared.answers): score = p(label), 4 decimals.
+        assert set(got) == {"label", "score", "probabilities"}
+        assert got["score"] == got["probabilities"][got["label"]]
+        assert all(round(p, 4) == p for p in got["probabilities"].values())
     translator = EdgeTranslator.from_directory(translation_dir)
     assert output["greedy"] == translator.translate(SENTENCES, beam_width=1)
     assert output["beam"] == translator.translate(SENTENCES)
@@ -539,6 +543,9 @@ def test_edge_cli_classifies_and_translates_without_tensorflow(sentiment_dir, tr
     expected = EdgeSentimentClassifier.from_directory(sentiment_dir).classify(REVIEWS[:2])
     assert [line["text"] for line in lines] == REVIEWS[:2]
     assert [line["label"] for line in lines] == [e["label"] for e in expected]
+    # The same fields as `python -m apps.sentiment predict` prints, rounded the same way.
+    assert all(set(line) == {"text", "label", "score", "probabilities"} for line in lines)
+    assert [line["probabilities"] for line in lines] == [e["probabilities"] for e in expected]
 
     result = run_edge_cli(
         "translate", str(translation_dir), "--beam-width", "1", stdin="\n".join(SENTENCES[:2])
@@ -547,6 +554,10 @@ def test_edge_cli_classifies_and_translates_without_tensorflow(sentiment_dir, tr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     greedy = EdgeTranslator.from_directory(translation_dir).translate(SENTENCES[:2], beam_width=1)
     assert [line["translation"] for line in lines] == greedy
+    # The same fields as `python -m apps.translation translate`: the beam width used.
+    assert lines[0] == {"text": SENTENCES[0], "translation": greedy[0], "beam": 1}
+    result = run_edge_cli("translate", str(translation_dir), SENTENCES[0])
+    assert json.loads(result.stdout)["beam"] == 3  # the export's default width
 
 
 def test_edge_cli_refuses_a_model_of_the_other_app_with_a_clear_error(sentiment_dir):

@@ -104,7 +104,7 @@ def test_init_from_a_pretraining_run_starts_the_classifier_from_its_encoder(
     reviews, pretrained, tmp_path, capsys
 ):
     from apps.sentiment.presets import resolve_sentiment_config
-    from apps.sentiment.train import train
+    from apps.sentiment.train import train_command
 
     run_dir = tmp_path / "classifier"
     # Other shapes on the command line: the pretrained encoder's win, and say so.
@@ -122,7 +122,7 @@ def test_init_from_a_pretraining_run_starts_the_classifier_from_its_encoder(
         ]
     )
     first = _FirstWeights()
-    assert train(args, resolve_sentiment_config(args), callbacks=(first,)) == 0
+    assert train_command(args, resolve_sentiment_config(args), callbacks=(first,)) == 0
     out = capsys.readouterr().out
     assert "model shape taken from" in out and "'units': 8" in out
 

@@ -107,12 +107,18 @@ def test_evaluate_reports_and_ends_with_one_json_line(trained_run, capsys):
     code = main(
         ["evaluate", "--data", str(trained_run / "test_pairs.tsv"), "--run-dir", str(trained_run)]
     )
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert code == 0
     metrics = last_json_line(out)
     assert set(metrics) >= {"bleu", "chrf", "n", "beam", "greedy", "sentences_per_second"}
     assert metrics["n"] == len(read_sentence_pairs(trained_run / "test_pairs.tsv"))
     assert "greedy" in out and "beam 3" in out and "reference:" in out
+    # Progress of each decoding pass on stderr, complete, and never on stdout.
+    n = metrics["n"]
+    for name in ("greedy", "beam 3"):
+        assert f"translating ({name}): {n}/{n} sentences (100%" in captured.err
+    assert "translating (" not in out
 
 
 def test_graph_greedy_matches_a_plain_python_loop_over_decoder_step(trained_run):
@@ -158,11 +164,16 @@ def test_translate_prints_json_lines_and_flags_what_cannot_be_translated(trained
         long_input,
     ]
     assert isinstance(lines[0]["translation"], str) and lines[0]["beam"] == 3
+    assert set(lines[0]) == {"text", "translation", "beam"}  # the schema of shared.answers
     assert lines[1]["error"].startswith("argument 2: nothing to translate")
     assert lines[2]["error"].startswith("argument 3: nothing to translate")
     assert isinstance(lines[3]["translation"], str)  # unseen characters: [UNK], no crash
     assert isinstance(lines[4]["translation"], str)
     assert captured.err.count("note:") == 1 and "1 input(s) had more than 24" in captured.err
+    # Which run answered: one line on stderr, never on stdout (JSON lines only).
+    [using] = [line for line in captured.err.splitlines() if line.startswith("using run ")]
+    assert using.startswith(f"using run {trained_run} (finished 20") and using.endswith(")")
+    assert "using run" not in captured.out
 
 
 def test_translate_reads_stdin(trained_run):

@@ -3,36 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.predictor import SentimentPredictor
+from shared.answers import sentiment_answer
 from shared.cli import answer_each_input, latest_finished_run
 
 
 def predict(args: argparse.Namespace) -> int:
     """Predicts every valid input; invalid ones get an `error` line, nothing is dropped.
 
-    Exits 0 when every input was predicted, 1 when some were rejected.
+    Says which run it uses on stderr (stdout holds only the JSON lines). Exits 0 when
+    every input was predicted, 1 when some were rejected.
     """
     trained = TrainedSentimentModel.load(args.run_dir or latest_finished_run("sentiment"))
+    print(f"using run {trained.run_dir.describe()}", file=sys.stderr)
     names = trained.labels.names
     max_length = trained.config.max_length
     side = "first" if trained.config.truncate_from == "end" else "last"
-
-    def render(p) -> dict:
-        best = int(p.argmax())
-        return {
-            "label": names[best],
-            "probability": round(float(p[best]), 4),
-            "probabilities": {n: round(float(v), 4) for n, v in zip(names, p, strict=True)},
-        }
-
     return answer_each_input(
         args,
         accept=lambda text: bool(text.strip()),
         rejection="empty text: expected at least one non-space character",
         run=SentimentPredictor(trained).predict,
-        render=render,
+        render=lambda probabilities: sentiment_answer(probabilities, names),
         max_tokens=max_length,
         truncation_note=lambda n: (
             f"note: {n} text(s) had more than {max_length} tokens and were truncated "

@@ -30,14 +30,21 @@ class SentimentPredictor:
 
         self._predict_batch = predict_batch
 
-    def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Returns `(probabilities [n, classes], token_counts [n])` for `texts`."""
+    def predict(self, texts: list[str], progress=None) -> tuple[np.ndarray, np.ndarray]:
+        """Returns `(probabilities [n, classes], token_counts [n])` for `texts`.
+
+        Args:
+            texts: raw texts.
+            progress: optional `shared.progress.ProgressLine`, advanced per batch.
+        """
         probabilities, counts = [], []
         for start in range(0, len(texts), self.batch_size):
             batch = tf.constant(texts[start : start + self.batch_size], dtype=tf.string)
             p, c = self._predict_batch(batch)
             probabilities.append(p.numpy())
             counts.append(c.numpy())
+            if progress is not None:
+                progress.advance(len(p))
         if not probabilities:
             return np.zeros((0, len(self.trained.labels)), np.float32), np.zeros((0,), np.int32)
         return np.concatenate(probabilities), np.concatenate(counts)

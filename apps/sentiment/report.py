@@ -10,6 +10,7 @@ from shared.evaluation.classification_report import (
     format_report,
     plot_confusion_matrix,
 )
+from shared.progress import ProgressLine
 
 
 def evaluate_and_report(
@@ -27,7 +28,9 @@ def evaluate_and_report(
         and a `baseline` entry with the same keys; the text is the readable report.
     """
     names = list(predictor.trained.labels.names)
-    probabilities, token_counts = predictor.predict(texts)
+    progress = ProgressLine("scoring the BiLSTM", len(texts), "texts")  # on stderr
+    probabilities, token_counts = predictor.predict(texts, progress=progress)
+    progress.close()
     predicted = probabilities.argmax(axis=-1)
     baseline_predicted = baseline.predict(texts)
     metrics = classification_metrics(label_ids, predicted, len(names))

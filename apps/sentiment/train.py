@@ -1,10 +1,20 @@
-"""`python -m apps.sentiment train`: data -> vocabulary -> BiLSTM -> report, resumably."""
+"""Training: data -> vocabulary -> BiLSTM -> report, resumably.
+
+`train(config, data, ...)` is the one entry point: the Python API calls it with a config
+object, `python -m apps.sentiment train` through `train_command` with its parsed flags.
+
+    from apps.sentiment import SentimentConfig, train
+    result = train(SentimentConfig(epochs=3), "reviews.csv")
+    result.run_dir, result.metrics["accuracy"]
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import time
+from collections.abc import Sequence
+from pathlib import Path
 
 import keras
 from sklearn.model_selection import train_test_split
@@ -27,11 +37,12 @@ from shared.datasets.errors import DataError
 from shared.datasets.examples import LabelledTexts, report_rejected_rows
 from shared.datasets.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
+from shared.package_api import callable_module
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
 from shared.training.distribution import make_strategy
 from shared.training.pipelines import text_classification_dataset
 from shared.training.reproducibility import set_seeds
-from shared.training.run_directory import RunDirectory
+from shared.training.run_directory import RunDirectory, TrainingResult
 from shared.training.trainer import (
     finish_run,
     fit_resumable,
@@ -40,18 +51,31 @@ from shared.training.trainer import (
 )
 
 
-def run_settings(config: SentimentConfig, args: argparse.Namespace) -> dict:
-    """Everything that decides the run's result: config, data source and how it is read."""
+def run_settings(
+    config: SentimentConfig,
+    data,
+    validation_data,
+    options: DataOptions,
+    label_names: tuple[str, ...] | None,
+    init_from,
+    preset: str | None,
+) -> dict:
+    """Everything that decides the run's result: config, data source and how it is read.
+
+    The keys and values are those the command line has always written (`label_names` as
+    `--label-names` spells it), so a run folder's fingerprint does not depend on whether
+    the CLI or the Python API started it.
+    """
     return {
         **config.to_dict(),
-        "preset": getattr(args, "preset", None),
-        "data": str(args.data) if args.data else EMBEDDED,
-        "validation_data": str(args.validation_data) if args.validation_data else None,
-        "text_column": args.text_column,
-        "label_column": args.label_column,
-        "label_names": args.label_names,
-        "on_bad_rows": args.on_bad_rows,
-        "init_from": str(args.init_from) if getattr(args, "init_from", None) else None,
+        "preset": preset,
+        "data": str(data) if data else EMBEDDED,
+        "validation_data": str(validation_data) if validation_data else None,
+        "text_column": options.text_column,
+        "label_column": options.label_column,
+        "label_names": ",".join(label_names) if label_names else None,
+        "on_bad_rows": options.on_bad_rows,
+        "init_from": str(init_from) if init_from else None,
     }
 
 
@@ -102,15 +126,15 @@ ARCHITECTURE_SETTINGS = (
 )
 
 
-def warm_start_source(args, config: SentimentConfig):
+def warm_start_source(init_from, config: SentimentConfig):
     """`--init-from RUN`: the finished run to start from (a classifier, or a `pretrain`
     run's encoder), and the config with its shapes."""
-    if not getattr(args, "init_from", None):
+    if not init_from:
         return None, config
-    if PretrainedEncoder.is_pretraining_run(args.init_from):
-        source, shape_settings = PretrainedEncoder.load(args.init_from), ENCODER_SETTINGS
+    if PretrainedEncoder.is_pretraining_run(init_from):
+        source, shape_settings = PretrainedEncoder.load(init_from), ENCODER_SETTINGS
     else:
-        source = TrainedSentimentModel.load(args.init_from)
+        source = TrainedSentimentModel.load(init_from)
         shape_settings = ARCHITECTURE_SETTINGS
     changed = {
         name: getattr(source.config, name)
@@ -118,7 +142,7 @@ def warm_start_source(args, config: SentimentConfig):
         if getattr(source.config, name) != getattr(config, name)
     }
     if changed:
-        print(f"--init-from: model shape taken from {args.init_from}: {changed}")
+        print(f"--init-from: model shape taken from {init_from}: {changed}")
     return source, dataclasses.replace(config, **changed)
 
 
@@ -143,22 +167,63 @@ def copy_weights(
     return skipped
 
 
-def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = ()) -> int:
-    """Trains (or resumes, or reports a finished run) and prints the report.
+def train(
+    config: SentimentConfig | None = None,
+    data: str | Path | None = None,
+    *,
+    validation_data: str | Path | None = None,
+    options: DataOptions | None = None,
+    label_names: Sequence[str] | None = None,
+    run_dir: str | Path | None = None,
+    overwrite: bool = False,
+    init_from: str | Path | None = None,
+    preset: str | None = None,
+    callbacks: Sequence = (),
+) -> TrainingResult:
+    """Trains a classifier (or resumes an interrupted run, or reports a finished one).
 
-    `callbacks` are extra Keras callbacks for the fit (the benchmark's accuracy trace).
+    Prints progress and the validation report, as `python -m apps.sentiment train` does.
+
+    Args:
+        config: the settings (default: `SentimentConfig()`); used as given, no preset.
+        data: `"embedded"`/None (the generated corpus), a CSV/TSV file or a folder of
+            class sub-folders.
+        validation_data: validate on this source instead of holding out
+            `config.validation_split` of `data`.
+        options: how to read `data` and `validation_data` (columns, bad rows;
+            default: `DataOptions()`).
+        label_names: names for sorted integer labels (`0/1` get negative/positive).
+        run_dir: the run folder (default: `runs/sentiment/<data>-<settings hash>`).
+        overwrite: replace a run with other settings in `run_dir` instead of refusing.
+        init_from: a finished run (or `pretrain` run) to start from.
+        preset: the preset name the config was resolved with (recorded in the run's
+            settings only; the CLI passes it).
+        callbacks: extra Keras callbacks for the fit.
+
+    Returns:
+        The run folder, what it held before (`"new"`, `"resume"`, `"finished"`) and the
+        validation metrics.
+
+    Raises:
+        DataError: unreadable data (file and line named).
+        ValueError: out-of-range settings, or `run_dir` holds a run with other settings.
     """
-    source, config = warm_start_source(args, config)
-    settings = run_settings(config, args)
-    run_dir = RunDirectory(args.run_dir or default_run_dir("sentiment", settings, settings["data"]))
-    options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
+    config = SentimentConfig() if config is None else config
+    config.validate()
+    # Class folders never read `unsup/` here: it is not a class (pretraining reads it).
+    options = dataclasses.replace(options or DataOptions(), read_unlabelled_folders=False)
+    if isinstance(label_names, str):
+        label_names = label_names.split(",")
+    label_names = tuple(label_names) if label_names else None
+    source, config = warm_start_source(init_from, config)
+    settings = run_settings(config, data, validation_data, options, label_names, init_from, preset)
+    run_dir = RunDirectory(run_dir or default_run_dir("sentiment", settings, settings["data"]))
 
-    data = load_examples(args.data, options)
-    label_names = tuple(args.label_names.split(",")) if args.label_names else None
+    data = load_examples(data, options)
     labels = LabelSet.infer(data, label_names)
     label_ids = labels.encode(data)
-    if args.validation_data:
-        validation = load_examples(args.validation_data, options)
+    if validation_data:
+        validation = load_examples(validation_data, options)
         train_data, train_ids = data, label_ids
         val_data, val_ids = validation, labels.encode(validation)
     else:
@@ -168,11 +233,11 @@ def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = 
         train_data, train_ids = data.subset(train_idx), [label_ids[i] for i in train_idx]
         val_data, val_ids = data.subset(val_idx), [label_ids[i] for i in val_idx]
 
-    state = run_dir.prepare(settings, overwrite=args.overwrite)
+    state = run_dir.prepare(settings, overwrite=overwrite)
     print(f"run directory: {run_dir.path} ({state})")
     if state == "finished":
         print_finished_run(run_dir)
-        return 0
+        return TrainingResult.of_finished(run_dir, state)
     report_rejected_rows(data.rejected, run_dir.file(REJECTED_ROWS_FILE))
     print(
         f"data: {len(train_data)} training / {len(val_data)} validation examples, "
@@ -227,7 +292,7 @@ def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = 
                 leave_out=("probabilities",) if other_labels else (),
             )
             print(
-                f"--init-from: weights of {args.init_from}"
+                f"--init-from: weights of {init_from}"
                 + (f" (new: {', '.join(skipped)})" if skipped else "")
             )
         classifier.compile(
@@ -267,4 +332,28 @@ def train(args: argparse.Namespace, config: SentimentConfig, callbacks: tuple = 
     print(f"TensorBoard: tensorboard --logdir {run_dir.tensorboard_dir}")
     print(f"model: {run_dir.path}")
     print_json_line(metrics)
+    return TrainingResult(run_dir.path, state, metrics)
+
+
+def train_command(
+    args: argparse.Namespace, config: SentimentConfig, callbacks: Sequence = ()
+) -> int:
+    """`python -m apps.sentiment train`: `train` with the parsed flags; exit status 0."""
+    train(
+        config,
+        args.data,
+        validation_data=args.validation_data,
+        options=DataOptions(args.text_column, args.label_column, args.on_bad_rows),
+        label_names=args.label_names.split(",") if args.label_names else None,
+        run_dir=args.run_dir,
+        overwrite=args.overwrite,
+        init_from=getattr(args, "init_from", None),
+        preset=getattr(args, "preset", None),
+        callbacks=callbacks,
+    )
     return 0
+
+
+# `from apps.sentiment import train` gives this module once it is imported (a package
+# attribute named like a submodule is that submodule): calling it calls `train`.
+callable_module(__name__, "train")

@@ -6,6 +6,7 @@ import time
 
 from apps.translation.translator import Translator
 from shared.evaluation.translation_metrics import translation_scores
+from shared.progress import ProgressLine
 
 EXAMPLES_SHOWN = 8
 
@@ -23,9 +24,12 @@ def evaluate_translations(
     results = {}
     for width in dict.fromkeys((1, beam_width)):
         translator.translate(sources[:2], beam_width=width)  # trace outside the timing
+        name = "greedy" if width == 1 else f"beam {width}"
+        progress = ProgressLine(f"translating ({name})", len(sources), "sentences")  # stderr
         started = time.monotonic()
-        hypotheses, counts = translator.translate(sources, beam_width=width)
+        hypotheses, counts = translator.translate(sources, beam_width=width, progress=progress)
         seconds = time.monotonic() - started
+        progress.close()
         scores = translation_scores(hypotheses, references)
         signature = scores.pop("signature")
         results[width] = (hypotheses, scores, seconds)

@@ -1,9 +1,18 @@
-"""`python -m apps.translation train`: pairs -> subword vocabularies -> seq2seq -> BLEU."""
+"""Training: pairs -> subword vocabularies -> seq2seq -> BLEU, resumably.
+
+`train(config, data, ...)` is the one entry point: the Python API calls it with a config
+object, `python -m apps.translation train` through `train_command` with its parsed flags.
+
+    from apps.translation import TranslationConfig, train
+    result = train(TranslationConfig(epochs=5), "spa-eng.tsv")
+    result.run_dir, result.metrics["bleu"]
+"""
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from apps.translation.artifacts import (
     REJECTED_ROWS_FILE,
@@ -22,11 +31,12 @@ from apps.translation.translator import Translator
 from shared.cli import default_run_dir, print_json_line
 from shared.datasets.examples import report_rejected_rows
 from shared.datasets.pairs import SentencePairs, split_by_source
+from shared.package_api import callable_module
 from shared.text.subword import END_ID, START_ID, SubwordTokenizer
 from shared.training.distribution import make_strategy
 from shared.training.pipelines import seq2seq_dataset
 from shared.training.reproducibility import set_seeds
-from shared.training.run_directory import RunDirectory
+from shared.training.run_directory import RunDirectory, TrainingResult
 from shared.training.trainer import (
     compile_teacher_forced,
     finish_run,
@@ -54,17 +64,46 @@ def learn_or_load(tokenizer: SubwordTokenizer, path, texts, size: int) -> None:
         write_tokens(path, tokenizer.vocabulary)
 
 
-def train(args: argparse.Namespace, config: TranslationConfig) -> int:
+def train(
+    config: TranslationConfig | None = None,
+    data: str | Path | None = None,
+    *,
+    on_bad_rows: str = "error",
+    run_dir: str | Path | None = None,
+    overwrite: bool = False,
+    preset: str | None = None,
+) -> TrainingResult:
+    """Trains a translator (or resumes an interrupted run, or reports a finished one).
+
+    Prints progress and the held-out report, as `python -m apps.translation train` does.
+
+    Args:
+        config: the settings (default: `TranslationConfig()`); used as given, no preset.
+        data: `"embedded"`/None (generated Spanish-English pairs) or a pair file.
+        on_bad_rows: `"error"` (stop, listing them) or `"skip"`.
+        run_dir: the run folder (default: `runs/translation/<data>-<settings hash>`).
+        overwrite: replace a run with other settings in `run_dir` instead of refusing.
+        preset: the preset name the config was resolved with (recorded in the run's
+            settings only; the CLI passes it).
+
+    Returns:
+        The run folder, what it held before (`"new"`, `"resume"`, `"finished"`) and the
+        held-out metrics (BLEU, chrF, greedy and beam).
+
+    Raises:
+        DataError: unreadable data (file and line named).
+        ValueError: out-of-range settings, or `run_dir` holds a run with other settings.
+    """
+    config = TranslationConfig() if config is None else config
+    config.validate()
     settings = {
         **config.to_dict(),
-        "preset": getattr(args, "preset", None),
-        "data": str(args.data or EMBEDDED),
-        "on_bad_rows": args.on_bad_rows,
+        "preset": preset,
+        "data": str(data or EMBEDDED),
+        "on_bad_rows": on_bad_rows,
     }
-    run_dir = RunDirectory(
-        args.run_dir or default_run_dir("translation", settings, settings["data"])
-    )
-    pairs = load_pairs(args.data, config, args.on_bad_rows)
+    run_dir = RunDirectory(run_dir or default_run_dir("translation", settings, settings["data"]))
+    pairs = load_pairs(data, config, on_bad_rows)
     if pairs.filtered:
         print(f"dropped {pairs.filtered} pair(s) longer than --max-words={config.max_words}")
 
@@ -77,11 +116,11 @@ def train(args: argparse.Namespace, config: TranslationConfig) -> int:
         pairs.subset(test_idx),
     )
 
-    state = run_dir.prepare(settings, overwrite=args.overwrite)
+    state = run_dir.prepare(settings, overwrite=overwrite)
     print(f"run directory: {run_dir.path} ({state})")
     if state == "finished":
         print_finished_run(run_dir)
-        return 0
+        return TrainingResult.of_finished(run_dir, state)
     print(
         f"data: {len(train_pairs)} training / {len(val_pairs)} validation / {len(test_pairs)} "
         f"test pairs ({config.source_language} -> {config.target_language}); no test source "
@@ -161,4 +200,22 @@ def train(args: argparse.Namespace, config: TranslationConfig) -> int:
     print(f"learning curves: {run_dir.curves_path}")
     print(f"model: {run_dir.path}")
     print_json_line(metrics)
+    return TrainingResult(run_dir.path, state, metrics)
+
+
+def train_command(args: argparse.Namespace, config: TranslationConfig) -> int:
+    """`python -m apps.translation train`: `train` with the parsed flags; exit status 0."""
+    train(
+        config,
+        args.data,
+        on_bad_rows=args.on_bad_rows,
+        run_dir=args.run_dir,
+        overwrite=args.overwrite,
+        preset=getattr(args, "preset", None),
+    )
     return 0
+
+
+# `from apps.translation import train` gives this module once it is imported (a package
+# attribute named like a submodule is that submodule): calling it calls `train`.
+callable_module(__name__, "train")

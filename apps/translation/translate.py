@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.translator import Translator
+from shared.answers import translation_answer
 from shared.cli import answer_each_input, latest_finished_run
 
 
@@ -15,8 +17,12 @@ def has_words(text: str) -> bool:
 
 
 def translate(args: argparse.Namespace) -> int:
-    """Translates every valid input; invalid ones get an `error` line, nothing is dropped."""
+    """Translates every valid input; invalid ones get an `error` line, nothing is dropped.
+
+    Says which run it uses on stderr (stdout holds only the JSON lines).
+    """
     trained = TrainedTranslator.load(args.run_dir or latest_finished_run("translation"))
+    print(f"using run {trained.run_dir.describe()}", file=sys.stderr)
     beam = trained.config.beam_width if args.beam_width is None else args.beam_width
     max_length = trained.config.max_source_length
     translator = Translator(trained)
@@ -25,7 +31,7 @@ def translate(args: argparse.Namespace) -> int:
         accept=has_words,
         rejection="nothing to translate: expected at least one letter or digit",
         run=lambda texts: translator.translate(texts, beam_width=beam),
-        render=lambda translation: {"translation": translation, "beam": beam},
+        render=lambda translation: translation_answer(translation, beam),
         max_tokens=max_length,
         truncation_note=lambda n: (
             f"note: {n} input(s) had more than {max_length} subword tokens and were "

@@ -83,12 +83,13 @@ class Translator:
 
         return translate_batch
 
-    def translate(self, texts: list[str], beam_width: int | None = None):
+    def translate(self, texts: list[str], beam_width: int | None = None, progress=None):
         """Returns `(translations, source_token_counts)` for `texts`.
 
         Args:
             texts: source sentences.
             beam_width: 1 for greedy; defaults to the run's `beam_width`.
+            progress: optional `shared.progress.ProgressLine`, advanced per batch.
         """
         graph = self._graph(beam_width or self.trained.config.beam_width)
         outputs, counts = [], []
@@ -96,4 +97,6 @@ class Translator:
             translated, lengths = graph(tf.constant(texts[start : start + self.batch_size]))
             outputs += [t.decode("utf-8") for t in translated.numpy()]
             counts.append(lengths.numpy())
+            if progress is not None:
+                progress.advance(len(lengths))
         return outputs, (np.concatenate(counts) if counts else np.zeros(0, np.int32))

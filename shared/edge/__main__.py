@@ -4,8 +4,10 @@
     python -m shared.edge translate saved_models/translation/1/tflite --beam-width 4 "Hola."
 
 Texts come from the arguments or, with none, one per line on stdin; options may come
-before, between or after them. Prints one JSON line per text. Needs only
-`pip install ai-edge-litert numpy` beside this folder.
+before, between or after them. Prints one JSON line per text, in the schema the app
+CLIs and Python API share (`shared.answers`): `{"text", "label", "score",
+"probabilities"}` or `{"text", "translation", "beam"}`. Needs only `pip install
+ai-edge-litert numpy` beside this folder.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import json
 import sys
 
+from shared.answers import translation_answer
 from shared.edge.metadata import TFLITE_FOLDER, VARIANTS, MetadataError
 
 COMMANDS = {
@@ -99,9 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             from shared.edge.translation import EdgeTranslator  # noqa: PLC0415
 
             model = EdgeTranslator.from_directory(args.model_dir, variant=args.variant)
-            answers = [
-                {"translation": t} for t in model.translate(texts, beam_width=args.beam_width)
-            ]
+            beam = args.beam_width or model.beam_width
+            answers = [translation_answer(t, beam) for t in model.translate(texts, beam_width=beam)]
     except (MetadataError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

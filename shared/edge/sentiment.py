@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from shared.answers import sentiment_answer
 from shared.edge.runner import ExportRunner
 from shared.edge.runtime import LiteModel
 from shared.edge.text import PAD_ID, WordTokenizer
@@ -73,11 +74,7 @@ class EdgeSentimentClassifier(ExportRunner):
         return np.stack(rows).astype(np.float32)
 
     def classify(self, texts: list[str]) -> list[dict]:
-        """`[{"label": name, "probabilities": {name: p, ...}}, ...]`, one per text."""
-        return [
-            {
-                "label": self.labels[int(np.argmax(row))],
-                "probabilities": {name: float(p) for name, p in zip(self.labels, row, strict=True)},
-            }
-            for row in self.predict(texts)
-        ]
+        """One answer per text, in the schema every path shares (`shared.answers`):
+        `{"label": name, "score": p, "probabilities": {name: p, ...}}`, rounded.
+        `predict` gives the unrounded probabilities."""
+        return [sentiment_answer(row, self.labels) for row in self.predict(texts)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import json
 import os
@@ -55,6 +56,27 @@ def config_fingerprint(settings: dict[str, Any]) -> str:
     return hashlib.sha256(canonical).hexdigest()[:8]
 
 
+@dataclasses.dataclass(frozen=True)
+class TrainingResult:
+    """What an app's `train(config, ...)` returns.
+
+    Attributes:
+        run_dir: the run folder (load it with the app's `load(run_dir)`).
+        state: what the folder held when training started: `"new"`, `"resume"` (an
+            interrupted run, continued) or `"finished"` (nothing trained, reported again).
+        metrics: the run's final metrics (as in its `metrics.json`).
+    """
+
+    run_dir: Path
+    state: str
+    metrics: dict
+
+    @classmethod
+    def of_finished(cls, run_dir: RunDirectory, state: str) -> TrainingResult:
+        metrics = json.loads(run_dir.metrics_path.read_text(encoding="utf-8"))
+        return cls(run_dir.path, state, metrics)
+
+
 class RunDirectory:
     """Paths inside one run folder, and whether it is new, interrupted or finished.
 
@@ -84,6 +106,13 @@ class RunDirectory:
     def is_finished(self) -> bool:
         # model.keras is written last, atomically: it exists only after a complete run.
         return self.model_path.is_file()
+
+    def describe(self) -> str:
+        """`<path> (finished YYYY-MM-DD HH:MM)`: which run a command uses, for its log."""
+        if not self.is_finished:
+            return f"{self.path} (unfinished)"
+        finished = datetime.datetime.fromtimestamp(self.model_path.stat().st_mtime)
+        return f"{self.path} (finished {finished:%Y-%m-%d %H:%M})"
 
     def require_finished(self) -> None:
         """Raises FileNotFoundError unless this is a finished run (for evaluate/predict)."""

@@ -1,0 +1,104 @@
+"""The Python API: load a trained run and classify texts, as a pipeline would.
+
+    from apps.sentiment import load
+    classifier = load()                      # the latest finished run under runs/sentiment
+    classifier.predict(["great film"])
+    # [{"label": "positive", "score": 0.97, "probabilities": {"negative": 0.03, "positive": 0.97}}]
+    classifier("great film")                 # one text -> one answer
+
+Importing this module is cheap: TensorFlow loads when a run is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from shared.answers import sentiment_answer
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from apps.sentiment.artifacts import TrainedSentimentModel
+
+
+class SentimentClassifier:
+    """A finished run, ready to classify raw texts.
+
+    Inference goes through `SentimentPredictor` (one traced graph, batched), the same
+    path as `python -m apps.sentiment predict`; answers follow `shared.answers`.
+
+    Args:
+        trained: a loaded run (`TrainedSentimentModel.load`).
+        batch_size: texts per graph call.
+    """
+
+    def __init__(self, trained: TrainedSentimentModel, batch_size: int = 256):
+        from apps.sentiment.predictor import SentimentPredictor  # noqa: PLC0415
+
+        self.trained = trained
+        self._predictor = SentimentPredictor(trained, batch_size=batch_size)
+
+    @property
+    def run_dir(self) -> Path:
+        """The run folder the model came from."""
+        return self.trained.run_dir.path
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Class names, in the order of the probabilities."""
+        return tuple(self.trained.labels.names)
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Unrounded class probabilities, float32 `[len(texts), len(labels)]`."""
+        return self._predictor.predict(_as_list(texts))[0]
+
+    def predict(self, texts: str | Sequence[str]) -> dict | list[dict]:
+        """Classifies texts.
+
+        Args:
+            texts: a list of texts, or one text.
+
+        Returns:
+            One `{"label", "score", "probabilities"}` dict per text (a list for a list,
+            a dict for a single string). `score` is the probability of `label`;
+            probabilities are rounded to 4 decimals.
+        """
+        single = isinstance(texts, str)
+        batch = [texts] if single else _as_list(texts)
+        answers = [sentiment_answer(row, self.labels) for row in self.probabilities(batch)]
+        return answers[0] if single else answers
+
+    __call__ = predict
+
+    def __repr__(self) -> str:
+        return f"SentimentClassifier({str(self.run_dir)!r}, labels={list(self.labels)})"
+
+
+def load(run_dir: str | Path | None = None, *, batch_size: int = 256) -> SentimentClassifier:
+    """Loads a finished sentiment run.
+
+    Args:
+        run_dir: the run folder; None takes the latest finished run under
+            `runs/sentiment` (relative to the working directory), as `predict` does.
+        batch_size: texts per graph call.
+
+    Raises:
+        FileNotFoundError: no finished run there (or none at all).
+    """
+    from apps.sentiment.artifacts import TrainedSentimentModel  # noqa: PLC0415
+    from shared.cli import latest_finished_run  # noqa: PLC0415
+
+    path = Path(run_dir) if run_dir is not None else latest_finished_run("sentiment")
+    return SentimentClassifier(TrainedSentimentModel.load(path), batch_size=batch_size)
+
+
+def _as_list(texts: Sequence[str]) -> list[str]:
+    texts = list(texts)
+    wrong = [type(t).__name__ for t in texts if not isinstance(t, str)]
+    if wrong:
+        raise TypeError(
+            f"Expected texts as str. Received {len(wrong)} other value(s), e.g. {wrong[0]}."
+        )
+    return texts

@@ -1,0 +1,101 @@
+"""The Python API: load a trained run and translate sentences, as a pipeline would.
+
+    from apps.translation import load
+    translator = load()                      # the latest finished run under runs/translation
+    translator.translate(["¿Dónde está?"], beam=4)
+    # [{"translation": "Where is it?", "beam": 4}]
+    translator("Hola.")                      # one sentence -> one answer (the run's beam)
+
+Importing this module is cheap: TensorFlow loads when a run is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from shared.answers import translation_answer
+
+if TYPE_CHECKING:
+    from apps.translation.artifacts import TrainedTranslator
+
+
+class SentenceTranslator:
+    """A finished run, ready to translate raw sentences.
+
+    Decoding goes through `Translator` (traced graphs, batched), the same path as
+    `python -m apps.translation translate`; answers follow `shared.answers`.
+
+    Args:
+        trained: a loaded run (`TrainedTranslator.load`).
+        batch_size: sentences per graph call.
+    """
+
+    def __init__(self, trained: TrainedTranslator, batch_size: int = 64):
+        from apps.translation.translator import Translator  # noqa: PLC0415
+
+        self.trained = trained
+        self._translator = Translator(trained, batch_size=batch_size)
+
+    @property
+    def run_dir(self) -> Path:
+        """The run folder the model came from."""
+        return self.trained.run_dir.path
+
+    @property
+    def beam(self) -> int:
+        """The run's beam width, used when `translate` is given none."""
+        return self.trained.config.beam_width
+
+    def translate(self, texts: str | Sequence[str], beam: int | None = None) -> dict | list[dict]:
+        """Translates sentences.
+
+        Args:
+            texts: a list of sentences, or one sentence.
+            beam: beam width, 1 for greedy; None: the run's (`self.beam`).
+
+        Returns:
+            One `{"translation", "beam"}` dict per sentence (a list for a list, a dict
+            for a single string).
+        """
+        beam = self.beam if beam is None else beam
+        if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
+            raise ValueError(f"Expected beam to be a whole number >= 1. Received: {beam!r}")
+        single = isinstance(texts, str)
+        batch = [texts] if single else list(texts)
+        wrong = [type(t).__name__ for t in batch if not isinstance(t, str)]
+        if wrong:
+            raise TypeError(
+                f"Expected sentences as str. Received {len(wrong)} other value(s), e.g. {wrong[0]}."
+            )
+        translations, _ = self._translator.translate(batch, beam_width=beam)
+        answers = [translation_answer(t, beam) for t in translations]
+        return answers[0] if single else answers
+
+    __call__ = translate
+
+    def __repr__(self) -> str:
+        config = self.trained.config
+        return (
+            f"SentenceTranslator({str(self.run_dir)!r}, "
+            f"{config.source_language} -> {config.target_language}, beam={self.beam})"
+        )
+
+
+def load(run_dir: str | Path | None = None, *, batch_size: int = 64) -> SentenceTranslator:
+    """Loads a finished translation run.
+
+    Args:
+        run_dir: the run folder; None takes the latest finished run under
+            `runs/translation` (relative to the working directory), as `translate` does.
+        batch_size: sentences per graph call.
+
+    Raises:
+        FileNotFoundError: no finished run there (or none at all).
+    """
+    from apps.translation.artifacts import TrainedTranslator  # noqa: PLC0415
+    from shared.cli import latest_finished_run  # noqa: PLC0415
+
+    path = Path(run_dir) if run_dir is not None else latest_finished_run("translation")
+    return SentenceTranslator(TrainedTranslator.load(path), batch_size=batch_size)

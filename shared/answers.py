@@ -1,0 +1,58 @@
+"""One answer schema for every inference path: CLI, Python API and phone runner.
+
+Pure Python (no numpy, no TensorFlow), so the phone runner (`shared.edge`) uses it too.
+Every path builds its answers here, so field names and rounding cannot drift apart:
+
+- sentiment: `{"label": str, "score": float, "probabilities": {label: float, ...}}`;
+  `score` is the probability of `label` (the most probable class, the first on a tie).
+- translation: `{"translation": str, "beam": int}`; `beam` is the beam width used
+  (1 = greedy).
+
+Probabilities are rounded to `DECIMALS` places (more is noise for a classifier: float32
+logits, and the export variants already differ in the 4th-5th place). The command lines
+put `"text": <the input>` first; the Python API answers without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+DECIMALS = 4
+
+
+def rounded(value: float) -> float:
+    """A probability as every answer shows it."""
+    return round(float(value), DECIMALS)
+
+
+def sentiment_answer(probabilities: Sequence[float], labels: Sequence[str]) -> dict:
+    """The answer for one text.
+
+    Args:
+        probabilities: one row of class probabilities (a list or numpy row).
+        labels: the class names, `labels[i]` for `probabilities[i]`.
+
+    Returns:
+        `{"label": ..., "score": ..., "probabilities": {...}}`.
+
+    Example:
+        >>> sentiment_answer([0.0312, 0.96881], ["negative", "positive"])["score"]
+        0.9688
+    """
+    values = [float(p) for p in probabilities]
+    if len(values) != len(labels) or not values:
+        raise ValueError(
+            f"Expected one probability per label ({len(labels)}: {list(labels)}). "
+            f"Received {len(values)}."
+        )
+    best = max(range(len(values)), key=values.__getitem__)  # first maximum, as argmax
+    return {
+        "label": labels[best],
+        "score": rounded(values[best]),
+        "probabilities": {name: rounded(p) for name, p in zip(labels, values, strict=True)},
+    }
+
+
+def translation_answer(translation: str, beam: int) -> dict:
+    """The answer for one sentence: `{"translation": ..., "beam": ...}`."""
+    return {"translation": translation, "beam": int(beam)}
