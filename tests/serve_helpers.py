@@ -60,11 +60,15 @@ class ServerThread:
     def url(self) -> str:
         return f"http://{self.config.host}:{self.config.port}"
 
-    def start(self) -> ServerThread:
-        """Returns once the models are loaded and the port answers (or raises)."""
+    def start(self, wait_for_models: bool = True) -> ServerThread:
+        """Returns once the port answers and, with `wait_for_models`, every model found at
+        startup has loaded or failed (or raises)."""
         self._thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not self._server.started:
+        while not (
+            self._server.started
+            and (not wait_for_models or self.manager.initial_loads_done.is_set())
+        ):
             if not self._thread.is_alive():
                 raise RuntimeError("the server thread exited during startup (see its log)")
             if time.monotonic() > deadline:

@@ -15,11 +15,11 @@ Files, one responsibility each:
     json_inputs.py   TF Serving's JSON to arrays: row/columnar bodies, b64, type checks
     json_outputs.py  arrays to TF Serving's JSON: predictions/outputs, float digits
     limits.py        caps on instances and text length
-    servable.py      one loaded version: load, replay warmup, call a signature
+    servable.py      one loaded version: load, replay warmup (progress), call a signature
     manager.py       which version serves; polling, background loads, atomic switch
     batching.py      per-signature queues, merged calls on worker threads
     api.py           the /v1/ routes, TF Serving's paths and error words
-    app.py           the Starlette app: API, demo page, /debug/stats
+    app.py           the Starlette app: API, demo page, /debug/stats (batching, loads)
     loadtest.py      `python -m apps.serve.loadtest`: bounded concurrent load test
     static/          the demo page (HTML, CSS, JS; nothing loaded from elsewhere)
 
@@ -46,9 +46,12 @@ against TF Serving, except where it relies on the first two):
   retried request by request, so one bad request does not fail the others; rows of
   different shapes are never padded together (TF Serving's `pad_variable_length_inputs`
   is off by default too).
-- At startup TF Serving refuses to start when a model fails to load (after its load
-  retries: "N servable(s) did not become available"); this server starts anyway, serves
-  the other models and reports the failed version (status API: state END, the error). A
+- At startup TF Serving keeps its ports closed until every model has loaded, and
+  refuses to start when one fails (after its load retries: "N servable(s) did not become
+  available"). This server listens at once and reports each version LOADING in the
+  status API until it is warmed up (predict: TF Serving's 404 "Servable not found for
+  request"), serves the models that load, and reports a failed version (state END, the
+  error). A
   failed version, at startup or later, is retried at the first poll after its files
   change, or else every `--load-retry-interval-seconds` up to `--max-load-retries` times
   (TF Serving retries only on its interval); the previous version keeps serving meanwhile.

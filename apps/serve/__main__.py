@@ -1,4 +1,4 @@
-"""`python -m apps.serve`: serve `saved_models/` with TF Serving's REST API on port 8501."""
+"""`rnn-serve`: serve `saved_models/` with TF Serving's REST API on port 8501."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ import sys
 from pathlib import Path
 
 from apps.serve.config import ServeConfig
-from shared.cli import positive_int, quiet_tensorflow
+from shared.cli import add_verbose_argument, positive_int, quiet_tensorflow
+
+# Connections waiting to be accepted (uvicorn's default).
+LISTEN_BACKLOG = 2048
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     defaults = ServeConfig()
     parser = argparse.ArgumentParser(
-        prog="python -m apps.serve",
+        prog="rnn-serve",
         description="Serve the exported SavedModels with TF Serving's REST API and a demo page.",
     )
     parser.add_argument(
@@ -104,6 +107,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="longest string input, in characters (default: %(default)s)",
     )
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    add_verbose_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -113,44 +117,69 @@ def config_from_args(args: argparse.Namespace) -> ServeConfig:
     return ServeConfig(**{k: v for k, v in vars(args).items() if k in fields})
 
 
-def check_port_free(host: str, port: int) -> None:
-    """Binds and releases `host:port`, so a used port or a bad host fails before the models
-    load (uvicorn binds only after its startup, which loads them)."""
+def listen_socket(host: str, port: int) -> socket.socket:
+    """Binds `host:port` and listens, before TensorFlow is imported and any model loads.
+
+    A used port or a bad host fails at once; and from here on a client connecting is
+    queued (then answered) rather than refused, also during the seconds TensorFlow takes
+    to import. The socket is handed to uvicorn, which accepts on it.
+    """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         family, kind, proto, _, address = infos[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-            probe.bind(address)
+        listener = socket.socket(family, kind, proto)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            listener.bind(address)
+            listener.listen(LISTEN_BACKLOG)
+        except OSError:
+            listener.close()
+            raise
     except OSError as error:
         raise OSError(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+    return listener
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = config_from_args(args)
-        check_port_free(config.host, config.port)
+        listener = listen_socket(config.host, config.port)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    quiet_tensorflow()
+    with listener:
+        return _serve(config, listener, args.access_log, args.verbose)
+
+
+def _serve(
+    config: ServeConfig, listener: socket.socket, access_log: bool, verbose: bool = False
+) -> int:
+    quiet_tensorflow(verbose)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     import uvicorn  # noqa: PLC0415  (after the flags: --help stays instant)
+    from uvicorn.config import STARTUP_FAILURE  # noqa: PLC0415
 
     from apps.serve.app import build_app  # noqa: PLC0415  (imports TensorFlow)
 
     if not config.model_root.is_dir():
         logging.warning("model root %s does not exist yet; polling it", config.model_root)
-    uvicorn.run(
-        build_app(config),
-        host=config.host,
-        port=config.port,
-        access_log=args.access_log,
-        log_level="info",
-        limit_concurrency=config.limit_concurrency,
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_app(config),
+            host=config.host,
+            port=config.port,
+            access_log=access_log,
+            log_level="info",
+            limit_concurrency=config.limit_concurrency,
+            backlog=LISTEN_BACKLOG,
+        )
     )
-    return 0
+    try:
+        server.run(sockets=[listener])
+    except KeyboardInterrupt:  # as uvicorn.run: Ctrl-C is a normal way to stop
+        pass
+    return 0 if server.started else STARTUP_FAILURE
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The Starlette application: TF Serving's REST API, the demo page and batching stats.
 
 `build_app(config)` wires the model manager (loading, hot reload), the batch scheduler
-and the routes. Startup loads and warms up every model before the port answers, as TF
-Serving does, then polls the model root in the background.
+and the routes. Startup starts loading and warming up every model and answers at once:
+the status API says LOADING per version until each is AVAILABLE (`/debug/stats` shows
+how far each warm-up is); the model root is polled in the background.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def build_app(config: ServeConfig) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        await manager.load_initial()
+        manager.start()  # loads in the background: the port opens now
         poller = asyncio.create_task(manager.poll_forever(config.poll_seconds))
         try:
             yield
@@ -61,6 +62,7 @@ def build_app(config: ServeConfig) -> Starlette:
         return JSONResponse(
             {
                 "served_versions": {k: str(v) for k, v in manager.served_versions().items()},
+                "loading": manager.loading_json(),
                 "batching": {
                     "max_batch_size": scheduler.max_batch_size,
                     "batch_timeout_ms": scheduler.batch_timeout_s * 1000,

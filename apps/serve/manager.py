@@ -10,6 +10,11 @@ first poll after its folder's files change (e.g. `mkdir 1` then copying the expo
 or else every `load_retry_interval_s`, up to `max_load_retries` times (TF Serving's
 `max_num_load_retries` and `load_retry_interval_micros`).
 
+At startup the port opens at once: every version found is LOADING in the status API
+(and `:predict` answers TF Serving's 404 "Servable not found for request") until it has
+loaded and replayed its warmup requests, then AVAILABLE. TF Serving itself keeps its
+ports closed until the first load is over; a closed port reads as a dead server.
+
 Every state change happens on the event loop's thread, so a request always sees one
 consistent served version without locks.
 """
@@ -21,6 +26,7 @@ import dataclasses
 import gc
 import logging
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,7 +34,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from apps.serve.errors import ServingError, from_tensorflow, not_found, servable_not_found
-from apps.serve.servable import LoadedVersion
+from apps.serve.servable import LoadedVersion, LoadProgress
 from shared.export.versions import existing_versions
 
 log = logging.getLogger(__name__)
@@ -66,6 +72,7 @@ class ModelState:
     statuses: dict[int, VersionStatus] = dataclasses.field(default_factory=dict)
     serving: LoadedVersion | None = None
     loading: int | None = None
+    progress: LoadProgress | None = None  # of the version loading
     failed: dict[int, FailedLoad] = dataclasses.field(default_factory=dict)
 
 
@@ -123,6 +130,8 @@ class ModelManager:
         self._in_flight: dict[int, int] = {}  # id(version) -> requests using it
         self._idle: dict[int, asyncio.Event] = {}
         self._tasks: set[asyncio.Task] = set()  # loads and unloads in progress
+        # Set once every version found at startup has loaded or failed (`start`).
+        self.initial_loads_done = threading.Event()
 
     # -- serving ------------------------------------------------------------------------
 
@@ -150,6 +159,10 @@ class ModelManager:
     def served_versions(self) -> dict[str, int]:
         return {name: s.serving.version for name, s in self.models.items() if s.serving}
 
+    def loading_json(self) -> dict[str, dict]:
+        """`{model: LoadProgress.as_json()}` for every version loading now."""
+        return {name: s.progress.as_json() for name, s in self.models.items() if s.progress}
+
     def status_json(self, model: str, version: int | None) -> dict:
         """GetModelStatusResponse JSON; TF Serving's NOT_FOUND wording for unknown ones."""
         state = self.models.get(model)
@@ -165,9 +178,32 @@ class ModelManager:
 
     # -- loading ------------------------------------------------------------------------
 
+    def start(self) -> asyncio.Task:
+        """Starts loading every model found, without waiting: the status API reports each
+        version LOADING from now on. `initial_loads_done` is set when all have loaded or
+        failed; the returned task finishes then too."""
+        loads = self.poll_once()
+        log.info("loading %d model(s) from %s; serving meanwhile", len(loads), self.root)
+
+        async def wait_for_loads() -> None:
+            try:
+                await asyncio.gather(*loads, return_exceptions=True)
+            finally:
+                self.initial_loads_done.set()
+            available = self.served_versions()
+            log.info(
+                "startup loads done: %s available",
+                ", ".join(f"{m} v{v}" for m, v in sorted(available.items())) or "no model",
+            )
+
+        task = asyncio.create_task(wait_for_loads())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
     async def load_initial(self) -> None:
-        """Loads every model found before the server starts answering (as TF Serving)."""
-        await asyncio.gather(*self.poll_once())
+        """Loads every model found, waiting for all of them (TF Serving's startup)."""
+        await self.start()
 
     async def poll_forever(self, seconds: float) -> None:
         while True:
@@ -188,6 +224,10 @@ class ModelManager:
                 continue
             if latest in state.failed and not self._should_retry(model, latest, state):
                 continue
+            # LOADING from now on, before the task first runs: a status request arriving
+            # meanwhile never finds the version missing.
+            state.loading = latest
+            state.statuses[latest] = VersionStatus("LOADING")
             task = asyncio.create_task(self._load(model, latest))
             # The loop keeps only weak references to tasks: hold it until it is done.
             self._tasks.add(task)
@@ -229,11 +269,11 @@ class ModelManager:
         fingerprint = folder_fingerprint(path)
         previous = state.failed.pop(version, None)
         retries = previous.retries if previous and previous.fingerprint == fingerprint else 0
-        log.info("loading %s version %d from %s", model, version, path)
+        state.progress = progress = LoadProgress(model, version)
         loop = asyncio.get_running_loop()
         try:
             loaded = await loop.run_in_executor(
-                self._loader, LoadedVersion.load, model, version, path
+                self._loader, LoadedVersion.load, model, version, path, progress
             )
         except Exception as error:  # any failure: report it, keep the old version
             code = _error_code(error)
@@ -242,7 +282,7 @@ class ModelManager:
             state.failed[version] = FailedLoad(fingerprint, time.monotonic(), retries)
             return
         finally:
-            state.loading = None
+            state.loading = state.progress = None
         # The switch: from here on, new requests resolve to the new version.
         old, state.serving = state.serving, loaded
         state.statuses[version] = VersionStatus("AVAILABLE")

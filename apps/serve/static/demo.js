@@ -2,6 +2,7 @@
 "use strict";
 
 const MODELS = ["sentiment", "translation"];
+const VERSION_RETRY_MS = 2000; // how often a LOADING version is looked at again
 
 async function callApi(path, body) {
   // Returns the parsed JSON answer; throws an Error carrying the server's message.
@@ -28,21 +29,28 @@ async function callApi(path, body) {
 }
 
 async function showServedVersions() {
+  // A version still warming up (server just started): look again until it is served.
+  let retryLater = false;
   for (const model of MODELS) {
     const item = document.getElementById(`version-${model}`);
     try {
       const status = await callApi(`/v1/models/${model}`);
       const rows = status.model_version_status.filter((s) => s.state === "AVAILABLE");
+      const loading = status.model_version_status.filter((s) => s.state === "LOADING");
       item.textContent = rows.length
         ? `${model}: version ${rows.map((s) => s.version).join(", ")} (AVAILABLE)`
-        : `${model}: no version available`;
+        : loading.length
+          ? `${model}: version ${loading[0].version} LOADING (warming up; checking again)`
+          : `${model}: no version available`;
       item.dataset.version = rows.map((s) => s.version).join(",");
-      item.dataset.state = rows.length ? "available" : "error";
+      item.dataset.state = rows.length ? "available" : loading.length ? "loading" : "error";
+      if (!rows.length && loading.length) retryLater = true;
     } catch (error) {
       item.textContent = `${model}: not served (${error.message})`;
       item.dataset.state = "error";
     }
   }
+  if (retryLater) setTimeout(showServedVersions, VERSION_RETRY_MS);
 }
 
 function wire({ input, button, result, answer, error, run }) {
