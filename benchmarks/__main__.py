@@ -1,9 +1,12 @@
-"""`python -m benchmarks`: run the benchmark sections and write BENCHMARKS.md.
+"""`rnn-bench` (`make bench`): run the benchmark sections and write BENCHMARKS.md.
 
-    python -m benchmarks                       # everything (hours on 2 cores)
-    python -m benchmarks --quick               # a few minutes: small slices, short training
-    python -m benchmarks --sections inference --sentiment-run sst2=runs/sentiment/...
-    python -m benchmarks --translation-run spa-eng=runs/translation/...   # skip its training
+    rnn-bench                       # everything (hours on 2 cores)
+    rnn-bench --quick               # a few minutes: small slices, short training
+    rnn-bench --sections inference --sentiment-run sst2=runs/sentiment/...
+    rnn-bench --translation-run spa-eng=runs/translation/...   # skip its training
+
+Needs the real data sets (`--data-dir`, default ../shared/data; `make bench
+SHARED_DATA=DIR`).
 
 Each section replaces only its own block in the output file; the experiment log and the
 other sections stay.
@@ -20,6 +23,7 @@ import time
 from pathlib import Path
 
 from benchmarks.context import DEFAULT_DATA_DIR, DEFAULT_WORK_DIR, BenchContext, cpu_cores
+from shared.cli import add_verbose_argument, quiet_tensorflow
 
 SECTIONS = ("sentiment", "translation", "inference")
 
@@ -42,7 +46,7 @@ def named_paths(values: list[str], flag: str) -> dict[str, Path]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks",
+        prog="rnn-bench",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -91,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Train the translation pairs afresh. By default an interrupted run in "
         "--work-dir resumes and a finished one is reused (the report says which).",
     )
+    add_verbose_argument(parser)
     return parser
 
 
@@ -103,18 +108,26 @@ def main(argv: list[str] | None = None) -> int:
     sentiment_runs = named_paths(args.sentiment_run, "--sentiment-run")
     translation_runs = named_paths(args.translation_run, "--translation-run")
     if not args.data_dir.is_dir():
-        print(f"warning: no data folder at {args.data_dir}; data-driven parts will be skipped")
+        # Every section measures on these files: without them a report of "skipped" lines
+        # would look like a successful benchmark.
+        raise SystemExit(
+            f"error: expected the real data sets (imdb/, sst2/, translation/) in "
+            f"{args.data_dir}. Received: no such folder. Point at them with "
+            f"`make bench-quick SHARED_DATA=DIR` (or `make bench SHARED_DATA=DIR`, "
+            f"`rnn-bench --data-dir DIR`); ../shared/data/README.md lists the sources."
+        )
     context = BenchContext(data_dir=args.data_dir, work_dir=args.work_dir, quick=args.quick)
     out = args.out or (
         args.work_dir / "BENCHMARKS-quick.md" if args.quick else Path("BENCHMARKS.md")
     )
-    command = "python -m benchmarks " + shlex.join(argv if argv is not None else sys.argv[1:])
+    command = "rnn-bench " + shlex.join(argv if argv is not None else sys.argv[1:])
     measured_on = (
         f"{datetime.date.today().isoformat()} on {platform.machine()} "
         f"({cpu_cores()} CPU cores, Python {platform.python_version()})"
     )
 
     # Imported lazily: each section pulls in TensorFlow and its app.
+    quiet_tensorflow(args.verbose)
     from benchmarks import report
 
     for name in sections:

@@ -9,12 +9,40 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from shared.startup import VERBOSE_HELP, quiet_tensorflow
+
+__all__ = ["quiet_tensorflow"]  # re-exported: every entry point calls it
+
 RUNS_ROOT = Path("runs")
+# The console script of each app (pyproject.toml [project.scripts]).
+APP_COMMANDS = {"sentiment": "rnn-sentiment", "translation": "rnn-translate"}
 
 
-def quiet_tensorflow() -> None:
-    """Hides TensorFlow's C++ start-up chatter unless the user asked for it."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def add_verbose_argument(parser: argparse.ArgumentParser) -> None:
+    """`--verbose`: keep TensorFlow's C++ start-up log (hidden by default)."""
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
+
+
+def require_input_path(value: str | Path | None, flag: str, expected: str) -> None:
+    """Raises ValueError unless `value` is None, 'embedded' or an existing file or folder.
+
+    Called before TensorFlow loads, so a mistyped path is reported at once.
+    """
+    if value is None or str(value) == "embedded" or Path(value).exists():
+        return
+    raise ValueError(
+        f"Expected {flag} to be {expected}. Received: {value} (no such file or folder)."
+    )
+
+
+def require_run(run_dir: Path | None, app: str) -> None:
+    """Raises FileNotFoundError unless `run_dir` (or, when None, the latest run) is finished."""
+    from shared.training.run_directory import RunDirectory  # noqa: PLC0415 (no TensorFlow)
+
+    if run_dir is None:
+        latest_finished_run(app)
+    else:
+        RunDirectory(run_dir).require_finished()
 
 
 def positive_int(value: str) -> int:
@@ -45,7 +73,7 @@ def latest_finished_run(app: str, runs_root: Path = RUNS_ROOT) -> Path:
     if not candidates:
         raise FileNotFoundError(
             f"Expected a trained model under {runs_root / app}/*/model.keras. Received: none. "
-            f"Train one first (`python -m apps.{app} train`) or pass --run-dir."
+            f"Train one first (`{APP_COMMANDS.get(app, app)} train`) or pass --run-dir."
         )
     return candidates[-1]
 
@@ -133,11 +161,28 @@ def answer_each_input(
     return 1 if failures else 0
 
 
-def run_command(command: Callable[[], int]) -> int:
-    """Runs a CLI command; expected failures print `error: ...` and exit 2, no traceback."""
+def run_command(
+    command: Callable[[], int],
+    check: Callable[[], None] | None = None,
+    verbose: bool = False,
+    needs_tensorflow: bool = True,
+) -> int:
+    """Runs a CLI command; expected failures print `error: ...` and exit 2, no traceback.
+
+    Args:
+        command: does the work; returns the exit status.
+        check: validates the arguments (paths exist, ...) before TensorFlow is imported,
+            raising ValueError or FileNotFoundError, so mistakes are reported at once.
+        verbose: keep TensorFlow's C++ start-up log (`--verbose`).
+        needs_tensorflow: import TensorFlow (quietly) before `command`; False only sets
+            the log level, for commands such as `download` that do not need it.
+    """
     from shared.datasets.errors import DataError  # noqa: PLC0415 (keep import light)
 
     try:
+        if check is not None:
+            check()
+        quiet_tensorflow(verbose, import_now=needs_tensorflow)
         return command()
     except (DataError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)

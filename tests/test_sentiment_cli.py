@@ -83,7 +83,7 @@ def test_train_writes_a_complete_run_folder(trained_run):
         "negative",
         "positive",
     ]
-    assert [int(row["epoch"]) for row in read_history(trained_run / "history.csv")] == [0, 1]
+    assert [int(row["epoch"]) for row in read_history(trained_run / "history.csv")] == [1, 2]
     vocabulary = (trained_run / "vocabulary.txt").read_text(encoding="utf-8").splitlines()
     assert vocabulary[:2] == ["[PAD]", "[UNK]"] and len(vocabulary) <= 400
 
@@ -311,7 +311,7 @@ def test_help_teaches_the_commands():
     assert result.returncode == 0
     for command in ("train", "evaluate", "predict", "download"):
         assert command in result.stdout
-    assert "python -m apps.sentiment predict" in result.stdout  # an example to copy
+    assert "rnn-sentiment predict" in result.stdout  # an example to copy
 
 
 def test_overwrite_refuses_a_folder_that_is_not_a_run(corpus_csv, tmp_path, capsys):

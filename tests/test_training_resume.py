@@ -99,29 +99,44 @@ def test_sigkill_mid_training_then_rerun_resumes_after_the_last_epoch(tmp_path):
     first_epoch = int(rerun.stdout.split("Epoch ")[1].split("/")[0])
     assert 2 <= first_epoch <= epochs_done + 1
     assert f"Epoch 1/{EPOCHS}" not in rerun.stdout
-    assert [int(row["epoch"]) for row in read_history(history_path)] == list(range(EPOCHS))
+    # Numbered from 1, as Keras prints "Epoch 1/N" and the plot counts.
+    assert [int(row["epoch"]) for row in read_history(history_path)] == list(range(1, EPOCHS + 1))
+    assert history_path.read_text().splitlines()[1].startswith("1,")
     assert RunDirectory(run_dir).is_finished
 
 
 def test_read_history_keeps_the_last_row_per_epoch_and_skips_a_torn_line(tmp_path):
     path = tmp_path / "history.csv"
-    path.write_text("epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.75\n1,0.69,0.74\n2,0.6,0.7\n3,0.5")
+    path.write_text("epoch,loss,val_loss\n1,0.9,0.8\n2,0.7,0.75\n2,0.69,0.74\n3,0.6,0.7\n4,0.5")
     rows = read_history(path)
-    assert [int(r["epoch"]) for r in rows] == [0, 1, 2, 3]
-    assert rows[1] == {"epoch": 1.0, "loss": 0.69, "val_loss": 0.74}
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
+    assert rows[1] == {"epoch": 2.0, "loss": 0.69, "val_loss": 0.74}
     assert "val_loss" not in rows[3]
+
+
+def test_a_zero_based_history_from_older_runs_is_read_and_renumbered_from_one(tmp_path):
+    from shared.training.history import renumber_zero_based_history
+
+    path = tmp_path / "history.csv"
+    path.write_text("epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.75\n")
+    assert [int(r["epoch"]) for r in read_history(path)] == [1, 2]
+    renumber_zero_based_history(path)  # before a resumed run appends 1-based rows
+    assert path.read_text().splitlines() == ["epoch,loss,val_loss", "1,0.9,0.8", "2,0.7,0.75"]
+    renumber_zero_based_history(path)  # a 1-based file is left alone
+    assert [int(r["epoch"]) for r in read_history(path)] == [1, 2]
 
 
 def test_early_stopping_counts_the_epochs_before_an_interruption(tmp_path):
     run_dir = RunDirectory(tmp_path)
     run_dir.history_path.write_text(
-        "epoch,loss,val_loss\n0,1.0,0.50\n1,0.9,0.40\n2,0.8,0.45\n3,0.7,0.47\n"
+        "epoch,loss,val_loss\n1,1.0,0.50\n2,0.9,0.40\n3,0.8,0.45\n4,0.7,0.47\n"
     )
     stopper = ResumableEarlyStopping(run_dir, monitor="val_loss", mode="min", patience=3)
     stopper.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
     stopper.on_train_begin()
+    # Epoch 2 of the CSV is Keras' 0-based epoch index 1.
     assert stopper.best == np.float64(0.40) and stopper.best_epoch == 1
-    assert stopper.wait == 2  # epochs 2 and 3 did not improve
+    assert stopper.wait == 2  # epochs 3 and 4 did not improve
     stopper.model.stop_training = False
     stopper.on_epoch_end(4, {"val_loss": 0.48})
     assert stopper.model.stop_training  # third epoch without improvement
@@ -157,10 +172,10 @@ def test_a_torn_newest_backup_falls_back_to_the_previous_one(tmp_path):
         f.truncate(200)
     assert recover_backup(run_dir, make_backup(run_dir)) == "previous"
     # The previous backup holds 2 epochs: the rows of epoch 3 are dropped, epoch 3 reruns.
-    assert [int(r["epoch"]) for r in read_history(run_dir.history_path)] == [0, 1]
+    assert [int(r["epoch"]) for r in read_history(run_dir.history_path)] == [1, 2]
     history = _fit_tiny(run_dir, epochs=3)
-    assert history.epoch == [2]
-    assert [int(r["epoch"]) for r in read_history(run_dir.history_path)] == [0, 1, 2]
+    assert history.epoch == [2]  # Keras' 0-based index of the third epoch
+    assert [int(r["epoch"]) for r in read_history(run_dir.history_path)] == [1, 2, 3]
 
 
 def test_a_torn_metadata_file_falls_back_too(tmp_path):
@@ -181,7 +196,7 @@ def test_nothing_readable_restarts_from_the_first_epoch(tmp_path, capsys):
     history = _fit_tiny(run_dir, epochs=2)
     assert history.epoch == [0, 1]
     assert "starting this run from its first epoch" in capsys.readouterr().err
-    assert [int(r["epoch"]) for r in read_history(run_dir.history_path)] == [0, 1]
+    assert [int(r["epoch"]) for r in read_history(run_dir.history_path)] == [1, 2]
 
 
 def test_an_early_stopped_run_does_not_train_again_after_an_interruption(tmp_path):
@@ -189,7 +204,7 @@ def test_an_early_stopped_run_does_not_train_again_after_an_interruption(tmp_pat
 
     run_dir = RunDirectory(tmp_path)
     run_dir.history_path.write_text(
-        "epoch,loss,val_loss\n0,1.0,0.50\n1,0.9,0.40\n2,0.8,0.45\n3,0.7,0.47\n4,0.6,0.49\n"
+        "epoch,loss,val_loss\n1,1.0,0.50\n2,0.9,0.40\n3,0.8,0.45\n4,0.7,0.47\n5,0.6,0.49\n"
     )
     assert early_stopping_reached(run_dir, patience=3)
     assert not early_stopping_reached(run_dir, patience=4)

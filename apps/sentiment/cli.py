@@ -7,21 +7,27 @@ from pathlib import Path
 
 from apps.sentiment.config import PretrainingConfig, SentimentConfig
 from apps.sentiment.presets import PRESETS
-from shared.cli import add_export_command, quiet_tensorflow, run_command
+from shared.cli import (
+    add_export_command,
+    add_verbose_argument,
+    require_input_path,
+    require_run,
+    run_command,
+)
 from shared.training.config import add_config_arguments
 from shared.training.presets import add_preset_argument
 
 DESCRIPTION = """\
 Classify text by sentiment with a bidirectional LSTM (positive/negative, or N classes).
 
-Typical session:
-  python -m apps.sentiment train                        # embedded demo corpus, ~2 min
-  python -m apps.sentiment train --data ../shared/data/imdb/train.csv.gz
-  python -m apps.sentiment pretrain --data reviews.csv --run-dir runs/encoder  # unlabelled text
-  python -m apps.sentiment train --data sst2.tsv --init-from runs/encoder
-  python -m apps.sentiment evaluate --data ../shared/data/sst2/dev.tsv.gz --text-column sentence
-  python -m apps.sentiment predict "not bad at all" "anything but a masterpiece"
-  echo "I expected to hate it, but it won me over" | python -m apps.sentiment predict
+Typical session (after `make install` and `source .venv/bin/activate`):
+  rnn-sentiment train                        # embedded demo corpus, ~2 min
+  rnn-sentiment train --data ../shared/data/imdb/train.csv.gz
+  rnn-sentiment pretrain --data reviews.csv --run-dir runs/encoder  # unlabelled text
+  rnn-sentiment train --data sst2.tsv --init-from runs/encoder
+  rnn-sentiment evaluate --data ../shared/data/sst2/dev.tsv.gz --text-column sentence
+  rnn-sentiment predict "not bad at all" "anything but a masterpiece"
+  echo "I expected to hate it, but it won me over" | rnn-sentiment predict
 
 Runs are written to runs/sentiment/<data>-<settings hash>/; rerunning the same train
 command resumes an interrupted run. evaluate and predict use the latest finished run
@@ -54,7 +60,7 @@ def add_data_arguments(
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m apps.sentiment",
+        prog="rnn-sentiment",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -173,11 +179,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     download.add_argument("--dest", type=Path, default=Path("data"), help="Target folder.")
     download.add_argument("--url", default=None, help="Alternative URL or file:// mirror.")
+    for command in commands.choices.values():
+        add_verbose_argument(command)
     return parser
 
 
+DATA_EXPECTED = "a CSV/TSV file, a folder of class sub-folders, or 'embedded'"
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """The mistakes a user can make in paths, reported before TensorFlow loads (~4 s)."""
+    data = getattr(args, "data", None)
+    for source in data if isinstance(data, list) else [data]:  # pretrain repeats --data
+        require_input_path(source, "--data", DATA_EXPECTED)
+    if getattr(args, "validation_data", None) is not None:
+        require_input_path(args.validation_data, "--validation-data", DATA_EXPECTED)
+    if getattr(args, "config", None) is not None and not Path(args.config).is_file():
+        raise ValueError(f"Expected a config file at {args.config}. Received: no such file.")
+    if getattr(args, "init_from", None) is not None and not Path(args.init_from).is_dir():
+        raise FileNotFoundError(
+            f"Expected --init-from to be a finished run folder. Received: {args.init_from} "
+            "(no such folder)."
+        )
+    if args.command in ("evaluate", "predict", "export"):
+        require_run(args.run_dir, "sentiment")
+
+
 def main(argv: list[str] | None = None) -> int:
-    quiet_tensorflow()
     args = build_parser().parse_args(argv)
 
     def command() -> int:
@@ -228,4 +256,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"IMDB reviews in {folder}; train with --data {folder / 'train'}")
         return 0
 
-    return run_command(command)
+    return run_command(
+        command,
+        check=lambda: check_arguments(args),
+        verbose=args.verbose,
+        needs_tensorflow=args.command != "download",
+    )

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from apps.translation.config import TranslationConfig
 from apps.translation.presets import PRESETS
-from shared.cli import add_export_command, positive_int, quiet_tensorflow, run_command
+from shared.cli import (
+    add_export_command,
+    add_verbose_argument,
+    positive_int,
+    require_input_path,
+    require_run,
+    run_command,
+)
 from shared.training.config import add_config_arguments
 from shared.training.presets import add_preset_argument
 
@@ -17,12 +24,12 @@ a bidirectional LSTM reads the source, its final states start an LSTM decoder, a
 greedy or beam search writes the translation. Subword (WordPiece) vocabularies are
 learned from the training pairs; tokenisation runs inside the TensorFlow graph.
 
-Typical session:
-  python -m apps.translation train                          # embedded generated corpus
-  python -m apps.translation train --data ../shared/data/translation/spa-eng.tsv.gz
-  python -m apps.translation evaluate --data runs/translation/<run>/test_pairs.tsv
-  python -m apps.translation translate "¿Dónde está el libro?" "No tengo un perro."
-  echo "Hoy comemos pan." | python -m apps.translation translate --beam-width 1
+Typical session (after `make install` and `source .venv/bin/activate`):
+  rnn-translate train                          # embedded generated corpus
+  rnn-translate train --data ../shared/data/translation/spa-eng.tsv.gz
+  rnn-translate evaluate --data runs/translation/<run>/test_pairs.tsv
+  rnn-translate translate "¿Dónde está el libro?" "No tengo un perro."
+  echo "Hoy comemos pan." | rnn-translate translate --beam-width 1
 
 train holds out --test-split of the pairs by unique source sentence and reports BLEU and
 chrF (sacrebleu) on them; the held-out pairs are saved as test_pairs.tsv in the run.
@@ -31,7 +38,7 @@ chrF (sacrebleu) on them; the held-out pairs are saved as test_pairs.tsv in the 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m apps.translation",
+        prog="rnn-translate",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -119,11 +126,21 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--language", default="spa", help="ISO 639-3 code, e.g. spa, fra.")
     download.add_argument("--dest", type=Path, default=Path("data"), help="Target folder.")
     download.add_argument("--url", default=None, help="Alternative URL or file:// mirror.")
+    for command in commands.choices.values():
+        add_verbose_argument(command)
     return parser
 
 
+def check_arguments(args: argparse.Namespace) -> None:
+    """The mistakes a user can make in paths, reported before TensorFlow loads (~4 s)."""
+    require_input_path(getattr(args, "data", None), "--data", "a pair file or 'embedded'")
+    if getattr(args, "config", None) is not None and not Path(args.config).is_file():
+        raise ValueError(f"Expected a config file at {args.config}. Received: no such file.")
+    if args.command in ("evaluate", "translate", "export"):
+        require_run(args.run_dir, "translation")
+
+
 def main(argv: list[str] | None = None) -> int:
-    quiet_tensorflow()
     args = build_parser().parse_args(argv)
 
     def command() -> int:
@@ -158,4 +175,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pairs in {path}; train with --data {path}")
         return 0
 
-    return run_command(command)
+    return run_command(
+        command,
+        check=lambda: check_arguments(args),
+        verbose=args.verbose,
+        needs_tensorflow=args.command != "download",
+    )

@@ -1,23 +1,29 @@
-"""Try the phone models from a shell, with LiteRT only (no TensorFlow needed).
+"""`rnn-edge`: try the phone models from a shell, with LiteRT only (no TensorFlow needed).
 
-    python -m shared.edge classify saved_models/sentiment/1/tflite "a moving film"
-    python -m shared.edge translate saved_models/translation/1/tflite --beam-width 4 "Hola."
+    rnn-edge classify saved_models/sentiment/1/tflite "a moving film"
+    rnn-edge translate saved_models/translation/1/tflite --beam-width 4 "Hola."
 
 Texts come from the arguments or, with none, one per line on stdin; options may come
 before, between or after them. Prints one JSON line per text, in the schema the app
 CLIs and Python API share (`shared.answers`): `{"text", "label", "score",
 "probabilities"}` or `{"text", "translation", "beam"}`. Needs only `pip install
-ai-edge-litert numpy` beside this folder.
+ai-edge-litert numpy` beside this folder (then `python -m shared.edge` runs it
+without installing the project).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import re
 import sys
 
 from shared.answers import translation_answer
 from shared.edge.metadata import TFLITE_FOLDER, VARIANTS, MetadataError
+from shared.startup import stderr_without
+
+LITERT_NOISE = re.compile(r"^INFO: Created TensorFlow Lite XNNPACK delegate")
 
 COMMANDS = {
     "classify": "sentiment: label and probabilities per text",
@@ -41,7 +47,7 @@ def beam_width(value: str) -> int:
 def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The top-level parser (usage and help) and one parser per command."""
     parser = argparse.ArgumentParser(
-        prog="python -m shared.edge",
+        prog="rnn-edge",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -56,6 +62,9 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         command.add_argument("texts", nargs="*", metavar="TEXT")
         command.add_argument(
             "--variant", choices=VARIANTS, default=None, help="default: metadata's"
+        )
+        command.add_argument(
+            "--verbose", action="store_true", help="also print LiteRT's C++ log (XNNPACK)"
         )
         if name == "translate":
             command.add_argument(
@@ -92,18 +101,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     texts = args.texts or [line.rstrip("\r\n") for line in sys.stdin]
+    # LiteRT's C++ prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on fd 2.
+    quiet = contextlib.nullcontext() if args.verbose else stderr_without(LITERT_NOISE)
     try:
-        if args.command == "classify":
-            from shared.edge.sentiment import EdgeSentimentClassifier  # noqa: PLC0415
+        with quiet:
+            if args.command == "classify":
+                from shared.edge.sentiment import EdgeSentimentClassifier  # noqa: PLC0415
 
-            model = EdgeSentimentClassifier.from_directory(args.model_dir, variant=args.variant)
-            answers = model.classify(texts)
-        else:
-            from shared.edge.translation import EdgeTranslator  # noqa: PLC0415
+                model = EdgeSentimentClassifier.from_directory(args.model_dir, variant=args.variant)
+                answers = model.classify(texts)
+            else:
+                from shared.edge.translation import EdgeTranslator  # noqa: PLC0415
 
-            model = EdgeTranslator.from_directory(args.model_dir, variant=args.variant)
-            beam = args.beam_width or model.beam_width
-            answers = [translation_answer(t, beam) for t in model.translate(texts, beam_width=beam)]
+                model = EdgeTranslator.from_directory(args.model_dir, variant=args.variant)
+                beam = args.beam_width or model.beam_width
+                answers = [
+                    translation_answer(t, beam) for t in model.translate(texts, beam_width=beam)
+                ]
     except (MetadataError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -10,7 +10,12 @@ import sys
 import h5py
 import keras
 
-from shared.training.history import plot_learning_curves, read_history, trim_history
+from shared.training.history import (
+    plot_learning_curves,
+    read_history,
+    renumber_zero_based_history,
+    trim_history,
+)
 from shared.training.run_directory import RunDirectory
 
 MONITOR = "val_loss"
@@ -28,6 +33,17 @@ class LearningCurvePlot(keras.callbacks.Callback):
         history = read_history(self.run_dir.history_path)
         if history:
             plot_learning_curves(history, self.run_dir.curves_path, self.title)
+
+
+class EpochCSVLogger(keras.callbacks.CSVLogger):
+    """Keras' CSVLogger, with epochs numbered from 1 (as Keras prints `Epoch 1/10`).
+
+    Keras passes callbacks 0-based epoch indices; the CSV is read by people next to the
+    progress bar and the learning-curve plot, which both count from 1.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch + 1, logs)
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -50,7 +66,8 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             if value is None:
                 continue
             if self._is_improvement(value, self.best):
-                self.best, self.best_epoch, self.wait = value, int(row["epoch"]), 0
+                # history.csv counts from 1; Keras' best_epoch is a 0-based index.
+                self.best, self.best_epoch, self.wait = value, int(row["epoch"]) - 1, 0
             else:
                 self.wait += 1
 
@@ -75,7 +92,8 @@ def _readable(weights_path: str, metadata_path: str) -> bool:
 
 
 def _trim_history_to_backup(run_dir: RunDirectory, metadata_path: str) -> None:
-    # Rows logged after the restored epoch belong to work that will be redone.
+    # Rows logged after the restored epoch belong to work that will be redone. The backup
+    # stores how many epochs it completed, which is the last 1-based epoch number kept.
     with open(metadata_path, encoding="utf-8") as f:
         trim_history(run_dir.history_path, int(json.load(f)["epoch"]))
 
@@ -140,12 +158,13 @@ def training_callbacks(
     Order matters: the history row of an epoch is written before that epoch's backup, so
     a kill between the two repeats a row (deduplicated on read) rather than losing one.
     """
+    renumber_zero_based_history(run_dir.history_path)  # a run started by older code
     backup = make_backup(run_dir)
     recover_backup(run_dir, backup)
     best_so_far = best_logged_value(run_dir)  # after recovery: it may clear the history
     return [
         keras.callbacks.TerminateOnNaN(),
-        keras.callbacks.CSVLogger(str(run_dir.history_path), append=True),
+        EpochCSVLogger(str(run_dir.history_path), append=True),
         backup,
         keras.callbacks.ModelCheckpoint(
             str(run_dir.best_model_path),
