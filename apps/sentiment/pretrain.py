@@ -184,7 +184,7 @@ def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
         f"sequence autoencoder: {len(chunks)} chunks, {tokens:,} tokens\n"
         f"held-out chunks ({held_out}): loss {loss:.4f}, "
         f"{accuracy:.1%} of tokens reconstructed\n"
-        f"use it: python -m apps.sentiment train --data ... --init-from {run_dir.path}\n"
+        f"use it: rnn-sentiment train --data ... --init-from {run_dir.path}\n"
     )
     write_json_atomic(run_dir.file(PRETRAINING_FILE), metrics)
     finish_run(run_dir, autoencoder, report, metrics)
