@@ -147,8 +147,8 @@ def _keep_outputs(translator, expected: int) -> dict[int, list[str]]:
     outputs: dict[int, list[str]] = {}
     translate = translator.translate
 
-    def keeping(texts, beam_width=None):
-        translations, counts = translate(texts, beam_width)
+    def keeping(texts, beam_width=None, **options):  # options: `progress`
+        translations, counts = translate(texts, beam_width, **options)
         if len(texts) == expected:  # not the two-sentence warm-up call
             outputs[beam_width or translator.trained.config.beam_width] = translations
         return translations, counts
