@@ -212,9 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         # Imported here so `--help` answers instantly, without starting TensorFlow.
         if args.command == "train":
             from apps.sentiment.presets import resolve_sentiment_config
-            from apps.sentiment.train import train
+            from apps.sentiment.train import train_command
 
-            return train(args, resolve_sentiment_config(args))
+            return train_command(args, resolve_sentiment_config(args))
         if args.command == "pretrain":
             from apps.sentiment.pretrain import pretrain
             from shared.training.config import resolve_config

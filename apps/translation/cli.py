@@ -147,9 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         # Imported here so `--help` answers without starting TensorFlow.
         if args.command == "train":
             from apps.translation.presets import resolve_translation_config
-            from apps.translation.train import train
+            from apps.translation.train import train_command
 
-            return train(args, resolve_translation_config(args))
+            return train_command(args, resolve_translation_config(args))
         if args.command == "evaluate":
             from apps.translation.evaluate import evaluate
 
