@@ -365,6 +365,16 @@ class _Grammar:
                 )
         return _sentence(f"{opening}, {ending}")
 
+    def rhetorical(self, label: int) -> str:
+        """A claim put as a question, then answered: "A masterpiece? Hardly."."""
+        claimed = label if self.rng.random() < 0.5 else -label
+        claim = self.noun(claimed) if self.rng.random() < 0.6 else self.adjective(claimed, ("",))
+        if claimed == label:
+            answer = self.pick(("Absolutely.", "Yes, really.", "Without a doubt.", "Oh yes."))
+        else:
+            answer = self.pick(("Hardly.", "Not even close.", "Far from it.", "Not really."))
+        return f"{claim[:1].upper()}{claim[1:]}? {answer}"
+
 
 def _capitalize_sentences(text: str) -> str:
     """Upper-cases the first letter of the text and of each sentence after ". "."""
@@ -395,15 +405,16 @@ def generate_reviews(
     grammar = _Grammar(rng)
     polarities = [1] * (num_reviews // 2) + [-1] * (num_reviews - num_reviews // 2)
     rng.shuffle(polarities)
-    constructions = (grammar.single, grammar.contrast, grammar.expectation)
+    constructions = (grammar.single, grammar.contrast, grammar.expectation, grammar.rhetorical)
     texts = []
     for polarity in polarities:
         # The construction and the filler are drawn without looking at the label.
-        construction = rng.choices(constructions, weights=(0.35, 0.4, 0.25))[0]
+        construction = rng.choices(constructions, weights=(0.34, 0.38, 0.23, 0.05))[0]
         sentences = [construction(polarity)]
         # A lone clause gets at least one filler sentence so reviews read like reviews;
         # that depends on the construction only, never on the label.
-        num_fillers = rng.choice((1, 1, 2) if construction == grammar.single else (0, 1, 1, 2))
+        short = construction in (grammar.single, grammar.rhetorical)
+        num_fillers = rng.choice((1, 1, 2) if short else (0, 1, 1, 2))
         for _ in range(num_fillers):
             filler = rng.choice(FILLERS)(rng)
             sentences.insert(rng.randint(0, len(sentences)), filler)

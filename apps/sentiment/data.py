@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from pathlib import Path
 
 from apps.sentiment.corpus import DEFAULT_SEED, generate_reviews
+from apps.sentiment.everyday import (
+    generate_everyday_reviews,
+    generate_lexicon_drills,
+    neutral_sentences,
+)
 from shared.datasets.aclimdb import IGNORED_FOLDERS, read_class_folders
 from shared.datasets.errors import DataError
 from shared.datasets.examples import LabelledTexts
@@ -16,6 +22,11 @@ EMBEDDED = "embedded"
 # texts are removed, so the score is on text the model has not seen.
 HELD_OUT_SEED_OFFSET = 1
 HELD_OUT_SIZE = 2000
+# The embedded corpus: word-order constructions, everyday reviews in four domains, and
+# drills that use every lexicon word several times (see corpus.py and everyday.py).
+GRAMMAR_REVIEWS = 12000
+EVERYDAY_REVIEWS = 24000
+LEXICON_DRILLS = 12000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,11 +41,32 @@ class DataOptions:
     read_unlabelled_folders: bool = False
 
 
+def embedded_corpus(seed: int = DEFAULT_SEED, scale: float = 1.0) -> tuple[list[str], list[str]]:
+    """The default training corpus: `(texts, labels)`, deterministic for a seed.
+
+    `scale` multiplies every part's size (the held-out set draws a smaller one).
+    """
+    from shared.corpora.tatoeba import tatoeba_spanish_english
+
+    # Sorted so the neutral pool does not depend on the slice's row order.
+    context = neutral_sentences(sorted({english for _, english in tatoeba_spanish_english()}))
+    parts = (
+        generate_reviews(round(GRAMMAR_REVIEWS * scale), seed),
+        generate_everyday_reviews(round(EVERYDAY_REVIEWS * scale), seed + 1, context),
+        generate_lexicon_drills(round(LEXICON_DRILLS * scale), seed + 2),
+    )
+    texts = [text for part in parts for text in part[0]]
+    labels = [label for part in parts for label in part[1]]
+    return texts, labels
+
+
 def embedded_held_out() -> LabelledTexts:
     """Generated reviews the default corpus does not contain (for `evaluate --data embedded`)."""
-    seen = set(generate_reviews()[0])
-    texts, labels = generate_reviews(HELD_OUT_SIZE * 2, seed=DEFAULT_SEED + HELD_OUT_SEED_OFFSET)
-    kept = [(t, y) for t, y in zip(texts, labels, strict=True) if t not in seen][:HELD_OUT_SIZE]
+    seen = set(embedded_corpus()[0])
+    texts, labels = embedded_corpus(DEFAULT_SEED + 100 * HELD_OUT_SEED_OFFSET, scale=0.1)
+    kept = [(t, y) for t, y in zip(texts, labels, strict=True) if t not in seen]
+    random.Random(DEFAULT_SEED).shuffle(kept)  # every part of the corpus, not the first only
+    kept = kept[:HELD_OUT_SIZE]
     return LabelledTexts(
         [t for t, _ in kept],
         [y for _, y in kept],
@@ -55,7 +87,7 @@ def load_examples(source: str | Path | None, options: DataOptions = DataOptions(
         DataError: the source is missing or unusable; the message names file and line.
     """
     if source is None or str(source) == EMBEDDED:
-        texts, labels = generate_reviews()
+        texts, labels = embedded_corpus()
         return LabelledTexts(texts, labels, [f"{EMBEDDED}:{i + 1}" for i in range(len(texts))])
     path = Path(source)
     if path.is_dir():

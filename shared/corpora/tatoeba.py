@@ -1,0 +1,29 @@
+"""The embedded slice of Tatoeba Spanish-English sentence pairs (CC BY 2.0 FR).
+
+Real everyday sentences for the default models: the translation app trains on them beside
+its generated grammar, and the sentiment app takes label-free English sentences from them
+as neutral context. Attribution, as the licence asks: www.manythings.org/anki and
+tatoeba.org (see README.md in this folder for how the slice was made).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from functools import cache
+from pathlib import Path
+
+TATOEBA_SPA_ENG = Path(__file__).with_name("tatoeba-spa-eng.tsv.gz")
+
+
+@cache
+def tatoeba_spanish_english() -> tuple[tuple[str, str], ...]:
+    """All `(spanish, english)` pairs of the embedded slice, in file order."""
+    with gzip.open(TATOEBA_SPA_ENG, "rt", encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(rows)
+        if header != ["english", "spanish"]:
+            raise ValueError(
+                f"{TATOEBA_SPA_ENG}: expected the header ['english', 'spanish']. Received: {header}"
+            )
+        return tuple((spanish, english) for english, spanish in rows)
