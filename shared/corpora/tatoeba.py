@@ -1,8 +1,8 @@
 """The embedded slice of Tatoeba Spanish-English sentence pairs (CC BY 2.0 FR).
 
-Real everyday sentences for the default models: the translation app trains on them beside
-its generated grammar, and the sentiment app takes label-free English sentences from them
-as neutral context. Attribution, as the licence asks: www.manythings.org/anki and
+Real everyday sentences for the default models: the sentiment app takes label-free English
+sentences from them as neutral context (the translation default does not use them yet:
+see README, "Data and licences"). Attribution, as the licence asks: www.manythings.org/anki and
 tatoeba.org (see README.md in this folder for how the slice was made).
 """
 
