@@ -207,6 +207,22 @@ def test_bad_on_bad_rows_value(tmp_path):
         read_labelled_table(write(tmp_path / "d.csv", "text,label\nx,1\n"), on_bad_rows="ignore")
 
 
+def test_a_movie_column_groups_by_default_and_a_named_one_must_exist(tmp_path):
+    path = write(tmp_path / "r.csv", "text,label,movie\nGood.,1,tt1\nBad.,0,\nOk.,1,tt2\n")
+    data = read_labelled_table(path)
+    assert (data.groups, data.group_name) == (["tt1", "", "tt2"], "movie")
+    assert data.subset([2, 0]).groups == ["tt2", "tt1"]
+    assert read_labelled_table(path, default_group_column=None).groups is None
+    film = write(tmp_path / "f.tsv", "text\tlabel\tfilm\nGood.\t1\tA\n")
+    assert read_labelled_table(film, group_column="film").group_name == "film"
+    assert read_labelled_table(film).groups is None  # no `movie` column: no groups
+    with pytest.raises(DataError) as raised:
+        read_labelled_table(film, group_column="movie")
+    message = str(raised.value)
+    assert "expected a group column named 'movie' (--group-column)" in message
+    assert "received columns ['text', 'label', 'film']" in message
+
+
 # --- read_class_folders -----------------------------------------------------------------
 
 
@@ -241,6 +257,23 @@ def test_class_folders_from_root_and_split(tmp_path):
     ]
     test = read_class_folders(root / "test")
     assert (test.texts, test.labels) == (["Test neg.", "Test pos."], ["neg", "pos"])
+
+
+def test_class_folders_group_reviews_by_the_film_in_the_urls_files(tmp_path):
+    split = make_aclimdb(tmp_path / "aclImdb") / "train"
+    data = read_class_folders(split)
+    assert data.groups is None  # urls_pos.txt names no IMDb title
+    # Line N of urls_<class>.txt is the page of the film that review id N is about.
+    pages = [f"http://www.imdb.com/title/tt0000{n}/usercomments" for n in range(11)]
+    (split / "urls_pos.txt").write_text("\n".join(pages) + "\n", encoding="utf-8")
+    (split / "urls_neg.txt").write_text(pages[7] + "\n", encoding="utf-8")
+    data = read_class_folders(split)
+    assert data.group_name == "movie"
+    # neg/0_1.txt -> line 0 of urls_neg; pos/10_9.txt -> line 10; pos/2_8.txt -> line 2.
+    assert data.groups == ["tt00007", "tt000010", "tt00002"]
+    assert read_class_folders(split, read_groups=False).groups is None
+    (split / "neg/1_3.txt").write_text("No page for me.", encoding="utf-8")
+    assert read_class_folders(split).groups[1] == ""  # no line 1: no known film
 
 
 def test_class_folders_bad_files(tmp_path):

@@ -229,6 +229,35 @@ def test_split_sizes_determinism_and_seeds():
     assert test != split_by_source(pairs, 0.1, seed=8)[1]
 
 
+def test_split_keeps_pairs_sharing_a_target_together():
+    # 40 English sentences, each translated by 5 different Spanish sentences (`Go.`:
+    # `Ve.`, `Vete.`, ...): a source-only split puts most of them on both sides.
+    sources = [f"Frase {i}." for i in range(200)]
+    targets = [f"Sentence {i % 40}." if i % 3 else f"sentence {i % 40}" for i in range(200)]
+    pairs = SentencePairs(sources, targets, [f"f.tsv:{i + 2}" for i in range(200)])
+    for seed in range(10):
+        train, test = split_by_source(pairs, test_fraction=0.1, seed=seed)
+        assert sorted(train + test) == list(range(200)) and len(test) == 20
+        train_keys = {source_key(targets[i]) for i in train}
+        assert not train_keys & {source_key(targets[i]) for i in test}
+    train, test = split_by_source(pairs, 0.1, seed=0, group_targets=False)
+    assert {source_key(targets[i]) for i in train} & {source_key(targets[i]) for i in test}
+
+
+def test_split_chains_shared_sources_and_targets():
+    # A chain: s0 -> t0, s0 -> t1 (one source, two targets), s1 -> t1, s1 -> t2. All four
+    # pairs go together although the first and last share nothing directly.
+    chain = [("Hola.", "Hello."), ("hola", "Hi."), ("Buenas.", "Hi!"), ("Buenas", "Good day.")]
+    rest = [(f"Frase {i}.", f"Sentence {i}.") for i in range(96)]
+    sources, targets = zip(*(chain + rest), strict=True)
+    pairs = SentencePairs(list(sources), list(targets), [f"f:{i}" for i in range(100)])
+    for seed in range(10):
+        train, test = split_by_source(pairs, 0.1, seed=seed)
+        assert {0, 1, 2, 3} <= set(train) or {0, 1, 2, 3} <= set(test)
+    with pytest.raises(DataError, match="at least 2 groups of pairs sharing no source or target"):
+        split_by_source(SentencePairs(["a", "b"], ["x", "x."], ["f:1", "f:2"]), 0.5, seed=0)
+
+
 def test_split_edge_cases():
     train, test = split_by_source(pairs_of(["a", "b"]), 0.01, seed=0)
     assert len(train) == len(test) == 1  # Neither side is ever empty.

@@ -75,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_data_arguments(train, DATA_HELP)
     train.add_argument(
+        "--group-column",
+        default=None,
+        metavar="NAME",
+        help="Header of a column grouping the examples (e.g. the film of each review): the "
+        "validation split keeps every group on one side. Default: 'movie' when the file "
+        "has that column (aclImdb folders: the films in urls_pos.txt/urls_neg.txt); "
+        "'none' splits at random (by unique text).",
+    )
+    train.add_argument(
         "--validation-data",
         default=None,
         metavar="PATH",

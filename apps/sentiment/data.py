@@ -12,12 +12,13 @@ from apps.sentiment.everyday import (
     generate_lexicon_drills,
     neutral_sentences,
 )
-from shared.datasets.aclimdb import IGNORED_FOLDERS, read_class_folders
+from shared.datasets.aclimdb import IGNORED_FOLDERS, MOVIE_GROUP, read_class_folders
 from shared.datasets.errors import DataError
 from shared.datasets.examples import LabelledTexts
-from shared.datasets.tabular import read_labelled_table
+from shared.datasets.tabular import DEFAULT_GROUP_COLUMN, read_labelled_table
 
 EMBEDDED = "embedded"
+NO_GROUPS = "none"  # --group-column none: a random validation split
 # Evaluating on "embedded" draws reviews with another seed; exact repeats of training
 # texts are removed, so the score is on text the model has not seen.
 HELD_OUT_SEED_OFFSET = 1
@@ -36,6 +37,10 @@ class DataOptions:
     text_column: str = "text"
     label_column: str = "label"
     on_bad_rows: str = "error"
+    # Groups kept on one side of the validation split: None reads a `movie` column when
+    # the file has one (and aclImdb's urls_*.txt); a name requires that column; `"none"`
+    # reads no groups (a random split).
+    group_column: str | None = None
     # Class folders: also read `unsup/` (pretraining ignores labels; training must not,
     # as `unsup/` is not a class).
     read_unlabelled_folders: bool = False
@@ -90,15 +95,26 @@ def load_examples(source: str | Path | None, options: DataOptions = DataOptions(
         texts, labels = embedded_corpus()
         return LabelledTexts(texts, labels, [f"{EMBEDDED}:{i + 1}" for i in range(len(texts))])
     path = Path(source)
+    no_groups = options.group_column == NO_GROUPS
     if path.is_dir():
+        if options.group_column not in (None, NO_GROUPS, MOVIE_GROUP):
+            raise DataError(
+                f"{path}: a folder of class folders is grouped by the films in its "
+                f"urls_<class>.txt files, not by a column. Received --group-column "
+                f"{options.group_column!r}; leave it out, or pass 'none' for a random split."
+            )
         ignored = frozenset() if options.read_unlabelled_folders else IGNORED_FOLDERS
-        return read_class_folders(path, options.on_bad_rows, ignored_folders=ignored)
+        return read_class_folders(
+            path, options.on_bad_rows, ignored_folders=ignored, read_groups=not no_groups
+        )
     if path.is_file():
         return read_labelled_table(
             path,
             text_column=options.text_column,
             label_column=options.label_column,
             on_bad_rows=options.on_bad_rows,
+            group_column=None if no_groups else options.group_column,
+            default_group_column=None if no_groups else DEFAULT_GROUP_COLUMN,
         )
     raise DataError(
         f"Expected --data to be a CSV/TSV file, a folder of class sub-folders, or "

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import keras
+import numpy as np
 from sklearn.model_selection import train_test_split
 
 from apps.sentiment.artifacts import (
@@ -28,7 +29,7 @@ from apps.sentiment.artifacts import (
     TrainedSentimentModel,
 )
 from apps.sentiment.config import SentimentConfig
-from apps.sentiment.data import EMBEDDED, DataOptions, load_examples
+from apps.sentiment.data import EMBEDDED, NO_GROUPS, DataOptions, load_examples
 from apps.sentiment.model import build_classifier
 from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.report import evaluate_and_report
@@ -42,7 +43,11 @@ from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabul
 from shared.training.distribution import make_strategy
 from shared.training.pipelines import text_classification_dataset
 from shared.training.reproducibility import set_seeds
-from shared.training.run_directory import RunDirectory, TrainingResult
+from shared.training.run_directory import (
+    RunDirectory,
+    TrainingResult,
+    unfinished_run_without,
+)
 from shared.training.trainer import (
     finish_run,
     fit_resumable,
@@ -82,11 +87,15 @@ def run_settings(
 def split_examples(
     data: LabelledTexts, label_ids: list[int], labels: LabelSet, fraction: float, seed: int
 ):
-    """Stratified train/validation split by unique text.
+    """Stratified train/validation split by unique text, and by group when `data` has some.
 
     Copies of one text always land on the same side, so validation never scores a text
-    the model trained on (IMDB has 96 exact repeats; generated corpora have more).
+    the model trained on (IMDB has 96 exact repeats; generated corpora have more). With
+    groups (`data.groups`, e.g. the film of each review) every group lands on one side too,
+    so validation scores films the model never read about (see `grouped_split`).
     """
+    if data.groups is not None:
+        return grouped_split(data, label_ids, labels, fraction, seed)
     first_index: dict[str, int] = {}
     for index, text in enumerate(data.texts):
         first_index.setdefault(text, index)
@@ -112,6 +121,70 @@ def split_examples(
     train_idx = [i for i, text in enumerate(data.texts) if text in train_texts]
     val_idx = [i for i, text in enumerate(data.texts) if text not in train_texts]
     return train_idx, val_idx
+
+
+def grouped_split(
+    data: LabelledTexts, label_ids: list[int], labels: LabelSet, fraction: float, seed: int
+) -> tuple[list[int], list[int]]:
+    """Train/validation split that keeps every group, and every text, on one side.
+
+    Examples that share a group or a text are joined (union-find), so a film never sits on
+    both sides and neither does a review repeated under two films; examples with no group
+    (`""`) are joined by text alone. scikit-learn's StratifiedGroupKFold then deals the
+    joined groups into `round(1 / fraction)` folds with class shares as even as it can, and
+    the first fold is held out: the validation share is the nearest `1/k` to `fraction`.
+    """
+    parent = list(range(len(data)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for index, (text, group) in enumerate(zip(data.texts, data.groups, strict=True)):
+        for key in (("text", text), ("group", group)) if group else (("text", text),):
+            other = first.setdefault(key, index)
+            parent[root(index)] = root(other)
+    components = [root(i) for i in range(len(data))]
+    folds = max(2, round(1 / fraction))
+    counts = {labels.names[c]: label_ids.count(c) for c in sorted(set(label_ids))}
+    joined = len(set(components))
+    if joined < folds:
+        raise DataError(
+            f"Expected at least {folds} separate {data.group_name} groups to hold out "
+            f"{fraction:.0%} of them for validation. Received {joined} (examples sharing a "
+            f"{data.group_name} or a text are joined). Add data, pass --validation-data, or "
+            "--group-column none for a random split."
+        )
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    train_idx, val_idx = next(splitter.split(np.zeros(len(data)), label_ids, components))
+    for side, indices in (("training", train_idx), ("validation", val_idx)):
+        missing = sorted(set(counts) - {labels.names[label_ids[i]] for i in indices})
+        if missing:
+            raise DataError(
+                f"Expected every class on the {side} side of the split grouped by "
+                f"{data.group_name}. Received none of {missing} ({counts} in {joined} "
+                "groups). Add data, pass --validation-data, or --group-column none for a "
+                "random split."
+            )
+    return sorted(train_idx.tolist()), sorted(val_idx.tolist())
+
+
+def describe_split(data: LabelledTexts, val_idx: Sequence[int]) -> str:
+    """What `split_examples` held out and how, e.g. `2,484 examples of 343 movies held out
+    (grouped by movie: none of them in training)`."""
+    if data.groups is None:
+        return f"{len(val_idx):,} examples held out (random, stratified, by unique text)"
+    held_out = len({data.groups[i] for i in val_idx} - {""})
+    groups = data.group_name + ("" if held_out == 1 else "s")
+    return (
+        f"{len(val_idx):,} examples of {held_out:,} {groups} held out "
+        f"(grouped by {data.group_name}: none of them in training)"
+    )
 
 
 # Settings that decide the shapes of the weights: a warm start takes them from its source
@@ -190,7 +263,7 @@ def train(
             class sub-folders.
         validation_data: validate on this source instead of holding out
             `config.validation_split` of `data`.
-        options: how to read `data` and `validation_data` (columns, bad rows;
+        options: how to read `data` and `validation_data` (columns, groups, bad rows;
             default: `DataOptions()`).
         label_names: names for sorted integer labels (`0/1` get negative/positive).
         run_dir: the run folder (default: `runs/sentiment/<data>-<settings hash>`).
@@ -217,21 +290,43 @@ def train(
     label_names = tuple(label_names) if label_names else None
     source, config = warm_start_source(init_from, config)
     settings = run_settings(config, data, validation_data, options, label_names, init_from, preset)
-    run_dir = RunDirectory(run_dir or default_run_dir("sentiment", settings, settings["data"]))
-
     data = load_examples(data, options)
+    if validation_data:
+        data = dataclasses.replace(data, groups=None, group_name=None)
+    if data.groups is not None:
+        # Recorded only for grouped splits, so runs split at random keep their hash.
+        settings["group_column"] = data.group_name
+    explicit_run_dir = run_dir
+    run_dir = RunDirectory(run_dir or default_run_dir("sentiment", settings, settings["data"]))
+    legacy = unfinished_run_without(
+        settings,
+        ("group_column",),
+        lambda old: explicit_run_dir or default_run_dir("sentiment", old, old["data"]),
+    )
+    if legacy is not None:  # interrupted before grouped splits: finish it as it began
+        run_dir, settings = legacy
+        data = dataclasses.replace(data, groups=None, group_name=None)
+        print(f"{run_dir.path} was started with a random validation split; it keeps it")
+
     labels = LabelSet.infer(data, label_names)
     label_ids = labels.encode(data)
     if validation_data:
-        validation = load_examples(validation_data, options)
+        validation = load_examples(
+            validation_data, dataclasses.replace(options, group_column=NO_GROUPS)
+        )
         train_data, train_ids = data, label_ids
         val_data, val_ids = validation, labels.encode(validation)
+        val_title = f"validation ({len(val_data)} examples)"
+        split_line = f"validation: {validation_data}"
     else:
         train_idx, val_idx = split_examples(
             data, label_ids, labels, config.validation_split, config.seed
         )
         train_data, train_ids = data.subset(train_idx), [label_ids[i] for i in train_idx]
         val_data, val_ids = data.subset(val_idx), [label_ids[i] for i in val_idx]
+        split_line = f"validation: {describe_split(data, val_idx)}"
+        grouped = f", grouped by {data.group_name}" if data.groups is not None else ""
+        val_title = f"validation ({len(val_data)} examples{grouped})"
 
     state = run_dir.prepare(settings, overwrite=overwrite)
     print(f"run directory: {run_dir.path} ({state})")
@@ -243,6 +338,7 @@ def train(
         f"data: {len(train_data)} training / {len(val_data)} validation examples, "
         f"classes {list(labels.names)}"
     )
+    print(split_line)
 
     set_seeds(config.seed, config.deterministic)
     vectorizer = WordVectorizer(
@@ -322,7 +418,7 @@ def train(
         baseline,
         val_data.texts,
         val_ids,
-        title=f"validation ({len(val_data)} examples)",
+        title=val_title,
         confusion_png=run_dir.file("confusion_matrix.png"),
     )
     metrics["train_seconds_this_session"] = round(elapsed, 1)
@@ -343,7 +439,12 @@ def train_command(
         config,
         args.data,
         validation_data=args.validation_data,
-        options=DataOptions(args.text_column, args.label_column, args.on_bad_rows),
+        options=DataOptions(
+            args.text_column,
+            args.label_column,
+            args.on_bad_rows,
+            group_column=getattr(args, "group_column", None),
+        ),
         label_names=args.label_names.split(",") if args.label_names else None,
         run_dir=args.run_dir,
         overwrite=args.overwrite,

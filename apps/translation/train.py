@@ -36,7 +36,11 @@ from shared.text.subword import END_ID, START_ID, SubwordTokenizer
 from shared.training.distribution import make_strategy
 from shared.training.pipelines import seq2seq_dataset
 from shared.training.reproducibility import set_seeds
-from shared.training.run_directory import RunDirectory, TrainingResult
+from shared.training.run_directory import (
+    RunDirectory,
+    TrainingResult,
+    unfinished_run_without,
+)
 from shared.training.trainer import (
     compile_teacher_forced,
     finish_run,
@@ -44,6 +48,10 @@ from shared.training.trainer import (
     make_optimizer,
     print_finished_run,
 )
+
+# The run setting saying how held-out pairs were split (absent: by source only, as runs
+# made before targets were grouped).
+SPLIT_SETTING = "split_by"
 
 
 def write_pairs(path, pairs: SentencePairs, source_language: str, target_language: str):
@@ -101,15 +109,29 @@ def train(
         "preset": preset,
         "data": str(data or EMBEDDED),
         "on_bad_rows": on_bad_rows,
+        # Held-out pairs share neither a source nor a target sentence with training.
+        SPLIT_SETTING: "source+target",
     }
+    explicit_run_dir = run_dir
     run_dir = RunDirectory(run_dir or default_run_dir("translation", settings, settings["data"]))
+    legacy = unfinished_run_without(
+        settings,
+        (SPLIT_SETTING,),
+        lambda old: explicit_run_dir or default_run_dir("translation", old, old["data"]),
+    )
+    if legacy is not None:  # interrupted before targets were grouped: finish it as it began
+        run_dir, settings = legacy
+        print(f"{run_dir.path} was started with a split by source only; it keeps it")
+    group_targets = SPLIT_SETTING in settings
     pairs = load_pairs(data, config, on_bad_rows)
     if pairs.filtered:
         print(f"dropped {pairs.filtered} pair(s) longer than --max-words={config.max_words}")
 
-    rest_idx, test_idx = split_by_source(pairs, config.test_split, config.seed)
+    rest_idx, test_idx = split_by_source(pairs, config.test_split, config.seed, group_targets)
     rest = pairs.subset(rest_idx)
-    train_idx, val_idx = split_by_source(rest, config.validation_split, config.seed + 1)
+    train_idx, val_idx = split_by_source(
+        rest, config.validation_split, config.seed + 1, group_targets
+    )
     train_pairs, val_pairs, test_pairs = (
         rest.subset(train_idx),
         rest.subset(val_idx),
@@ -123,8 +145,13 @@ def train(
         return TrainingResult.of_finished(run_dir, state)
     print(
         f"data: {len(train_pairs)} training / {len(val_pairs)} validation / {len(test_pairs)} "
-        f"test pairs ({config.source_language} -> {config.target_language}); no test source "
-        "sentence occurs in training"
+        f"test pairs ({config.source_language} -> {config.target_language}); "
+        + (
+            "no source or target sentence of a test or validation pair occurs in training "
+            "(split by shared source or target)"
+            if group_targets
+            else "no test source sentence occurs in training (split by source)"
+        )
     )
     report_rejected_rows(pairs.rejected, run_dir.file(REJECTED_ROWS_FILE))
     write_pairs(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from apps.sentiment.data import DataOptions, load_examples
+from apps.sentiment.data import NO_GROUPS, DataOptions, load_examples
 from apps.sentiment.train import split_examples
 from benchmarks.context import BenchContext
 from benchmarks.inference.settings import MissingInput
@@ -40,6 +40,8 @@ def dev_examples(context: BenchContext, name: str, trained) -> dict:
             settings.get("text_column", "text"),
             settings.get("label_column", "label"),
             settings.get("on_bad_rows", "error"),
+            # The run's split: grouped when it recorded a group column, else random.
+            group_column=settings.get("group_column") or NO_GROUPS,
         )
         data = load_examples(path, options)
         config = trained.config

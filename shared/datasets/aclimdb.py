@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from shared.datasets.errors import DataError
@@ -12,6 +13,9 @@ from shared.datasets.tabular import BadRows
 # aclImdb's `train/unsup` holds unlabelled reviews; it is not a class.
 IGNORED_FOLDERS = frozenset({"unsup"})
 _LISTED_ENTRIES = 8
+# aclImdb's urls_*.txt hold IMDb pages such as http://www.imdb.com/title/tt0453418/...
+_TITLE_ID = re.compile(r"\btt\d+")
+MOVIE_GROUP = "movie"
 _REENCODE_HINT = (
     "Re-encode those files as UTF-8 from their real encoding, "
     "e.g. `iconv -f latin1 -t utf-8 bad.txt > good.txt`."
@@ -22,6 +26,7 @@ def read_class_folders(
     path: str | os.PathLike,
     on_bad_rows: str = "error",
     ignored_folders: frozenset[str] = IGNORED_FOLDERS,
+    read_groups: bool = True,
 ) -> LabelledTexts:
     """Reads one example per `*.txt` file, labelled with the name of its folder.
 
@@ -32,12 +37,18 @@ def read_class_folders(
     depend on the file system. Texts have surrounding whitespace stripped, as in
     `read_labelled_table`.
 
+    Groups: when `urls_<class>.txt` lies beside a class folder (aclImdb's `urls_pos.txt`
+    beside `pos/`), line N holds the IMDb page of the film that review id N (file
+    `<id>_<rating>.txt`) is about, and its title id (`tt0453418`) becomes the example's
+    group, named `"movie"`. Reviews without one get the group `""`.
+
     Args:
         path: the split folder or the aclImdb root.
         on_bad_rows: `"error"` to raise one error listing the bad files (empty, not
             UTF-8, holding NUL bytes), `"skip"` to return them in `rejected`.
         ignored_folders: sub-folders that are not classes (`unsup/`; pretraining, which
             ignores labels, passes an empty set to read the unlabelled reviews too).
+        read_groups: whether to read the films from `urls_<class>.txt` files.
 
     Returns:
         The examples; each origin is the path of the example's file.
@@ -76,6 +87,7 @@ def read_class_folders(
     texts: list[str] = []
     labels: list[str] = []
     origins: list[str] = []
+    groups: list[str] = []
     for folder in class_folders:
         # scandir's entries know whether they are files without one stat call each, which
         # matters for aclImdb's 25,000 files per split.
@@ -90,6 +102,7 @@ def read_class_folders(
                 f"Received: {_describe(Path(folder))}."
             )
         label = os.path.basename(folder)
+        films = _films_by_review_id(Path(split) / f"urls_{label}.txt") if read_groups else {}
         for file in files:
             text, reason, raw = _read_text(file)
             if reason:
@@ -99,8 +112,31 @@ def read_class_folders(
             texts.append(text)
             labels.append(label)
             origins.append(file)
+            review_id = os.path.basename(file).split("_", 1)[0]
+            groups.append(films.get(int(review_id), "") if review_id.isdigit() else "")
     rejected = bad_rows.finish(len(texts))
-    return LabelledTexts(texts=texts, labels=labels, origins=origins, rejected=rejected)
+    grouped = any(groups)
+    return LabelledTexts(
+        texts=texts,
+        labels=labels,
+        origins=origins,
+        rejected=rejected,
+        groups=groups if grouped else None,
+        group_name=MOVIE_GROUP if grouped else None,
+    )
+
+
+def _films_by_review_id(urls_file: Path) -> dict[int, str]:
+    """Review id (line number from 0) -> IMDb title id, from an aclImdb `urls_*.txt`."""
+    if not urls_file.is_file():
+        return {}
+    films = {}
+    with open(urls_file, encoding="utf-8", errors="replace") as lines:
+        for review_id, line in enumerate(lines):
+            match = _TITLE_ID.search(line)
+            if match:
+                films[review_id] = match.group(0)
+    return films
 
 
 def _read_text(file: str) -> tuple[str, str | None, str]:

@@ -47,12 +47,19 @@ class LabelledTexts:
             class ids is the job of `shared.datasets.labels.LabelSet`.
         origins: `path:line` (or a file path) for each example, for error messages.
         rejected: rows that were skipped (only when the loader was told to skip).
+        groups: optional group of each example (e.g. the film a review is about), for
+            validation splits that keep a group on one side; `""` where it is unknown.
+            None when the source has no groups.
+        group_name: what the groups are, e.g. `"movie"` (the column they came from); set
+            exactly when `groups` is.
     """
 
     texts: list[str]
     labels: list[str]
     origins: list[str]
     rejected: list[RejectedRow] = dataclasses.field(default_factory=list)
+    groups: list[str] | None = None
+    group_name: str | None = None
 
     def __post_init__(self):
         if not (len(self.texts) == len(self.labels) == len(self.origins)):
@@ -60,6 +67,17 @@ class LabelledTexts:
                 "Expected texts, labels and origins of equal length. Received: "
                 f"{len(self.texts)} texts, {len(self.labels)} labels, "
                 f"{len(self.origins)} origins."
+            )
+        if (self.groups is None) != (self.group_name is None):
+            raise ValueError(
+                "Expected groups and group_name to be given together. Received: "
+                f"groups {'absent' if self.groups is None else 'present'}, "
+                f"group_name {self.group_name!r}."
+            )
+        if self.groups is not None and len(self.groups) != len(self.texts):
+            raise ValueError(
+                "Expected one group per text. Received: "
+                f"{len(self.groups)} groups for {len(self.texts)} texts."
             )
 
     def __len__(self) -> int:
@@ -71,4 +89,6 @@ class LabelledTexts:
             texts=[self.texts[i] for i in indices],
             labels=[self.labels[i] for i in indices],
             origins=[self.origins[i] for i in indices],
+            groups=None if self.groups is None else [self.groups[i] for i in indices],
+            group_name=self.group_name,
         )

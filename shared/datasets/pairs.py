@@ -255,30 +255,32 @@ def source_key(sentence: str) -> str:
 
 
 def split_by_source(
-    pairs: SentencePairs, test_fraction: float, seed: int
+    pairs: SentencePairs, test_fraction: float, seed: int, group_targets: bool = True
 ) -> tuple[list[int], list[int]]:
-    """Splits pair indices into train and test so that no source sentence is on both sides.
+    """Splits pair indices into train and test so that no sentence is on both sides.
 
     Pairs are grouped by `source_key` (case-folded, punctuation dropped, whitespace
     collapsed: how the data README's held-out set was made), so `¿Qué?` and `¿qué?` fall
-    together. Whole groups are dealt to the test side in a seeded random order while they
-    fit, which keeps the test size within one group of `test_fraction` of the pairs.
-
-    Only sources are grouped, not targets: the test set must hold only inputs the model has
-    never seen, while a target sentence it has seen (`Go.` has many Spanish sources) is a
-    fair thing to produce from an unseen input. Grouping by target too would chain
-    sentences into large components and take most short sentences out of training.
+    together. With `group_targets`, pairs that share a target key are joined too
+    (union-find over both sides), so an English sentence with several Spanish sources
+    (`Go.`: `Ve.`, `Vete.`, `Váyase.`) never sits on both sides: a test reference the model
+    was trained to produce would flatter the score. Whole groups are dealt to the test side
+    in a seeded random order while they fit, which keeps the test size within one group of
+    `test_fraction` of the pairs.
 
     Args:
         pairs: the pairs to split.
         test_fraction: the share of pairs to hold out, in (0, 1).
         seed: seeds the order in which groups are dealt; the same seed, the same split.
+        group_targets: also keep pairs sharing a target sentence together. False gives
+            the source-only split of runs made before targets were grouped.
 
     Returns:
         `(train_indices, test_indices)`, each sorted in file order, neither empty.
 
     Raises:
-        DataError: when there are fewer than two distinct sources.
+        DataError: when there are fewer than two distinct sources (or, grouping targets,
+            fewer than two separate groups).
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"Expected test_fraction in (0, 1). Received: {test_fraction!r}.")
@@ -292,6 +294,15 @@ def split_by_source(
             f"test. Received: {len(groups)} among {len(pairs)} pairs."
         )
     order = list(groups.values())  # First-appearance order, so only the seed matters.
+    if group_targets:
+        order = _join_shared_targets(pairs, order)
+        if len(order) < 2:
+            where = pairs.origins[0].rsplit(":", 1)[0] if pairs.origins else "the pairs"
+            raise DataError(
+                f"{where}: expected at least 2 groups of pairs sharing no source or target "
+                f"sentence, to split into train and test. Received: 1 among {len(pairs)} "
+                "pairs."
+            )
     random.Random(seed).shuffle(order)
     wanted = min(max(1, round(test_fraction * len(pairs))), len(pairs) - 1)
     train: list[int] = []
@@ -301,6 +312,28 @@ def split_by_source(
     if not test:  # Every group was larger than the whole test share.
         test, train = order[0], [i for group in order[1:] for i in group]
     return sorted(train), sorted(test)
+
+
+def _join_shared_targets(pairs: SentencePairs, groups: list[list[int]]) -> list[list[int]]:
+    """Merges source groups whose pairs share a target key (union-find); keeps the order
+    of first appearance."""
+    parent = list(range(len(groups)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    group_of_target: dict[str, int] = {}
+    for number, group in enumerate(groups):
+        for index in group:
+            other = group_of_target.setdefault(source_key(pairs.targets[index]), number)
+            parent[root(number)] = root(other)
+    joined: dict[int, list[int]] = {}
+    for number, group in enumerate(groups):
+        joined.setdefault(root(number), []).extend(group)
+    return [sorted(group) for group in joined.values()]
 
 
 def download_anki_pairs(

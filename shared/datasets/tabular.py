@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import itertools
 import os
@@ -20,6 +21,8 @@ MAX_FIELD_CHARS = 16 * 1024 * 1024
 csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
 
 MAX_LISTED_PROBLEMS = 10
+# A column of this name groups the examples by default (IMDB files: the film's id).
+DEFAULT_GROUP_COLUMN = "movie"
 ON_BAD_ROWS_CHOICES = ("error", "skip")
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -109,8 +112,10 @@ def read_labelled_table(
     label_column: str = "label",
     delimiter: str | None = None,
     on_bad_rows: str = "error",
+    group_column: str | None = None,
+    default_group_column: str | None = DEFAULT_GROUP_COLUMN,
 ) -> LabelledTexts:
-    """Reads texts and labels from a CSV or TSV file with a header row.
+    """Reads texts and labels (and groups, if any) from a CSV or TSV file with a header row.
 
     Gzip is detected from the file's first bytes, whatever its name. A tab delimiter means
     TSV, read without quoting (as GLUE's SST-2: fields hold `"` and are never quoted);
@@ -128,17 +133,24 @@ def read_labelled_table(
             holds one, else comma.
         on_bad_rows: `"error"` to raise one error listing the bad rows, `"skip"` to
             return them in `rejected`. Header problems always raise.
+        group_column: the header name of a column grouping the examples (e.g. the film
+            a review is about); it must exist. An empty field means no known group.
+        default_group_column: read as the group column when `group_column` is None and
+            the header has it (`movie`); None reads no groups unless asked.
 
     Returns:
-        The examples in file order.
+        The examples in file order; `groups`/`group_name` are set when a group column
+        was read.
 
     Raises:
         DataError: when the file is missing, unreadable, has no examples, lacks a named
             column, or (in `"error"` mode) has bad rows.
     """
-    if text_column == label_column:
+    named = [column for column in (text_column, label_column, group_column) if column]
+    if len(set(named)) < len(named):
         raise ValueError(
-            f"Expected different text and label columns. Received: {text_column!r} for both."
+            "Expected different text, label and group columns. Received: "
+            f"{text_column!r}, {label_column!r}, {group_column!r}."
         )
     source = os.fspath(path)
     bad_rows = BadRows(source, on_bad_rows)
@@ -152,9 +164,8 @@ def read_labelled_table(
         stream = gzip.GzipFile(fileobj=file, mode="rb") if gzipped else file
         lines = _Lines(stream)
         try:
-            texts, labels, origins = _read_rows(
-                lines, source, text_column, label_column, delimiter, bad_rows
-            )
+            columns = _Columns(text_column, label_column, group_column, default_group_column)
+            texts, labels, origins, groups = _read_rows(lines, source, columns, delimiter, bad_rows)
         except (OSError, EOFError, zlib.error) as error:
             if not gzipped:
                 raise
@@ -163,18 +174,37 @@ def read_labelled_table(
                 f"after line {lines.line_number} ({error}). Compress or download it again."
             ) from error
     rejected = bad_rows.finish(len(texts))
-    return LabelledTexts(texts=texts, labels=labels, origins=origins, rejected=rejected)
+    if groups is not None and not any(groups):
+        groups = None  # An empty column groups nothing.
+    return LabelledTexts(
+        texts=texts,
+        labels=labels,
+        origins=origins,
+        rejected=rejected,
+        groups=groups,
+        group_name=columns.group if groups is not None else None,
+    )
+
+
+@dataclasses.dataclass
+class _Columns:
+    """The columns asked for; `group` becomes the group column found (or None)."""
+
+    text: str
+    label: str
+    group: str | None
+    default_group: str | None
 
 
 def _read_rows(
     lines: _Lines,
     source: str,
-    text_column: str,
-    label_column: str,
+    columns: _Columns,
     delimiter: str | None,
     bad_rows: BadRows,
-) -> tuple[list[str], list[str], list[str]]:
+) -> tuple[list[str], list[str], list[str], list[str] | None]:
     """Parses the header and rows, reporting bad rows to `bad_rows`."""
+    text_column, label_column = columns.text, columns.label
     if delimiter is None:
         delimiter = _infer_delimiter(source, lines.peek())
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
@@ -182,6 +212,8 @@ def _read_rows(
     texts: list[str] = []
     labels: list[str] = []
     origins: list[str] = []
+    groups: list[str] | None = None
+    group_index = None
     header = None
     last_line = 0
     while True:
@@ -204,6 +236,8 @@ def _read_rows(
             header = [name.strip() for name in row]
             text_index = _column_index(source, header, _text_column(header, text_column))
             label_index = _column_index(source, header, label_column)
+            group_index = _group_index(source, header, columns)
+            groups = None if group_index is None else []
             continue
         if reason is None:
             if len(row) != len(header):
@@ -222,13 +256,15 @@ def _read_rows(
         texts.append(row[text_index].strip())
         labels.append(row[label_index].strip())
         origins.append(origin)
+        if groups is not None:
+            groups.append(row[group_index].strip())
     if not texts and not bad_rows.count:
         found = "an empty file" if header is None else "only a header"
         raise DataError(
             f"{source}: no examples. Expected a header row followed by at least one row. "
             f"Received: {found}."
         )
-    return texts, labels, origins
+    return texts, labels, origins, groups
 
 
 class _Lines:
@@ -340,6 +376,22 @@ def _column_index(source: str, header: list[str], column: str) -> int:
         f"{source}: expected a column named {column!r} in the header; received columns "
         f"{header}. Pass --text-column/--label-column to name them."
     )
+
+
+def _group_index(source: str, header: list[str], columns: _Columns) -> int | None:
+    """Finds the group column (asked for, or the default one if present); None if none."""
+    if columns.group is None:
+        default = columns.default_group
+        if default is None or default not in header or default in (columns.text, columns.label):
+            return None
+        columns.group = columns.default_group
+    elif columns.group not in header:
+        raise DataError(
+            f"{source}: expected a group column named {columns.group!r} (--group-column) in "
+            f"the header; received columns {header}. Name one of them, or pass "
+            "--group-column none for a random validation split."
+        )
+    return _column_index(source, header, columns.group)
 
 
 def _csv_reason(error: csv.Error) -> str:

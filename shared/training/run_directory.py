@@ -164,3 +164,32 @@ class RunDirectory:
         self.path.mkdir(parents=True, exist_ok=True)
         write_json_atomic(self.config_path, json.loads(json.dumps(settings, default=str)))
         return "new"
+
+
+def unfinished_run_without(
+    settings: dict[str, Any], new_keys: tuple[str, ...], run_dir_for
+) -> tuple[RunDirectory, dict[str, Any]] | None:
+    """An interrupted run started before `new_keys` were recorded, to resume as it began.
+
+    Adding a setting changes the fingerprint, so the folder of a run interrupted before
+    the setting existed would no longer be found (or, given as `--run-dir`, be refused).
+    Such a run is finished the old way; finished ones are left alone (a new run starts).
+
+    Args:
+        settings: the settings of this command, `new_keys` included.
+        new_keys: the settings older versions did not record.
+        run_dir_for: maps settings to the run folder the command would use for them.
+
+    Returns:
+        `(run folder, its settings)`, or None when there is no such interrupted run.
+    """
+    old = {key: value for key, value in settings.items() if key not in new_keys}
+    if old == settings:
+        return None
+    candidate = RunDirectory(run_dir_for(old))
+    if candidate.is_finished or not candidate.config_path.is_file():
+        return None
+    previous = json.loads(candidate.config_path.read_text(encoding="utf-8"))
+    if previous != json.loads(json.dumps(old, default=str)):
+        return None
+    return candidate, old
