@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 import pytest
 
@@ -52,9 +53,10 @@ def test_auto_picks_reviews_for_long_texts_and_sentences_for_short(tmp_path, cap
     assert args.preset == "sentences"
 
 
-def test_embedded_corpus_keeps_the_dataclass_defaults(capsys):
+def test_embedded_corpus_uses_the_defaults_with_more_word_dropout(capsys):
     args = _sentiment()
-    assert resolve_sentiment_config(args) == SentimentConfig()
+    config = resolve_sentiment_config(args)
+    assert config == dataclasses.replace(SentimentConfig(), embedding_dropout=0.25)
     assert args.preset == "embedded"
     assert "auto: the embedded corpus" in capsys.readouterr().out
 

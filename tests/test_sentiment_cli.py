@@ -91,7 +91,8 @@ def test_train_writes_a_complete_run_folder(trained_run):
 def test_report_sets_model_beside_baseline_on_the_same_examples(trained_run):
     metrics = json.loads((trained_run / "metrics.json").read_text())
     report = (trained_run / "report.txt").read_text()
-    assert metrics["n"] == 60  # 10% of 600, stratified
+    # 10% of 600, stratified by unique text: the copies of a held-out text go with it.
+    assert 60 <= metrics["n"] <= 64
     assert 0.0 <= metrics["accuracy"] <= 1.0 and 0.0 <= metrics["baseline"]["accuracy"] <= 1.0
     assert f"{metrics['accuracy']:.4f}" in report
     assert f"{metrics['baseline']['accuracy']:.4f}" in report
@@ -145,6 +146,31 @@ def test_evaluate_accepts_label_names_for_a_model_trained_on_ids(trained_run, tm
     assert last_json_line(capsys.readouterr().out)["n"] == 2
 
 
+def test_evaluate_maps_0_1_labels_to_a_model_named_negative_positive(
+    tiny_sentiment_run, tmp_path, capsys
+):
+    """The default model (labels by name) on SST-2-style 0/1 labels, with progress."""
+    assert json.loads((tiny_sentiment_run / "labels.json").read_text())["aliases"] == {
+        "negative": 0,
+        "positive": 1,
+    }
+    texts, labels = generate_reviews(40, seed=3)
+    by_name = write_csv(tmp_path / "named.csv", texts, labels)
+    by_id = write_csv(
+        tmp_path / "ids.csv", texts, ["1" if label == "positive" else "0" for label in labels]
+    )
+    results = []
+    for data in (by_name, by_id):
+        argv = ["evaluate", "--data", str(data), "--run-dir", str(tiny_sentiment_run)]
+        assert main([*argv, "--output-dir", str(tmp_path)]) == 0
+        results.append(capsys.readouterr())
+    assert last_json_line(results[1].out) == last_json_line(results[0].out)
+    assert last_json_line(results[1].out)["n"] == 40
+    # Progress on stderr, complete, never on stdout (whose last line is the JSON).
+    assert "scoring the BiLSTM: 40/40 texts (100%" in results[1].err
+    assert "scoring the BiLSTM" not in results[1].out
+
+
 def test_evaluate_rejects_unknown_labels_naming_file_and_line(trained_run, tmp_path, capsys):
     data = write_csv(tmp_path / "odd.csv", ["fine", "dull", "meh"], ["1", "0", "neutral"])
     assert main(["evaluate", "--data", str(data), "--run-dir", str(trained_run)]) == 2
@@ -158,9 +184,26 @@ def test_predict_prints_one_json_line_per_text(trained_run, capsys):
     assert code == 0
     assert [line["text"] for line in lines] == ["not bad at all", "a dull mess"]
     for line in lines:
+        assert set(line) == {"text", "label", "score", "probabilities"}  # shared.answers
         assert line["label"] in ("negative", "positive")
-        assert line["probability"] == max(line["probabilities"].values())
+        assert line["score"] == line["probabilities"][line["label"]]
+        assert line["score"] == max(line["probabilities"].values())
         assert sum(line["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+        # Rounded to 4 decimals, as every path rounds them.
+        assert all(round(p, 4) == p for p in line["probabilities"].values())
+
+
+def test_predict_says_which_run_it_uses_on_stderr_only(trained_run, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    # Without --run-dir: the latest finished run under ./runs/sentiment, named on stderr.
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(trained_run, tmp_path / "runs" / "sentiment" / "copied")
+    assert main(["predict", "a fine film"]) == 0
+    captured = capsys.readouterr()
+    [using] = [line for line in captured.err.splitlines() if line.startswith("using run ")]
+    assert using.startswith("using run runs/sentiment/copied (finished 20"), using
+    assert [json.loads(line)["text"] for line in captured.out.splitlines()] == ["a fine film"]
 
 
 def test_predict_flags_empty_texts_but_still_predicts_the_rest(trained_run, capsys):

@@ -374,6 +374,9 @@ class _EverydayGrammar:
             f"never had {article} {opposite} {noun} here",
             f"never had {article} {opposite} {noun} from them",
         ]
+        # Idioms that invert any verdict, nouns included: "anything but a masterpiece".
+        verdict = self.pick(domain[-polarity])
+        forms += [f"anything but {verdict}", f"far from {verdict}", f"hardly {verdict}"]
         better = "much better than" if polarity > 0 else "much worse than"
         forms.append(f"{self.pick(domain['subjects'])} is {better} the old one")
         forms.append(

@@ -6,8 +6,14 @@ import statistics
 
 from shared.training.presets import AUTO, Preset
 
-# The dataclass defaults: tuned for the small generated corpus `make train-sentiment` uses.
-EMBEDDED = Preset("embedded", "the generated demo corpus (the dataclass defaults)", {})
+# The embedded corpus `make train-sentiment` uses (BENCHMARKS.md, "The default model"):
+# the dataclass defaults, with whole-word dropout raised from 0.1 to 0.25 so the model
+# leans less on any one word; everyday sentences 0.80 -> 0.83 with the negated verdicts.
+EMBEDDED = Preset(
+    "embedded",
+    "the embedded corpus (generated reviews, everyday sentences, lexicon drills)",
+    {"embedding_dropout": 0.25},
+)
 # SST-2 (BENCHMARKS.md, experiment log): the bag of n-grams beside the BiLSTM gave the
 # lowest dev loss and 0.8372 accuracy (0.8245 without it); the rest are the defaults.
 SENTENCES = Preset(
