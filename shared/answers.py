@@ -20,6 +20,29 @@ from collections.abc import Sequence
 DECIMALS = 4
 
 
+def text_batch(texts: str | Sequence[str], what: str = "texts") -> tuple[list[str], bool]:
+    """The inputs of an API call as a list, and whether a single string was given.
+
+    Raises a clear error for what would otherwise fail deep inside the graph: a value
+    that is not a string, or a text with nothing but white space (the command lines
+    answer those with an `error` line instead).
+    """
+    single = isinstance(texts, str)
+    batch = [texts] if single else list(texts)
+    wrong = [type(t).__name__ for t in batch if not isinstance(t, str)]
+    if wrong:
+        raise TypeError(
+            f"Expected {what} as str. Received {len(wrong)} other value(s), e.g. {wrong[0]}."
+        )
+    blank = [i for i, text in enumerate(batch) if not text.strip()]
+    if blank:
+        raise ValueError(
+            f"Expected {what} with at least one non-space character. Received "
+            f"{len(blank)} empty or blank one(s), at index {blank[:5]}."
+        )
+    return batch, single
+
+
 def rounded(value: float) -> float:
     """A probability as every answer shows it."""
     return round(float(value), DECIMALS)

@@ -64,6 +64,19 @@ def test_load_model_works_after_import_shared_in_any_order(tiny_sentiment_run, i
     assert result.stdout.strip().splitlines()[-1] == "BidirectionalRecurrentEncoder"
 
 
+def test_api_load_keeps_tensorflow_start_up_log_quiet(tiny_sentiment_run):
+    script = """
+    import os, sys
+    os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    from apps.sentiment import load
+    print(load(sys.argv[1]).predict("fine")["label"])
+    """
+    result = run_python(script, str(tiny_sentiment_run))
+    assert result.returncode == 0, result.stderr[-3000:]
+    for noise in ("cuInit", "cudart_stub", "absl::InitializeLog", "cpu_feature_guard"):
+        assert noise not in result.stderr, result.stderr[-2000:]
+
+
 def test_without_import_shared_load_model_cannot_find_the_layers(tiny_sentiment_run):
     """What `import shared` fixes: Keras alone does not know the custom classes."""
     result = run_python(LOAD_MODEL.format(imports=""), str(tiny_sentiment_run / "model.keras"))
@@ -98,7 +111,7 @@ def test_sentiment_load_predicts_the_shared_schema_through_the_predictor(tiny_se
     from apps.sentiment.predictor import SentimentPredictor
 
     classifier = load(tiny_sentiment_run)
-    texts = ["A gem of a film.", "Dull, dull, dull.", ""]
+    texts = ["A gem of a film.", "Dull, dull, dull.", "ok"]
     answers = classifier.predict(texts)
     raw, _ = SentimentPredictor(classifier.trained).predict(texts)
     assert classifier.labels == ("negative", "positive")
@@ -118,6 +131,9 @@ def test_sentiment_load_predicts_the_shared_schema_through_the_predictor(tiny_se
     np.testing.assert_allclose(classifier.probabilities(texts), raw, rtol=1e-6)
     with pytest.raises(TypeError, match="Expected texts as str"):
         classifier.predict(["fine", 3])
+    # A blank text is refused up front (it used to fail deep in the graph).
+    with pytest.raises(ValueError, match=r"non-space character.*index \[1, 2\]"):
+        classifier.predict(["fine", "", "   "])
 
 
 def test_sentiment_load_without_a_path_takes_the_latest_finished_run(

@@ -536,3 +536,20 @@ def test_init_from_with_the_same_number_of_other_classes_starts_the_output_afres
     ]
     assert main(argv) == 0
     assert "(new: probabilities)" in capsys.readouterr().out  # 2 classes, but a/b, not 0/1
+
+
+def test_evaluate_skip_lists_every_skipped_row_in_a_file(trained_run, tmp_path, capsys):
+    texts, labels = generate_reviews(20, seed=5)
+    path = write_csv(
+        tmp_path / "with-bad.csv", texts, ["1" if y == "positive" else "0" for y in labels]
+    )
+    with open(path, "a", encoding="utf-8") as f:
+        f.write('"a review with no label",\n')
+    argv = ["evaluate", "--data", str(path), "--run-dir", str(trained_run)]
+    assert main([*argv, "--output-dir", str(tmp_path), "--on-bad-rows", "skip"]) == 0
+    out = capsys.readouterr().out
+    assert last_json_line(out)["skipped_rows"] == 1 and last_json_line(out)["n"] == 20
+    rejected = (tmp_path / "with-bad-rejected_rows.tsv").read_text(encoding="utf-8").splitlines()
+    assert rejected[0] == "origin\treason\traw" and len(rejected) == 2
+    assert f"{path}:22" in rejected[1] and "a review with no label" in rejected[1]
+    assert f"all listed in {tmp_path / 'with-bad-rejected_rows.tsv'}" in out

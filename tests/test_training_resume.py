@@ -142,6 +142,28 @@ def test_early_stopping_counts_the_epochs_before_an_interruption(tmp_path):
     assert stopper.model.stop_training  # third epoch without improvement
 
 
+def test_early_stopping_says_when_it_stopped_and_which_epoch_is_kept(tmp_path, capsys):
+    stopper = ResumableEarlyStopping(RunDirectory(tmp_path), monitor="val_loss", patience=2)
+    stopper.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    stopper.model.stop_training = False
+    stopper.on_train_begin()
+    for epoch, value in enumerate([0.5, 0.4, 0.45, 0.47, 0.3]):
+        stopper.on_epoch_end(epoch, {"val_loss": value})
+        if stopper.model.stop_training:
+            break
+    stopper.on_train_end()
+    assert capsys.readouterr().out.strip() == (
+        "early stopping: val_loss did not improve for 2 epoch(s) after epoch 2 (0.4000); "
+        "stopped after epoch 4, keeping the model of epoch 2."
+    )
+    finished = ResumableEarlyStopping(RunDirectory(tmp_path / "b"), monitor="val_loss")
+    finished.set_model(stopper.model)
+    finished.on_train_begin()
+    finished.on_epoch_end(0, {"val_loss": 0.5})
+    finished.on_train_end()  # ran all its epochs: nothing to say
+    assert capsys.readouterr().out == ""
+
+
 def _fit_tiny(run_dir: RunDirectory, epochs: int):
     """A tiny regression model through the real callback set; returns its history."""
     keras.utils.set_random_seed(0)

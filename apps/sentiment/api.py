@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shared.answers import sentiment_answer
+from shared.answers import sentiment_answer, text_batch
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,7 +52,7 @@ class SentimentClassifier:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Unrounded class probabilities, float32 `[len(texts), len(labels)]`."""
-        return self._predictor.predict(_as_list(texts))[0]
+        return self._predictor.predict(text_batch(texts)[0])[0]
 
     def predict(self, texts: str | Sequence[str]) -> dict | list[dict]:
         """Classifies texts.
@@ -65,8 +65,7 @@ class SentimentClassifier:
             a dict for a single string). `score` is the probability of `label`;
             probabilities are rounded to 4 decimals.
         """
-        single = isinstance(texts, str)
-        batch = [texts] if single else _as_list(texts)
+        batch, single = text_batch(texts)
         answers = [sentiment_answer(row, self.labels) for row in self.probabilities(batch)]
         return answers[0] if single else answers
 
@@ -87,18 +86,12 @@ def load(run_dir: str | Path | None = None, *, batch_size: int = 256) -> Sentime
     Raises:
         FileNotFoundError: no finished run there (or none at all).
     """
+    from shared.startup import quiet_tensorflow  # noqa: PLC0415
+
+    # The same quiet start as the commands: TensorFlow's C++ start-up lines are noise.
+    quiet_tensorflow()
     from apps.sentiment.artifacts import TrainedSentimentModel  # noqa: PLC0415
     from shared.cli import latest_finished_run  # noqa: PLC0415
 
     path = Path(run_dir) if run_dir is not None else latest_finished_run("sentiment")
     return SentimentClassifier(TrainedSentimentModel.load(path), batch_size=batch_size)
-
-
-def _as_list(texts: Sequence[str]) -> list[str]:
-    texts = list(texts)
-    wrong = [type(t).__name__ for t in texts if not isinstance(t, str)]
-    if wrong:
-        raise TypeError(
-            f"Expected texts as str. Received {len(wrong)} other value(s), e.g. {wrong[0]}."
-        )
-    return texts

@@ -21,7 +21,7 @@ DESCRIPTION = """\
 Classify text by sentiment with a bidirectional LSTM (positive/negative, or N classes).
 
 Typical session (after `make install` and `source .venv/bin/activate`):
-  rnn-sentiment train                        # embedded demo corpus, ~2 min
+  rnn-sentiment train                        # embedded corpus, ~5 min
   rnn-sentiment train --data ../shared/data/imdb/train.csv.gz
   rnn-sentiment pretrain --data reviews.csv --run-dir runs/encoder  # unlabelled text
   rnn-sentiment train --data sst2.tsv --init-from runs/encoder

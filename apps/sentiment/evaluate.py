@@ -10,6 +10,7 @@ from apps.sentiment.data import EMBEDDED, DataOptions, embedded_held_out, load_e
 from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.report import evaluate_and_report
 from shared.cli import latest_finished_run, print_json_line
+from shared.datasets.examples import report_rejected_rows
 from shared.evaluation.text_baseline import load_baseline
 
 
@@ -35,8 +36,8 @@ def evaluate(args: argparse.Namespace) -> int:
     )
     if data.rejected:
         metrics["skipped_rows"] = len(data.rejected)
-        first = data.rejected[0]
-        report += f"skipped {len(data.rejected)} bad row(s), e.g. {first.origin}: {first.reason}\n"
     print(report, end="")
+    # As train does: every skipped row is listed in a file, nothing is lost.
+    report_rejected_rows(data.rejected, output_dir / f"{name}-rejected_rows.tsv")
     print_json_line(metrics)
     return 0

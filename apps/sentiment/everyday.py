@@ -79,6 +79,7 @@ DOMAINS = {
             "a bore|a flop|unfunny|too long|a chore to read|a mess"
         ),
         "positive_phrases": _words(
+            "I would recommend it to anyone|I'd recommend this movie to everyone|"
             "I loved every minute of it|I laughed the whole way through|I could watch it "
             "again and again|it kept me on the edge of my seat|I couldn't put it down|"
             "I cried at the end, in a good way|a must see|go see it|two thumbs up|"
@@ -87,6 +88,7 @@ DOMAINS = {
             "we watched it twice|the acting is superb|I'd watch it again"
         ),
         "negative_phrases": _words(
+            "I wouldn't recommend it to anyone|I would not recommend this movie|"
             "I fell asleep halfway through|we walked out after an hour|I want those two "
             "hours back|I stopped watching after ten minutes|skip this one|don't bother|"
             "I couldn't finish it|I kept checking my watch|the worst movie I've ever "
@@ -132,6 +134,7 @@ DOMAINS = {
             "it still works great after a year|my kids love it|no complaints"
         ),
         "negative_phrases": _words(
+            "I wouldn't recommend this product|would not recommend|I can't recommend it|"
             "stopped working after a week|broke after two days|doesn't work|does not "
             "work at all|I want my money back|I returned it|do not buy|don't waste your "
             "money|one star|fell apart after a month|the battery dies in an hour|it "
@@ -171,7 +174,8 @@ DOMAINS = {
             "overpriced|filthy|rubbery|lukewarm|watery|sloppy"
         ),
         "positive_phrases": _words(
-            "we will definitely be back|will be back|I can't wait to go back|highly "
+            "I'd recommend this restaurant to anyone|we will definitely be back|"
+            "will be back|I can't wait to go back|highly "
             "recommend this place|best pizza in town|everything was delicious|the "
             "staff made us feel at home|we loved everything|five stars|my new favorite "
             "spot|worth the wait|the portions are huge|we go every week|I'd come back "
@@ -179,6 +183,7 @@ DOMAINS = {
             "beyond"
         ),
         "negative_phrases": _words(
+            "I wouldn't recommend this restaurant to anyone|can't recommend this place|"
             "we will never go back|never again|we waited an hour for our food|the food "
             "made me sick|avoid this place|we won't be back|I sent it back|they got our "
             "order wrong|we left hungry|the waiter ignored us|I found a hair in my food|"
@@ -215,6 +220,7 @@ DOMAINS = {
             "clunky|outdated|unsafe|shabby"
         ),
         "positive_phrases": _words(
+            "I would recommend this hotel to anyone|I'd recommend them to a friend|"
             "I would stay here again|highly recommend|they fixed it in ten minutes|the "
             "staff went out of their way to help|I use it every day|worth every penny|"
             "we had a wonderful time|best hotel we've stayed in|the support team "
@@ -223,6 +229,7 @@ DOMAINS = {
             "room for free"
         ),
         "negative_phrases": _words(
+            "I wouldn't recommend staying here|I would not recommend them|"
             "I will never stay here again|the app crashes every time I open it|I was "
             "on hold for an hour|they never refunded me|the room smelled of smoke|my "
             "package never arrived|they cancelled my flight without notice|I deleted "

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shared.answers import translation_answer
+from shared.answers import text_batch, translation_answer
 
 if TYPE_CHECKING:
     from apps.translation.artifacts import TrainedTranslator
@@ -62,13 +62,7 @@ class SentenceTranslator:
         beam = self.beam if beam is None else beam
         if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
             raise ValueError(f"Expected beam to be a whole number >= 1. Received: {beam!r}")
-        single = isinstance(texts, str)
-        batch = [texts] if single else list(texts)
-        wrong = [type(t).__name__ for t in batch if not isinstance(t, str)]
-        if wrong:
-            raise TypeError(
-                f"Expected sentences as str. Received {len(wrong)} other value(s), e.g. {wrong[0]}."
-            )
+        batch, single = text_batch(texts, what="sentences")
         translations, _ = self._translator.translate(batch, beam_width=beam)
         answers = [translation_answer(t, beam) for t in translations]
         return answers[0] if single else answers
@@ -94,6 +88,10 @@ def load(run_dir: str | Path | None = None, *, batch_size: int = 64) -> Sentence
     Raises:
         FileNotFoundError: no finished run there (or none at all).
     """
+    from shared.startup import quiet_tensorflow  # noqa: PLC0415
+
+    # The same quiet start as the commands: TensorFlow's C++ start-up lines are noise.
+    quiet_tensorflow()
     from apps.translation.artifacts import TrainedTranslator  # noqa: PLC0415
     from shared.cli import latest_finished_run  # noqa: PLC0415
 

@@ -71,6 +71,16 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             else:
                 self.wait += 1
 
+    def on_train_end(self, logs=None):
+        super().on_train_end(logs)
+        if self.stopped_epoch > 0:  # Keras' 0-based index of the last epoch trained
+            print(
+                f"early stopping: {self.monitor} did not improve for {self.patience} "
+                f"epoch(s) after epoch {self.best_epoch + 1} ({self.best:.4f}); stopped "
+                f"after epoch {self.stopped_epoch + 1}, keeping the model of epoch "
+                f"{self.best_epoch + 1}."
+            )
+
 
 def make_backup(run_dir: RunDirectory) -> keras.callbacks.BackupAndRestore:
     """Keras' epoch backup, keeping the previous one beside the newest (double_checkpoint)."""
