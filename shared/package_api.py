@@ -20,6 +20,20 @@ import inspect
 import sys
 import types
 from collections.abc import Callable
+from pathlib import Path
+
+
+def run_folder_to_load(app: str, run_dir) -> Path:
+    """The run folder an API `load()` opens (the latest finished one when None).
+
+    Also starts TensorFlow as quietly as the commands do (its C++ start-up lines are
+    noise), so call it before importing anything that imports TensorFlow.
+    """
+    from shared.cli import latest_finished_run  # noqa: PLC0415
+    from shared.startup import quiet_tensorflow  # noqa: PLC0415
+
+    quiet_tensorflow()
+    return Path(run_dir) if run_dir is not None else latest_finished_run(app)
 
 
 def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], object]:

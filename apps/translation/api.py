@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shared.answers import text_batch, translation_answer
+from shared.package_api import run_folder_to_load
 
 if TYPE_CHECKING:
     from apps.translation.artifacts import TrainedTranslator
@@ -88,12 +89,7 @@ def load(run_dir: str | Path | None = None, *, batch_size: int = 64) -> Sentence
     Raises:
         FileNotFoundError: no finished run there (or none at all).
     """
-    from shared.startup import quiet_tensorflow  # noqa: PLC0415
-
-    # The same quiet start as the commands: TensorFlow's C++ start-up lines are noise.
-    quiet_tensorflow()
+    path = run_folder_to_load("translation", run_dir)
     from apps.translation.artifacts import TrainedTranslator  # noqa: PLC0415
-    from shared.cli import latest_finished_run  # noqa: PLC0415
 
-    path = Path(run_dir) if run_dir is not None else latest_finished_run("translation")
     return SentenceTranslator(TrainedTranslator.load(path), batch_size=batch_size)
