@@ -17,7 +17,7 @@ _WATCHED = ("keras", "tensorflow")  # importing either imports Keras
 
 def _register_layers_if_keras_is_ready() -> bool:
     """Imports `shared.layers` once Keras (and TensorFlow, if loading) finished loading."""
-    if "keras" not in sys.modules:
+    if sys.modules.get("keras") is None:  # not imported, or blocked (None) on purpose
         return False
     for name in _WATCHED:
         spec = getattr(sys.modules.get(name), "__spec__", None)

@@ -48,7 +48,7 @@ TINY_SENTIMENT = {
     "ngram-buckets": "64",
 }
 TINY_TRANSLATION = {
-    "epochs": "3",
+    "epochs": "5",
     "embedding-dim": "16",
     "encoder-units": "16",
     "decoder-units": "32",
