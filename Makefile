@@ -73,7 +73,8 @@ browser:
 test: $(STAMP) browser
 	$(PY) -m pytest -m "not slow" -q
 
-## Real-data tests on $(SHARED_DATA); they skip with a reason when it is absent.
+## Slow tests: real data on $(SHARED_DATA) (skipped with a reason when absent), and the
+## default model trained as `make train-sentiment` does, judged on everyday sentences.
 test-slow: $(STAMP)
 	SHARED_DATA=$(SHARED_DATA) $(PY) -m pytest -m slow -q
 
