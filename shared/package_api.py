@@ -23,6 +23,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+class LoadedRun:
+    """What every API object shares: the loaded run it answers with."""
+
+    def __init__(self, trained):
+        self.trained = trained
+
+    @property
+    def run_dir(self) -> Path:
+        """The run folder the model came from."""
+        return self.trained.run_dir.path
+
+
 def run_folder_to_load(app: str, run_dir) -> Path:
     """The run folder an API `load()` opens (the latest finished one when None).
 

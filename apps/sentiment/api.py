@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shared.answers import sentiment_answer, text_batch
-from shared.package_api import run_folder_to_load
+from shared.package_api import LoadedRun, run_folder_to_load
 
 if TYPE_CHECKING:
     import numpy as np
@@ -24,11 +24,11 @@ if TYPE_CHECKING:
     from apps.sentiment.artifacts import TrainedSentimentModel
 
 
-class SentimentClassifier:
+class SentimentClassifier(LoadedRun):
     """A finished run, ready to classify raw texts.
 
     Inference goes through `SentimentPredictor` (one traced graph, batched), the same
-    path as `python -m apps.sentiment predict`; answers follow `shared.answers`.
+    path as `rnn-sentiment predict`; answers follow `shared.answers`.
 
     Args:
         trained: a loaded run (`TrainedSentimentModel.load`).
@@ -38,13 +38,8 @@ class SentimentClassifier:
     def __init__(self, trained: TrainedSentimentModel, batch_size: int = 256):
         from apps.sentiment.predictor import SentimentPredictor  # noqa: PLC0415
 
-        self.trained = trained
+        super().__init__(trained)
         self._predictor = SentimentPredictor(trained, batch_size=batch_size)
-
-    @property
-    def run_dir(self) -> Path:
-        """The run folder the model came from."""
-        return self.trained.run_dir.path
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 from pathlib import Path
 
@@ -46,15 +47,22 @@ class DataOptions:
     read_unlabelled_folders: bool = False
 
 
+@functools.cache
+def _neutral_context() -> tuple[str, ...]:
+    """Label-free Tatoeba sentences, filtered once per process (the corpus and its
+    held-out draw both use them)."""
+    from shared.corpora.tatoeba import tatoeba_spanish_english
+
+    # Sorted so the neutral pool does not depend on the slice's row order.
+    return tuple(neutral_sentences(sorted({e for _, e in tatoeba_spanish_english()})))
+
+
 def embedded_corpus(seed: int = DEFAULT_SEED, scale: float = 1.0) -> tuple[list[str], list[str]]:
     """The default training corpus: `(texts, labels)`, deterministic for a seed.
 
     `scale` multiplies every part's size (the held-out set draws a smaller one).
     """
-    from shared.corpora.tatoeba import tatoeba_spanish_english
-
-    # Sorted so the neutral pool does not depend on the slice's row order.
-    context = neutral_sentences(sorted({english for _, english in tatoeba_spanish_english()}))
+    context = _neutral_context()
     parts = (
         generate_reviews(round(GRAMMAR_REVIEWS * scale), seed),
         generate_everyday_reviews(round(EVERYDAY_REVIEWS * scale), seed + 1, context),

@@ -16,17 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shared.answers import text_batch, translation_answer
-from shared.package_api import run_folder_to_load
+from shared.package_api import LoadedRun, run_folder_to_load
 
 if TYPE_CHECKING:
     from apps.translation.artifacts import TrainedTranslator
 
 
-class SentenceTranslator:
+class SentenceTranslator(LoadedRun):
     """A finished run, ready to translate raw sentences.
 
     Decoding goes through `Translator` (traced graphs, batched), the same path as
-    `python -m apps.translation translate`; answers follow `shared.answers`.
+    `rnn-translate translate`; answers follow `shared.answers`.
 
     Args:
         trained: a loaded run (`TrainedTranslator.load`).
@@ -36,13 +36,8 @@ class SentenceTranslator:
     def __init__(self, trained: TrainedTranslator, batch_size: int = 64):
         from apps.translation.translator import Translator  # noqa: PLC0415
 
-        self.trained = trained
+        super().__init__(trained)
         self._translator = Translator(trained, batch_size=batch_size)
-
-    @property
-    def run_dir(self) -> Path:
-        """The run folder the model came from."""
-        return self.trained.run_dir.path
 
     @property
     def beam(self) -> int:
