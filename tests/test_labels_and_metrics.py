@@ -13,6 +13,7 @@ from shared.evaluation.classification_report import (
     format_report,
     plot_confusion_matrix,
 )
+from shared.evaluation.paired_comparison import compare_with_baseline, describe_comparison
 from shared.evaluation.text_baseline import (
     fit_baseline,
     load_baseline,
@@ -340,3 +341,42 @@ def test_baseline_is_deterministic_for_a_seed(baseline):
     np.testing.assert_array_equal(
         again.named_steps["classifier"].coef_, baseline.named_steps["classifier"].coef_
     )
+
+
+# --- the model against its baseline ------------------------------------------------------
+
+
+def test_comparison_is_paired_and_calls_a_significant_loss_a_loss():
+    # 200 examples: the baseline is right on all, the model wrong on 20 of them and right
+    # on none the baseline missed, so McNemar's exact p is 2 * 0.5**20 and the model loses.
+    y_true = np.array([0, 1] * 100)
+    baseline = y_true.copy()
+    model = y_true.copy()
+    model[:20] = 1 - model[:20]
+    result = compare_with_baseline(y_true, model, baseline)
+    assert result["verdict"] == "loses"
+    assert result["difference"] == pytest.approx(-0.10)
+    assert (result["only_model_right"], result["only_baseline_right"]) == (0, 20)
+    assert result["mcnemar_p"] == pytest.approx(round(2 * 0.5**20, 4))
+    assert result["model_se"] == pytest.approx(round((0.9 * 0.1 / 200) ** 0.5, 4))
+    text = describe_comparison(result)
+    assert "10.00 points below" in text and "LOSES to the baseline" in text
+
+
+def test_comparison_calls_a_small_difference_a_tie_and_a_clear_gain_a_win():
+    y_true = np.array([0, 1] * 100)
+    baseline = y_true.copy()
+    baseline[:3] = 1 - baseline[:3]
+    model = y_true.copy()
+    model[10:12] = 1 - model[10:12]
+    tie = compare_with_baseline(y_true, model, baseline)  # 3 vs 2 discordant: noise
+    assert tie["verdict"] == "ties" and tie["difference"] == pytest.approx(0.005)
+    assert "a tie within noise" in describe_comparison(tie)
+    baseline[:40] = 1 - y_true[:40]
+    win = compare_with_baseline(y_true, model, baseline)
+    assert win["verdict"] == "wins" and "beats the baseline" in describe_comparison(win)
+
+
+def test_report_with_a_baseline_states_the_verdict():
+    report = format_report(BIN_TRUE, BIN_PRED, ["negative", "positive"], "v", baseline_pred=BIN_BASE)
+    assert "McNemar" in report and "below the baseline" in report

@@ -10,6 +10,7 @@ from shared.evaluation.classification_report import (
     format_report,
     plot_confusion_matrix,
 )
+from shared.evaluation.paired_comparison import compare_with_baseline
 from shared.progress import ProgressLine
 
 
@@ -25,7 +26,8 @@ def evaluate_and_report(
 
     Returns:
         `(metrics, report_text)`: metrics has accuracy/precision/recall/f1/n for the model
-        and a `baseline` entry with the same keys; the text is the readable report.
+        and a `baseline` entry with the same keys, and a `comparison` entry (difference,
+        standard errors, McNemar p, verdict); the text is the readable report.
     """
     names = list(predictor.trained.labels.names)
     progress = ProgressLine("scoring the BiLSTM", len(texts), "texts")  # on stderr
@@ -42,6 +44,7 @@ def evaluate_and_report(
             if k != "n"
         },
     }
+    metrics["comparison"] = compare_with_baseline(label_ids, predicted, baseline_predicted)
     text = format_report(label_ids, predicted, names, title, baseline_pred=baseline_predicted)
     plot_confusion_matrix(label_ids, predicted, names, confusion_png, title)
     text += f"confusion matrix plot: {confusion_png}\n"

@@ -7,6 +7,8 @@ from pathlib import Path
 import matplotlib
 from sklearn import metrics
 
+from shared.evaluation.paired_comparison import compare_with_baseline, describe_comparison
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -51,6 +53,7 @@ def format_report(y_true, y_pred, class_names: list[str], title: str, baseline_p
         lines += ["", f"{'':28}{'accuracy':>10}{'f1':>10}"]
         lines.append(f"{'BiLSTM (this model)':28}{model['accuracy']:>10.4f}{model['f1']:>10.4f}")
         lines.append(f"{'TF-IDF + logistic regr.':28}{base['accuracy']:>10.4f}{base['f1']:>10.4f}")
+        lines += ["", describe_comparison(compare_with_baseline(y_true, y_pred, baseline_pred))]
     return "\n".join(lines) + "\n"
 
 
