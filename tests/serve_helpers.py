@@ -24,6 +24,7 @@ import uvicorn
 from apps.sentiment.export import build_export as build_sentiment_export
 from apps.serve.app import build_app
 from apps.serve.config import ServeConfig
+from apps.serve.connections import uvicorn_settings
 from apps.translation.export import build_export as build_translation_export
 from shared.export.exporter import export_version
 
@@ -51,7 +52,7 @@ class ServerThread:
                 log_level="warning",
                 log_config=None,  # leave the test process's logging as it is
                 lifespan="on",
-                limit_concurrency=config.limit_concurrency,
+                **uvicorn_settings(config),
             )
         )
         self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)

@@ -23,6 +23,8 @@ FLAGS = [
     ("--num-batch-threads", "3", "num_batch_threads", 3),
     ("--max-enqueued-batches", "9", "max_enqueued_batches", 9),
     ("--limit-concurrency", "64", "limit_concurrency", 64),
+    ("--header-timeout-seconds", "2.5", "header_timeout_s", 2.5),
+    ("--max-waiting-connections-per-client", "3", "max_waiting_per_client", 3),
     ("--poll-seconds", "0.5", "poll_seconds", 0.5),
     ("--load-retry-interval-seconds", "5", "load_retry_interval_s", 5.0),
     ("--max-load-retries", "2", "max_load_retries", 2),

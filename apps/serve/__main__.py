@@ -68,6 +68,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="most connections and requests handled at once; more get 503 (default: %(default)s)",
     )
     parser.add_argument(
+        "--header-timeout-seconds",
+        dest="header_timeout_s",
+        type=float,
+        default=defaults.header_timeout_s,
+        help="a connection's request headers must arrive within this time of its opening "
+        "(or of its last response), else it is closed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-waiting-connections-per-client",
+        dest="max_waiting_per_client",
+        type=positive_int,
+        default=defaults.max_waiting_per_client,
+        help="most connections one client address may hold open without a request in "
+        "progress; a new one closes its oldest (default: %(default)s)",
+    )
+    parser.add_argument(
         "--poll-seconds",
         type=float,
         default=defaults.poll_seconds,
@@ -161,6 +177,7 @@ def _serve(
     from uvicorn.config import STARTUP_FAILURE  # noqa: PLC0415
 
     from apps.serve.app import build_app  # noqa: PLC0415  (imports TensorFlow)
+    from apps.serve.connections import uvicorn_settings  # noqa: PLC0415
 
     if not config.model_root.is_dir():
         logging.warning("model root %s does not exist yet; polling it", config.model_root)
@@ -171,8 +188,8 @@ def _serve(
             port=config.port,
             access_log=access_log,
             log_level="info",
-            limit_concurrency=config.limit_concurrency,
             backlog=LISTEN_BACKLOG,
+            **uvicorn_settings(config),
         )
     )
     try:

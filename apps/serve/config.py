@@ -30,6 +30,12 @@ class ServeConfig:
             at once with 503 UNAVAILABLE instead of waiting behind the others.
         limit_concurrency: Most connections and requests uvicorn handles at once; beyond
             it new ones get 503 before their body is read (uvicorn's `limit_concurrency`).
+            Connections still waiting for a request's headers do not hold it: a new
+            connection closes the oldest of them instead.
+        header_timeout_s: A connection's request headers must be complete within this
+            many seconds of its opening (or of its last response), else it is closed.
+        max_waiting_per_client: Most connections one client address may keep open while
+            they wait for request headers; a new one closes that client's oldest.
         poll_seconds: How often `model_root` is scanned for new versions (TF Serving's
             `--file_system_poll_wait_seconds`).
         load_retry_interval_s: How long after a failed load the version is tried again
@@ -51,6 +57,8 @@ class ServeConfig:
     num_batch_threads: int = 2
     max_enqueued_batches: int = 100
     limit_concurrency: int = 512
+    header_timeout_s: float = 10.0
+    max_waiting_per_client: int = 32
     poll_seconds: float = 2.0
     load_retry_interval_s: float = 60.0
     max_load_retries: int = 5
@@ -68,6 +76,7 @@ class ServeConfig:
             "num_batch_threads",
             "max_enqueued_batches",
             "limit_concurrency",
+            "max_waiting_per_client",
             "max_body_bytes",
             "max_instances",
             "max_text_chars",
@@ -75,6 +84,8 @@ class ServeConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"Expected {name} >= 1. Received: {getattr(self, name)}")
+        if self.header_timeout_s <= 0:
+            raise ValueError(f"Expected header_timeout_s > 0. Received: {self.header_timeout_s}")
         if self.max_load_retries < 0:
             raise ValueError(f"Expected max_load_retries >= 0. Received: {self.max_load_retries}")
         if self.batch_timeout_ms < 0 or self.poll_seconds <= 0 or self.load_retry_interval_s <= 0:
