@@ -8,6 +8,7 @@ without XLA, copied into their own model roots.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
 import time
 
@@ -121,3 +122,35 @@ def test_a_header_timeout_that_is_not_positive_is_refused(capsys):
 
     assert main(["--port", "0", "--header-timeout-seconds", "0"]) == 2
     assert "Expected header_timeout_s > 0. Received: 0.0" in capsys.readouterr().err
+
+
+# -- item 6: what a 404 repeats ------------------------------------------------------------
+def raw_request(server, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+    """Status and body of one request sent as bytes (httpx refuses URLs this long)."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    with socket.create_connection((server.config.host, server.config.port), timeout=30) as sock:
+        sock.sendall(head.encode() + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    header, _, content = answer.partition(b"\r\n\r\n")
+    return int(header.split()[1]), content
+
+
+def test_a_huge_model_name_is_not_repeated_in_full(tmp_path):
+    name = "m" * 100_000
+    with running(tmp_path) as server:
+        for method, path in [
+            ("GET", f"/v1/models/{name}"),
+            ("POST", f"/v1/models/{name}:predict"),
+            ("GET", f"/v1/models/{name}/versions/1"),
+            ("GET", f"/v2/{name}"),
+        ]:
+            status, content = raw_request(server, method, path, b'{"instances": ["Great!"]}')
+            assert status == 404, (method, path[:30], content[:300])
+            assert len(content) < 500, f"{method} {path[:20]}... answered {len(content)} bytes"
+            # Cut, and saying how long it was (the name alone, or the whole path).
+            assert re.search(rb"m{150}\.\.\.\(100\d{3} characters\)", content), content
+        status, content = raw_request(server, "GET", "/v1/models/short")
+        assert (status, content) == (404, b'{"error":"Could not find any versions of model short"}')

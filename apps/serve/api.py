@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from apps.serve import json_inputs, json_outputs
-from apps.serve.errors import ServingError, from_tensorflow, invalid_argument
+from apps.serve.errors import ServingError, echo, from_tensorflow, invalid_argument
 from apps.serve.limits import check_limits, check_row_count
 
 log = logging.getLogger(__name__)
@@ -72,12 +72,12 @@ def _model_path(match: re.Match) -> tuple[str, int | None]:
     if label:
         # No labels are configured here (TF Serving needs a model config file for them).
         raise invalid_argument(
-            f"Unrecognized servable version label: {urllib.parse.unquote(label)}"
+            f"Unrecognized servable version label: {echo(urllib.parse.unquote(label))}"
         )
     if version is None:
         return name, None
     if int(version) > INT64_MAX:
-        raise invalid_argument(f"Failed to convert version: {version} to numeric.")
+        raise invalid_argument(f"Failed to convert version: {echo(version)} to numeric.")
     return name, int(version)
 
 
@@ -108,7 +108,7 @@ class RestApi:
             )
 
     async def _dispatch(self, request: Request, method: str, path: str) -> Response:
-        malformed = invalid_argument(f"Malformed request: {method} {path}")
+        malformed = invalid_argument(f"Malformed request: {method} {echo(path)}")
         if method == "POST":
             match = PREDICTION_PATH.fullmatch(path)
             if not match:
@@ -139,9 +139,9 @@ class RestApi:
         servable = self.manager.resolve(model, version)  # unknown model: 404, as TF Serving
         methods = sorted({s.method_name for s in servable.signatures.values() if s.method_name})
         raise invalid_argument(
-            f":{verb} is not supported by this server, and model '{model}' has no {verb} "
+            f":{verb} is not supported by this server, and model '{echo(model)}' has no {verb} "
             f"signature (its signatures' method_name: {', '.join(methods)}). Use "
-            f"POST /v1/models/{model}:predict."
+            f"POST /v1/models/{echo(model)}:predict."
         )
 
     async def predict(self, request: Request, model: str, version: int | None) -> Response:

@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from apps.serve.api import RestApi
 from apps.serve.batching import BatchScheduler
 from apps.serve.config import ServeConfig
+from apps.serve.errors import echo
 from apps.serve.manager import ModelManager
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -75,7 +76,7 @@ def build_app(config: ServeConfig) -> Starlette:
     async def other_paths(request: Request) -> Response:
         if request.url.path.lower().startswith("/v1/"):
             return await rest_api.handle(request)
-        return JSONResponse({"error": f"Not found: {request.url.path}"}, status_code=404)
+        return JSONResponse({"error": f"Not found: {echo(request.url.path)}"}, status_code=404)
 
     app = Starlette(
         routes=[

@@ -32,6 +32,19 @@ HTTP_STATUS_BY_CODE = {
 }
 
 
+# Longest client-sent text (model name, path, version) an error message repeats: a
+# 100,000-character model name must not come back as a 100 KB answer.
+MAX_ECHOED_CHARS = 200
+
+
+def echo(text: str) -> str:
+    """`text` as an error message repeats it: cut to `MAX_ECHOED_CHARS`, saying so."""
+    text = str(text)
+    if len(text) <= MAX_ECHOED_CHARS:
+        return text
+    return f"{text[:MAX_ECHOED_CHARS]}...({len(text)} characters)"
+
+
 class ServingError(Exception):
     """A request that cannot be answered: `code` is a canonical error code's name."""
 
@@ -52,6 +65,7 @@ def not_found(message: str) -> ServingError:
 
 def servable_not_found(model: str, version: int | None) -> ServingError:
     """TF Serving's wording for a model or version it does not serve (404)."""
+    model = echo(model)
     request = f"Specific({model}, {version})" if version is not None else f"Latest({model})"
     return not_found(f"Servable not found for request: {request}")
 

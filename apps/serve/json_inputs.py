@@ -16,7 +16,7 @@ import math
 import numpy as np
 from tensorflow.core.framework import types_pb2
 
-from apps.serve.errors import ServingError, invalid_argument
+from apps.serve.errors import ServingError, echo, invalid_argument
 from apps.serve.signatures import Signature, TensorSpec
 
 ROW, COLUMNAR = "row", "columnar"
@@ -299,8 +299,8 @@ def _columnar_tensors(inputs, signature: Signature) -> dict[str, np.ndarray]:
     unknown = sorted(set(inputs) - set(specs))
     if unknown:
         raise invalid_argument(
-            f"Unknown named input(s): {', '.join(unknown)} in 'inputs' object. Expected only: "
-            f"{', '.join(specs)}"
+            f"Unknown named input(s): {echo(', '.join(unknown))} in 'inputs' object. "
+            f"Expected only: {', '.join(specs)}"
         )
     return {name: to_array(inputs[name], spec) for name, spec in specs.items()}
 

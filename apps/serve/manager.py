@@ -33,7 +33,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from apps.serve.errors import ServingError, from_tensorflow, not_found, servable_not_found
+from apps.serve.errors import ServingError, echo, from_tensorflow, not_found, servable_not_found
 from apps.serve.servable import LoadedVersion, LoadProgress
 from shared.export.versions import existing_versions
 
@@ -169,10 +169,10 @@ class ModelManager:
         statuses = state.statuses if state else {}
         if version is not None:
             if version not in statuses:
-                raise not_found(f"Could not find version {version} of model {model}")
+                raise not_found(f"Could not find version {version} of model {echo(model)}")
             return {"model_version_status": [statuses[version].as_json(version)]}
         if not statuses:
-            raise not_found(f"Could not find any versions of model {model}")
+            raise not_found(f"Could not find any versions of model {echo(model)}")
         rows = [statuses[v].as_json(v) for v in sorted(statuses, reverse=True)]
         return {"model_version_status": rows}
 
