@@ -30,6 +30,7 @@ from benchmarks.plotting import new_figure, save_figure
 from benchmarks.reference_recipe import RecipeSettings, train_reference
 from benchmarks.report import Section, Table, ratio
 from shared.datasets.labels import LabelSet
+from shared.evaluation.paired_comparison import describe_comparison
 from shared.evaluation.text_baseline import fit_baseline
 from shared.text.vectorizer import WordVectorizer
 from shared.training.run_directory import RunDirectory
@@ -158,6 +159,7 @@ def train_ours(context: BenchContext, data: SentimentData, train_path, val_path,
         "config": saved,
         "accuracy": metrics["accuracy"],
         "baseline_accuracy_in_run": metrics["baseline"]["accuracy"],
+        "comparison": metrics.get("comparison"),
         "train_seconds": round(trace.total_seconds, 2),
         "command_seconds": round(command_seconds, 1),
         "steps_per_epoch": steps_per_epoch,
@@ -388,4 +390,10 @@ def section_from_results(results: dict, notes: list[str]) -> Section:
         "scored on, and its preset was tuned there too; the recipe keeps its last epoch, as "
         f"the example does. Ours at its last epoch instead: {last}."
     )
+    for r in results.values():
+        # The run's own paired comparison on the same validation examples: a loss is
+        # called a loss, and a difference within noise a tie.
+        if r["ours"].get("comparison"):
+            verdict = describe_comparison(r["ours"]["comparison"], "ours").replace("\n", "; ")
+            section.notes.append(f"{r['description']}, against its in-run baseline: {verdict}.")
     return section

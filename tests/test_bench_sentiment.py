@@ -50,6 +50,17 @@ def test_quick_section_scores_all_three_models_on_the_same_dev_set(quick_section
     assert 0 <= result["reference"]["accuracy"] <= 1
 
 
+def test_section_states_the_paired_verdict_against_the_in_run_baseline(quick_section):
+    context, section = quick_section
+    metrics = json.loads(
+        (context.work("sentiment", "sst2", "ours") / "metrics.json").read_text(encoding="utf-8")
+    )
+    verdict = {"wins": "beats the baseline", "loses": "LOSES to the baseline", "ties": "a tie"}
+    note = next(n for n in section.notes if "against its in-run baseline" in n)
+    assert verdict[metrics["comparison"]["verdict"]] in note
+    assert f"p = {metrics['comparison']['mcnemar_p']:.4f}" in note
+
+
 def test_time_to_reference_accuracy_and_ratios_follow_the_traces(quick_section):
     _, section = quick_section
     result = section.results["sst2"]
