@@ -24,6 +24,7 @@ def _register_layers_if_keras_is_ready() -> bool:
         if getattr(spec, "_initializing", False):  # still executing its __init__
             return False
     import shared.layers  # noqa: F401, PLC0415  (registers the layers)
+    import shared.training.losses  # noqa: F401, PLC0415  (and the label-smoothed loss)
 
     return True
 

@@ -6,7 +6,10 @@ Every path builds its answers here, so field names and rounding cannot drift apa
 - sentiment: `{"label": str, "score": float, "probabilities": {label: float, ...}}`;
   `score` is the probability of `label` (the most probable class, the first on a tie).
 - translation: `{"translation": str, "beam": int}`; `beam` is the beam width used
-  (1 = greedy).
+  (1 = greedy). With n-best output (`translate --n-best K`) it also holds
+  `"n_best": [{"translation": str, "score": float}, ...]`: the K best beam hypotheses,
+  best first (the first is `translation`); `score` is the length-normalised
+  log-probability beam search ranks by (<= 0; higher is better), rounded as below.
 
 Probabilities are rounded to `DECIMALS` places (more is noise for a classifier: float32
 logits, and the export variants already differ in the 4th-5th place). The command lines
@@ -76,6 +79,21 @@ def sentiment_answer(probabilities: Sequence[float], labels: Sequence[str]) -> d
     }
 
 
-def translation_answer(translation: str, beam: int) -> dict:
-    """The answer for one sentence: `{"translation": ..., "beam": ...}`."""
-    return {"translation": translation, "beam": int(beam)}
+def translation_answer(
+    translation: str, beam: int, n_best: Sequence[tuple[str, float]] | None = None
+) -> dict:
+    """The answer for one sentence: `{"translation": ..., "beam": ...}`.
+
+    Args:
+        translation: the best translation.
+        beam: the beam width used.
+        n_best: optional `(translation, score)` hypotheses, best first; adds `"n_best"`.
+
+    Example:
+        >>> translation_answer("Hi.", 4, [("Hi.", -0.12345), ("Hello.", -0.5)])["n_best"][0]
+        {'translation': 'Hi.', 'score': -0.1235}
+    """
+    answer = {"translation": translation, "beam": int(beam)}
+    if n_best is not None:
+        answer["n_best"] = [{"translation": t, "score": rounded(score)} for t, score in n_best]
+    return answer

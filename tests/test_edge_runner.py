@@ -601,3 +601,28 @@ def test_edge_cli_rejects_a_beam_width_below_one(translation_dir):
         assert result.returncode == 2, width
         assert "argument --beam-width: expected an integer >= 1" in result.stderr, result.stderr
         assert result.stdout == ""
+
+
+def test_edge_n_best_matches_the_tensorflow_translator_and_the_cli_prints_it(
+    translation_dir, tiny_translation_run
+):
+    from apps.translation.translator import Translator
+
+    translator = EdgeTranslator.from_directory(translation_dir, variant="float32")
+    hypotheses = translator.translate_n_best(SENTENCES[:2], 3, beam_width=3)
+    best = translator.translate(SENTENCES[:2], beam_width=3, use_loop_signature=False)
+    expected, _ = Translator(TrainedTranslator.load(tiny_translation_run)).translate_n_best(
+        SENTENCES[:2], 3, 3
+    )
+    for found, first, reference in zip(hypotheses, best, expected, strict=True):
+        assert len(found) == 3 and found[0][0] == first
+        assert [text for text, _ in found] == [text for text, _ in reference]
+        np.testing.assert_allclose([s for _, s in found], [s for _, s in reference], atol=1e-3)
+    with pytest.raises(ValueError, match=r"Expected n_best between 1 and the beam width \(2\)"):
+        translator.translate_n_best(SENTENCES[:1], 3, beam_width=2)
+
+    result = run_edge_cli("translate", str(translation_dir), "--n-best", "2", SENTENCES[0])
+    assert result.returncode == 0, result.stderr[-2000:]
+    answer = json.loads(result.stdout)
+    assert answer["beam"] == 3 and answer["translation"] == answer["n_best"][0]["translation"]
+    assert [h["translation"] for h in answer["n_best"]] == [t for t, _ in hypotheses[0][:2]]

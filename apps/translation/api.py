@@ -4,6 +4,9 @@
     translator = load()                      # the latest finished run under runs/translation
     translator.translate(["¿Dónde está?"], beam=4)
     # [{"translation": "Where is it?", "beam": 4}]
+    translator.translate("¿Dónde está?", n_best=2)   # the 2 best beams, with scores
+    # {"translation": "Where is it?", "beam": 4, "n_best": [{"translation": "Where is
+    #  it?", "score": -0.21}, {"translation": "Where is he?", "score": -0.93}]}
     translator("Hola.")                      # one sentence -> one answer (the run's beam)
 
 Importing this module is cheap: TensorFlow loads when a run is loaded.
@@ -44,23 +47,38 @@ class SentenceTranslator(LoadedRun):
         """The run's beam width, used when `translate` is given none."""
         return self.trained.config.beam_width
 
-    def translate(self, texts: str | Sequence[str], beam: int | None = None) -> dict | list[dict]:
+    def translate(
+        self, texts: str | Sequence[str], beam: int | None = None, n_best: int | None = None
+    ) -> dict | list[dict]:
         """Translates sentences.
 
         Args:
             texts: a list of sentences, or one sentence.
             beam: beam width, 1 for greedy; None: the run's (`self.beam`).
+            n_best: also return the `n_best` best beam hypotheses with their scores
+                (`"n_best"`, best first, see `shared.answers`); at most `beam`.
 
         Returns:
-            One `{"translation", "beam"}` dict per sentence (a list for a list, a dict
-            for a single string).
+            One `{"translation", "beam"[, "n_best"]}` dict per sentence (a list for a
+            list, a dict for a single string).
         """
         beam = self.beam if beam is None else beam
         if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
             raise ValueError(f"Expected beam to be a whole number >= 1. Received: {beam!r}")
+        if n_best is not None and (
+            isinstance(n_best, bool) or not isinstance(n_best, int) or not 1 <= n_best <= beam
+        ):
+            raise ValueError(
+                f"Expected n_best to be a whole number from 1 to the beam width ({beam}). "
+                f"Received: {n_best!r}"
+            )
         batch, single = text_batch(texts, what="sentences")
-        translations, _ = self._translator.translate(batch, beam_width=beam)
-        answers = [translation_answer(t, beam) for t in translations]
+        if n_best is None:
+            translations, _ = self._translator.translate(batch, beam_width=beam)
+            answers = [translation_answer(t, beam) for t in translations]
+        else:
+            hypotheses, _ = self._translator.translate_n_best(batch, n_best, beam)
+            answers = [translation_answer(h[0][0] if h else "", beam, h) for h in hypotheses]
         return answers[0] if single else answers
 
     __call__ = translate

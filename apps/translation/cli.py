@@ -108,6 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="1 for greedy; default: the run's beam width.",
     )
+    translate.add_argument(
+        "--n-best",
+        type=positive_int,
+        default=None,
+        metavar="K",
+        help="Also print the K best beam hypotheses with their scores, best first: "
+        '"n_best": [{"translation": ..., "score": ...}, ...] (K <= the beam width; score '
+        "is the length-normalised log-probability).",
+    )
 
     export = add_export_command(commands, "translation")
     export.add_argument(
@@ -138,6 +147,11 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise ValueError(f"Expected a config file at {args.config}. Received: no such file.")
     if args.command in ("evaluate", "translate", "export"):
         require_run(args.run_dir, "translation")
+    n_best, beam_width = getattr(args, "n_best", None), getattr(args, "beam_width", None)
+    if n_best is not None and beam_width is not None and n_best > beam_width:
+        raise ValueError(
+            f"Expected --n-best <= --beam-width ({beam_width}). Received: --n-best {n_best}."
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,26 @@ class TranslationConfig(TrainingConfig):
     dropout: float = field(0.2, "Dropout on recurrent inputs and before the projection.")
     beam_width: int = field(4, "Beam width for evaluation and export (1 = greedy).")
     length_penalty: float = field(0.6, "GNMT length-penalty exponent for beam search.")
+    # Peer-toolkit training features (OpenNMT-tf, fairseq, Marian); all off by default
+    # until measured here (BENCHMARKS.md, "Translation features").
+    label_smoothing: float = field(
+        0.0, "Label smoothing of the target distribution (e.g. 0.1); padding stays excluded."
+    )
+    ema_momentum: float = field(
+        0.0,
+        "Keep an exponential moving average of the weights with this momentum (e.g. "
+        "0.999) and validate, keep and export the averaged weights; 0 disables.",
+    )
+    tie_embeddings: bool = field(
+        False,
+        "Decoder output projection = transposed target embedding (+ a linear adapter "
+        "when decoder_units != embedding_dim).",
+    )
+    average_last: int = field(
+        0,
+        "Checkpoint averaging: the final model is the mean of the last N epochs' weights "
+        "(kept in checkpoints/epochs/); 0 keeps the best-validation checkpoint.",
+    )
 
     def range_checks(self) -> list[tuple[str, bool, str]]:
         checks = super().range_checks() + [
@@ -45,6 +65,9 @@ class TranslationConfig(TrainingConfig):
             ("max_words", self.max_words >= 1, ">= 1"),
             ("beam_width", self.beam_width >= 1, ">= 1"),
             ("dropout", 0 <= self.dropout < 1, "in [0, 1)"),
+            ("label_smoothing", 0 <= self.label_smoothing < 1, "in [0, 1) (0 disables)"),
+            ("ema_momentum", 0 <= self.ema_momentum < 1, "in [0, 1) (0 disables)"),
+            ("average_last", self.average_last >= 0, ">= 0 (0 disables)"),
             ("max_target_length", self.max_target_length >= 2, ">= 2"),
             (
                 "decoder_units",

@@ -41,6 +41,7 @@ def build_translator(
         num_layers=config.decoder_layers,
         cell=config.cell,
         dropout=config.dropout,
+        tie_embeddings=config.tie_embeddings,
         name="decoder",
     )(decoder_inputs, initial_states)
     return keras.Model([source_ids, decoder_inputs], logits, name="translator")

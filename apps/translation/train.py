@@ -33,6 +33,7 @@ from shared.datasets.examples import report_rejected_rows
 from shared.datasets.pairs import SentencePairs, split_by_source
 from shared.package_api import callable_module
 from shared.text.subword import END_ID, START_ID, SubwordTokenizer
+from shared.training.averaging import KeepEpochWeights, average_last_epochs
 from shared.training.distribution import make_strategy
 from shared.training.pipelines import seq2seq_dataset
 from shared.training.reproducibility import set_seeds
@@ -52,6 +53,9 @@ from shared.training.trainer import (
 # The run setting saying how held-out pairs were split (absent: by source only, as runs
 # made before targets were grouped).
 SPLIT_SETTING = "split_by"
+# Settings added with label smoothing, weight averaging and tied embeddings (issue 18).
+FEATURE_SETTINGS = ("label_smoothing", "ema_momentum", "tie_embeddings", "average_last")
+DEFAULTS = TranslationConfig().to_dict()
 
 
 def write_pairs(path, pairs: SentencePairs, source_language: str, target_language: str):
@@ -114,14 +118,21 @@ def train(
     }
     explicit_run_dir = run_dir
     run_dir = RunDirectory(run_dir or default_run_dir("translation", settings, settings["data"]))
-    legacy = unfinished_run_without(
-        settings,
-        (SPLIT_SETTING,),
-        lambda old: explicit_run_dir or default_run_dir("translation", old, old["data"]),
-    )
-    if legacy is not None:  # interrupted before targets were grouped: finish it as it began
+    legacy = None
+    # Settings added later change the run's fingerprint; at their defaults they change
+    # nothing, so a run interrupted before they existed resumes (with or without the
+    # target grouping, which came before them).
+    unchanged = tuple(k for k in FEATURE_SETTINGS if settings[k] == DEFAULTS[k])
+    for new_keys in (unchanged, (*unchanged, SPLIT_SETTING)):
+        legacy = legacy or unfinished_run_without(
+            settings,
+            new_keys,
+            lambda old: explicit_run_dir or default_run_dir("translation", old, old["data"]),
+        )
+    if legacy is not None:  # interrupted under older code: finish it as it began
         run_dir, settings = legacy
-        print(f"{run_dir.path} was started with a split by source only; it keeps it")
+        if SPLIT_SETTING not in settings:
+            print(f"{run_dir.path} was started with a split by source only; it keeps it")
     group_targets = SPLIT_SETTING in settings
     pairs = load_pairs(data, config, on_bad_rows)
     if pairs.filtered:
@@ -200,7 +211,10 @@ def train(
             config, source_tokenizer.vocabulary_size, target_tokenizer.vocabulary_size
         )
         train_ds = dataset(train_pairs, True)
-        compile_teacher_forced(model, make_optimizer(config, steps_per_epoch=len(train_ds)))
+        optimizer = make_optimizer(
+            config, steps_per_epoch=len(train_ds), ema_momentum=config.ema_momentum
+        )
+        compile_teacher_forced(model, optimizer, label_smoothing=config.label_smoothing)
         started = time.monotonic()
         model = fit_resumable(
             model,
@@ -210,7 +224,18 @@ def train(
             epochs=config.epochs,
             patience=config.patience,
             title="seq2seq translator",
+            ema=config.ema_momentum > 0,
+            extra_callbacks=(
+                (KeepEpochWeights(run_dir, config.average_last),) if config.average_last else ()
+            ),
         )
+        averaged = None
+        if config.average_last:
+            averaged = average_last_epochs(model, run_dir, config.average_last)
+            print(
+                f"checkpoint averaging: the model is the mean of epochs {averaged} "
+                "(instead of the best-validation checkpoint)"
+            )
     elapsed = time.monotonic() - started
     print(f"training finished in {elapsed:.1f} s (this session; resumed runs add earlier time)")
 
@@ -222,6 +247,8 @@ def train(
         title=f"held-out test split ({len(test_pairs)} pairs, unseen source sentences)",
     )
     metrics["train_seconds_this_session"] = round(elapsed, 1)
+    if averaged is not None:
+        metrics["averaged_epochs"] = averaged
     finish_run(run_dir, model, report, metrics)
     print(report, end="")
     print(f"learning curves: {run_dir.curves_path}")

@@ -24,14 +24,31 @@ def translate(args: argparse.Namespace) -> int:
     trained = TrainedTranslator.load(args.run_dir or latest_finished_run("translation"))
     print(f"using run {trained.run_dir.describe()}", file=sys.stderr)
     beam = trained.config.beam_width if args.beam_width is None else args.beam_width
+    n_best = getattr(args, "n_best", None)
+    if n_best is not None and n_best > beam:
+        raise ValueError(
+            f"Expected --n-best <= the beam width ({beam}). Received: --n-best {n_best}; "
+            f"pass --beam-width {n_best} (or more) to get {n_best} hypotheses."
+        )
     max_length = trained.config.max_source_length
     translator = Translator(trained)
+
+    def run(texts):
+        if n_best is None:
+            return translator.translate(texts, beam_width=beam)
+        return translator.translate_n_best(texts, n_best, beam)
+
+    def render(output):
+        if n_best is None:
+            return translation_answer(output, beam)
+        return translation_answer(output[0][0] if output else "", beam, output)
+
     return answer_each_input(
         args,
         accept=has_words,
         rejection="nothing to translate: expected at least one letter or digit",
-        run=lambda texts: translator.translate(texts, beam_width=beam),
-        render=lambda translation: translation_answer(translation, beam),
+        run=run,
+        render=render,
         max_tokens=max_length,
         truncation_note=lambda n: (
             f"note: {n} input(s) had more than {max_length} subword tokens and were "

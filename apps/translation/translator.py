@@ -8,7 +8,8 @@ import numpy as np
 import tensorflow as tf
 
 from apps.translation.artifacts import TrainedTranslator
-from shared.decoding import beam_search_decode, greedy_decode
+from shared.decoding import beam_search_decode, beam_search_n_best, greedy_decode
+from shared.decoding.logits import NEG_INF
 from shared.layers.masking import PAD_ID
 from shared.text.subword import END_ID, START_ID
 
@@ -72,6 +73,77 @@ class Translator:
             finished=empty,
         )
         return ids
+
+    def decode_n_best(self, ids, beam_width: int, n_best: int):
+        """Source ids `[n, length]` -> the `n_best` best beams (graph code).
+
+        Returns:
+            `(target_ids [n, n_best, max_target_length], scores [n, n_best])`, best first;
+            hypothesis 0 is what `decode_ids(ids, beam_width)` returns. Scores are the
+            length-normalised log-probabilities beam search ranks by.
+        """
+        config = self.trained.config
+        ids = tf.pad(ids, [[0, 0], [0, 1]], constant_values=PAD_ID)  # as decode_ids
+        return beam_search_n_best(
+            self.step,
+            self.encode_ids(ids),
+            tf.zeros_like(ids[:, 0]) + START_ID,
+            config.max_target_length,
+            END_ID,
+            beam_width=beam_width,
+            alpha=config.length_penalty,
+            banned_ids=(PAD_ID, START_ID),
+            finished=tf.reduce_all(tf.equal(ids, PAD_ID), axis=1),
+            n_best=n_best,
+        )
+
+    @functools.cache  # noqa: B019  (one traced graph per setting, for the object's life)
+    def _n_best_graph(self, beam_width: int, n_best: int):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+        def translate_batch(texts):
+            ids, source_lengths = self.source_ids(texts)
+            target_ids, scores = self.decode_n_best(ids, beam_width, n_best)
+            length = tf.shape(target_ids)[-1]
+            texts = self.trained.target_tokenizer.detokenize(tf.reshape(target_ids, [-1, length]))
+            return tf.reshape(texts, tf.shape(scores)), scores, source_lengths
+
+        return translate_batch
+
+    def translate_n_best(self, texts: list[str], n_best: int, beam_width: int | None = None):
+        """The `n_best` best translations of each text with their scores, best first.
+
+        Args:
+            texts: source sentences.
+            n_best: hypotheses per sentence, at most `beam_width`.
+            beam_width: defaults to the run's `beam_width`.
+
+        Returns:
+            `(hypotheses, source_token_counts)`: per text a list of `(translation,
+            score)`, the first being `translate`'s answer at this beam width. A
+            hypothesis the search could not fill (an empty source has only one) is
+            left out.
+        """
+        beam_width = beam_width or self.trained.config.beam_width
+        if not 1 <= n_best <= beam_width:
+            raise ValueError(
+                f"Expected n_best between 1 and the beam width ({beam_width}). "
+                f"Received: n_best={n_best}; raise the beam width or ask for fewer."
+            )
+        graph = self._n_best_graph(beam_width, n_best)
+        results, counts = [], []
+        for start in range(0, len(texts), self.batch_size):
+            translated, scores, lengths = graph(tf.constant(texts[start : start + self.batch_size]))
+            counts.append(lengths.numpy())
+            for row, row_scores in zip(translated.numpy(), scores.numpy(), strict=True):
+                results.append(
+                    [
+                        (text.decode("utf-8"), float(score))
+                        for text, score in zip(row, row_scores, strict=True)
+                        # Beams that never left the -1e9 start (e.g. of an empty source).
+                        if score > NEG_INF / 2
+                    ]
+                )
+        return results, (np.concatenate(counts) if counts else np.zeros(0, np.int32))
 
     @functools.cache  # noqa: B019  (one traced graph per beam width, for the object's life)
     def _graph(self, beam_width: int):

@@ -5,7 +5,7 @@ A step function maps `(tokens [batch], states) -> (logits [batch, vocab], states
 code (`tf.while_loop`), so they run inside `tf.function`s and exported SavedModels.
 """
 
-from shared.decoding.beam_search import beam_search_decode
+from shared.decoding.beam_search import beam_search_decode, beam_search_n_best
 from shared.decoding.greedy import greedy_decode
 
-__all__ = ["beam_search_decode", "greedy_decode"]
+__all__ = ["beam_search_decode", "beam_search_n_best", "greedy_decode"]

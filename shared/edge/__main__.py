@@ -73,6 +73,13 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
                 default=None,
                 help="1 = greedy; default: metadata's",
             )
+            command.add_argument(
+                "--n-best",
+                type=beam_width,
+                default=None,
+                metavar="K",
+                help="also print the K best beam hypotheses with scores (K <= beam width)",
+            )
         commands[name] = command
     return parser, commands
 
@@ -115,9 +122,15 @@ def main(argv: list[str] | None = None) -> int:
 
                 model = EdgeTranslator.from_directory(args.model_dir, variant=args.variant)
                 beam = args.beam_width or model.beam_width
-                answers = [
-                    translation_answer(t, beam) for t in model.translate(texts, beam_width=beam)
-                ]
+                if args.n_best is None:
+                    answers = [
+                        translation_answer(t, beam) for t in model.translate(texts, beam_width=beam)
+                    ]
+                else:
+                    answers = [
+                        translation_answer(h[0][0] if h else "", beam, h)
+                        for h in model.translate_n_best(texts, args.n_best, beam)
+                    ]
     except (MetadataError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -98,6 +98,7 @@ def beam_search(
     banned_ids=(),
     finished=None,
     observe=None,
+    n_best: int | None = None,
 ):
     """`shared.decoding.beam_search_decode` in numpy, float32 throughout.
 
@@ -117,10 +118,19 @@ def beam_search(
             `kept = beam_width` are kept, and at the end the beams' final scores
             `[batch, beam_width]` of which the best (`kept = 1`) is returned. (The export
             uses it to tell near ties from real differences.)
+        n_best: return this many final beams per sequence, best first (on a tie the
+            lower beam first, as `shared.decoding.beam_search_n_best`); at most
+            `beam_width`.
 
     Returns:
-        `(ids int32 [batch, max_length], scores float32 [batch])`.
+        `(ids int32 [batch, max_length], scores float32 [batch])`; with `n_best`,
+        `(ids [batch, n_best, max_length], scores [batch, n_best])`.
     """
+    if n_best is not None and not 1 <= n_best <= beam_width:
+        raise ValueError(
+            f"Expected n_best between 1 and the beam width ({beam_width}). "
+            f"Received: n_best={n_best}"
+        )
     k = beam_width
     states = {name: np.repeat(value, k, axis=0) for name, value in states.items()}
     tokens = np.full(batch * k, START_ID, np.int32)
@@ -161,6 +171,9 @@ def beam_search(
     scores = log_probs / length_penalty(lengths, alpha)
     if observe is not None:
         observe(scores, 1)
+    if n_best is not None:
+        order = top_k_indices(scores, n_best)
+        return sequences[rows, order], np.take_along_axis(scores, order, axis=1)
     best_beam = np.argmax(scores, axis=-1)
     return sequences[np.arange(batch), best_beam], scores[np.arange(batch), best_beam]
 
@@ -307,6 +320,45 @@ class EdgeTranslator(ExportRunner):
             finished,
         )
         return ids
+
+    def translate_n_best(
+        self, texts: list[str], n_best: int, beam_width: int | None = None
+    ) -> list[list[tuple[str, float]]]:
+        """The `n_best` best translations of each text with their scores, best first.
+
+        Always decodes step by step in numpy (the whole-loop signatures return only the
+        best beam); the first hypothesis is `translate`'s answer, scores are the
+        length-normalised log-probabilities, as `Translator.translate_n_best` gives.
+        """
+        beam_width = beam_width or self.beam_width
+        if not 1 <= n_best <= beam_width:
+            raise ValueError(
+                f"Expected n_best between 1 and the beam width ({beam_width}). "
+                f"Received: n_best={n_best}; raise the beam width or ask for fewer."
+            )
+        if not texts:
+            return []
+        sources = [self.source_ids(t) for t in texts]
+        finished = np.array([bool(is_empty_source(ids)[0]) for ids in sources])
+        ids, scores = beam_search(
+            self.step,
+            self.encode_ids(sources),
+            len(texts),
+            self.max_target_length,
+            beam_width,
+            self.length_penalty,
+            self.banned_ids,
+            finished,
+            n_best=n_best,
+        )
+        return [
+            [
+                (self.target_tokenizer.decode(row), float(score))
+                for row, score in zip(rows, row_scores, strict=True)
+                if score > NEG_INF / 2  # beams that never left the start (empty source)
+            ]
+            for rows, row_scores in zip(ids, scores, strict=True)
+        ]
 
     def translate(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+from keras import ops
 
 from shared.cells import STATES_PER_CELL
 from shared.layers.recurrent import check_cell, make_recurrent_layer
@@ -27,6 +28,12 @@ class RecurrentDecoder(keras.layers.Layer):
         num_layers: how many recurrent layers are stacked.
         cell: `"lstm"` (default), `"gru"` or `"simple_rnn"`.
         dropout: dropout on the inputs of every recurrent layer and before the projection.
+        tie_embeddings: share one matrix between the input embedding and the output
+            projection (Press & Wolf 2017; OpenNMT-tf's `share_embeddings`, fairseq's
+            `share_decoder_input_output_embed`): logits are `features @ embedding^T + bias`.
+            When `units != embedding_dim` a linear `output_adapter` first maps the
+            recurrent features to `embedding_dim`. Saves `vocabulary_size x units`
+            weights minus the adapter's.
         **kwargs: standard `keras.layers.Layer` arguments.
 
     Call arguments:
@@ -47,6 +54,7 @@ class RecurrentDecoder(keras.layers.Layer):
         num_layers: int = 1,
         cell: str = "lstm",
         dropout: float = 0.0,
+        tie_embeddings: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -58,6 +66,7 @@ class RecurrentDecoder(keras.layers.Layer):
         self.num_layers = num_layers
         self.cell = check_cell(cell)
         self.dropout = dropout
+        self.tie_embeddings = tie_embeddings
 
         self.embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding")
         self.recurrent_layers = [
@@ -72,7 +81,16 @@ class RecurrentDecoder(keras.layers.Layer):
             for index in range(num_layers)
         ]
         self.output_dropout = keras.layers.Dropout(dropout, name="output_dropout")
-        self.projection = keras.layers.Dense(vocabulary_size, name="projection")
+        if tie_embeddings:
+            # The projection is the embedding matrix itself (plus a bias made in build).
+            self.projection = None
+            self.output_adapter = (
+                keras.layers.Dense(embedding_dim, name="output_adapter")
+                if units != embedding_dim
+                else None
+            )
+        else:
+            self.projection = keras.layers.Dense(vocabulary_size, name="projection")
 
     @property
     def states_per_layer(self) -> int:
@@ -84,7 +102,22 @@ class RecurrentDecoder(keras.layers.Layer):
         for layer in self.recurrent_layers:
             layer.build(features)
             features = tuple(target_in_shape) + (self.units,)
-        self.projection.build(features)
+        if not self.tie_embeddings:
+            self.projection.build(features)
+            return
+        if self.output_adapter is not None:
+            self.output_adapter.build(features)
+        self.output_bias = self.add_weight(
+            shape=(self.vocabulary_size,), initializer="zeros", name="output_bias"
+        )
+
+    def logits(self, features):
+        """Recurrent features `[..., units]` -> logits `[..., vocabulary_size]`."""
+        if not self.tie_embeddings:
+            return self.projection(features)
+        if self.output_adapter is not None:
+            features = self.output_adapter(features)
+        return ops.matmul(features, ops.transpose(self.embedding.embeddings)) + self.output_bias
 
     def call(self, target_in, initial_state, training=None):
         self._check_states(initial_state)
@@ -92,7 +125,7 @@ class RecurrentDecoder(keras.layers.Layer):
         for layer, state in zip(self.recurrent_layers, initial_state, strict=True):
             features = layer(features, initial_state=list(state), training=training)[0]
         features = self.output_dropout(features, training=training)
-        return self.projection(features)
+        return self.logits(features)
 
     def step(self, token, states):
         """Advances every sequence in the batch by one token.
@@ -110,7 +143,7 @@ class RecurrentDecoder(keras.layers.Layer):
         for layer, state in zip(self.recurrent_layers, states, strict=True):
             features, state = layer.cell(features, list(state), training=False)
             new_states.append(tuple(state))
-        return self.projection(features), tuple(new_states)
+        return self.logits(features), tuple(new_states)
 
     def _check_states(self, states):
         if len(states) != self.num_layers or any(len(s) != self.states_per_layer for s in states):
@@ -133,6 +166,7 @@ class RecurrentDecoder(keras.layers.Layer):
                 "num_layers": self.num_layers,
                 "cell": self.cell,
                 "dropout": self.dropout,
+                "tie_embeddings": self.tie_embeddings,
             }
         )
         return config

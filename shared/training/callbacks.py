@@ -161,12 +161,15 @@ def best_logged_value(run_dir: RunDirectory, monitor: str = MONITOR) -> float | 
 
 
 def training_callbacks(
-    run_dir: RunDirectory, patience: int, title: str = ""
+    run_dir: RunDirectory, patience: int, title: str = "", ema: bool = False
 ) -> list[keras.callbacks.Callback]:
     """The standard set: history CSV, resume backup, best model, early stopping, logs, plot.
 
     Order matters: the history row of an epoch is written before that epoch's backup, so
     a kill between the two repeats a row (deduplicated on read) rather than losing one.
+    With `ema` (an optimizer with `use_ema`), Keras' `SwapEMAWeights` puts the averaged
+    weights in the model for validation and, after the backup has saved the raw ones (a
+    resumed run continues training on those), for the best-model checkpoint.
     """
     renumber_zero_based_history(run_dir.history_path)  # a run started by older code
     backup = make_backup(run_dir)
@@ -176,6 +179,7 @@ def training_callbacks(
         keras.callbacks.TerminateOnNaN(),
         EpochCSVLogger(str(run_dir.history_path), append=True),
         backup,
+        *([keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if ema else []),
         keras.callbacks.ModelCheckpoint(
             str(run_dir.best_model_path),
             monitor=MONITOR,

@@ -12,6 +12,7 @@ import keras
 
 from shared.training.callbacks import early_stopping_reached, training_callbacks
 from shared.training.config import TrainingConfig
+from shared.training.losses import SmoothedSparseCategoricalCrossentropy
 from shared.training.run_directory import RunDirectory, publish, write_json_atomic
 
 
@@ -33,30 +34,42 @@ def learning_rate_schedule(config: TrainingConfig, steps_per_epoch: int):
     )
 
 
-def make_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+def make_optimizer(
+    config: TrainingConfig, steps_per_epoch: int, ema_momentum: float = 0.0
+) -> keras.optimizers.Optimizer:
     """Adam (AdamW with `weight_decay`), per-gradient norm clipping (RNN gradients can
-    explode), and the config's learning-rate schedule."""
+    explode), and the config's learning-rate schedule.
+
+    `ema_momentum` > 0 makes the optimizer keep an exponential moving average of the
+    weights (Keras' `use_ema`); `fit_resumable(..., ema=True)` then validates and saves
+    the averaged weights, while training continues on the raw ones.
+    """
     return keras.optimizers.Adam(
         learning_rate=learning_rate_schedule(config, steps_per_epoch),
         weight_decay=config.weight_decay or None,
         clipnorm=config.clipnorm or None,
+        use_ema=ema_momentum > 0,
+        ema_momentum=ema_momentum or 0.99,  # Keras' default; unused without use_ema
     )
 
 
-def compile_teacher_forced(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
+def compile_teacher_forced(
+    model: keras.Model, optimizer: keras.optimizers.Optimizer, label_smoothing: float = 0.0
+) -> None:
     """Compiles a teacher-forced decoder model whose data carries padding weights.
 
     The loss is averaged over real tokens only: the default divides by every position,
     padding included, so the loss would move with the batch's padding. The accuracy is
-    weighted the same way, so padding counts in neither.
+    weighted the same way, so padding counts in neither. `label_smoothing` > 0 smooths
+    the targets (`SmoothedSparseCategoricalCrossentropy`; padding stays excluded).
     """
-    model.compile(
-        optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(
+    if label_smoothing:
+        loss = SmoothedSparseCategoricalCrossentropy(label_smoothing, from_logits=True)
+    else:  # Keras' own loss: runs trained before smoothing existed load and compare as-is
+        loss = keras.losses.SparseCategoricalCrossentropy(
             from_logits=True, reduction="mean_with_sample_weight"
-        ),
-        weighted_metrics=["sparse_categorical_accuracy"],
-    )
+        )
+    model.compile(optimizer=optimizer, loss=loss, weighted_metrics=["sparse_categorical_accuracy"])
 
 
 def progress_verbosity() -> int:
@@ -107,6 +120,7 @@ def fit_resumable(
     title: str = "",
     verbose: int | None = None,
     extra_callbacks: tuple[keras.callbacks.Callback, ...] = (),
+    ema: bool = False,
 ) -> keras.Model:
     """Trains `model` (already compiled) and returns the weights with the best val_loss.
 
@@ -124,6 +138,9 @@ def fit_resumable(
         title: title for the learning-curve plot.
         verbose: Keras verbosity; defaults to a progress bar on terminals.
         extra_callbacks: added after the run's own (e.g. the benchmark's accuracy trace).
+        ema: the optimizer keeps a moving average of the weights (`make_optimizer`'s
+            `ema_momentum`): validation, the best checkpoint and so the returned model
+            use the averaged weights.
 
     Returns:
         The model with the best validation loss seen over the whole (resumed) run.
@@ -137,7 +154,7 @@ def fit_resumable(
             validation_data=validation_data,
             epochs=epochs,
             shuffle=False,  # the tf.data pipeline shuffles, seeded
-            callbacks=[*training_callbacks(run_dir, patience, title), *extra_callbacks],
+            callbacks=[*training_callbacks(run_dir, patience, title, ema), *extra_callbacks],
             verbose=progress_verbosity() if verbose is None else verbose,
         )
     if run_dir.best_model_path.is_file():
