@@ -45,6 +45,27 @@ def require_run(run_dir: Path | None, app: str) -> None:
         RunDirectory(run_dir).require_finished()
 
 
+# The widest beam search accepted (`--beam-width`, a run's `beam_width`). Time and memory
+# grow in proportion (a batch of 64 at width 64 scores 4,096 hypotheses per step) and wide
+# beams rarely translate better (the empty or shortest hypothesis tends to win); a width of
+# 100,000 used to return an empty translation with exit status 0.
+MAX_BEAM_WIDTH = 64
+
+
+def beam_width(value: str) -> int:
+    """argparse type for `--beam-width`: a whole number from 1 (greedy) to MAX_BEAM_WIDTH."""
+    try:
+        width = int(value)
+    except ValueError:
+        width = 0
+    if not 1 <= width <= MAX_BEAM_WIDTH:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 1 (greedy) to {MAX_BEAM_WIDTH} (wider beams cost "
+            f"time and memory in proportion and rarely translate better), received {value!r}"
+        )
+    return width
+
+
 def positive_int(value: str) -> int:
     """argparse type for counts that must be >= 1 (beam width, limits)."""
     try:

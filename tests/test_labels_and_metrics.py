@@ -20,6 +20,7 @@ from shared.evaluation.text_baseline import (
     save_baseline,
     strip_markup_lowercase,
 )
+from shared.training.damage import RunFolderDamaged
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -94,6 +95,44 @@ def test_single_class_raises_naming_the_source_and_the_label():
     assert "reviews/train.tsv:2" not in message  # the file, not one line of it
     assert "'pos'" in message
     assert "3 examples" in message
+
+
+def test_a_typo_label_is_refused_naming_it_and_its_rows(capsys):
+    raw = ["0", "1"] * 50
+    raw[16] = raw[40] = "maybe"
+    data = labelled(raw, path="data/train.csv")
+    with pytest.raises(DataError) as error:
+        LabelSet.infer(data)
+    message = str(error.value)
+    assert "'maybe' (2 rows: data/train.csv:18, data/train.csv:42)" in message
+    assert "--allow-odd-labels" in message and "--label-names" in message
+    # Accepted on request: a third class, with a warning that names it again.
+    labels = LabelSet.infer(data, allow_odd=True)
+    assert labels.names == ("0", "1", "maybe")
+    assert "warning:" in capsys.readouterr().err
+    # One name per label also says the third class is meant.
+    named = LabelSet.infer(data, names=("negative", "positive", "unsure"))
+    assert named.names == ("negative", "positive", "unsure")
+    with pytest.raises(DataError, match="'maybe' .* look like typos"):
+        LabelSet.infer(data, names=("negative", "positive"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "odd"),
+    [
+        (["pos", "neg"] * 100 + ["postive"], "postive"),  # 1 row of 201: a typo, not a class
+        (["positive", "negative"] * 5 + ["Positive"], "Positive"),  # a case variant
+        (["neg", "pos"] * 5 + ["1"], "1"),  # a number among words
+    ],
+)
+def test_rare_case_variant_and_mixed_kind_labels_are_odd(raw, odd):
+    with pytest.raises(DataError, match=f"typos: '{odd}'"):
+        LabelSet.infer(labelled(raw))
+
+
+def test_small_and_imbalanced_but_consistent_labels_are_not_odd():
+    assert LabelSet.infer(labelled(["a", "b", "c"])).names == ("a", "b", "c")
+    assert len(LabelSet.infer(labelled(["0"] * 150 + ["1"] * 5 + ["2"] * 2))) == 3
 
 
 def test_data_error_is_a_value_error():
@@ -327,13 +366,28 @@ def test_strip_markup_lowercase():
     assert strip_markup_lowercase("Great<br />FILM") == "great film"
 
 
-def test_baseline_save_load_round_trip(tmp_path, baseline):
-    path = tmp_path / "baseline.joblib"
-    save_baseline(baseline, path)
+@pytest.mark.parametrize("classes", [2, 3])
+def test_baseline_save_load_round_trip_predicts_identically_without_pickle(tmp_path, classes):
+    labels = TOY_LABELS if classes == 2 else [2, 1, 2, 1, 0, 0, 1, 0]
+    fitted = fit_baseline(TOY_TEXTS, labels, seed=0)
+    path = tmp_path / "baseline.npz"
+    save_baseline(fitted, path)
+    with np.load(path, allow_pickle=False) as archive:  # plain arrays only: no code inside
+        assert all(archive[name].dtype != object for name in archive.files)
     restored = load_baseline(path)
-    probe = [*TOY_TEXTS, "loved it", "hated it", "unseen words only"]
-    np.testing.assert_array_equal(restored.predict(probe), baseline.predict(probe))
-    np.testing.assert_array_equal(restored.predict_proba(probe), baseline.predict_proba(probe))
+    probe = [*TOY_TEXTS, "loved it", "hated it", "unseen words only", "GREAT<br />boring"]
+    np.testing.assert_array_equal(restored.predict(probe), fitted.predict(probe))
+    np.testing.assert_array_equal(restored.predict_proba(probe), fitted.predict_proba(probe))
+
+
+def test_a_baseline_with_inconsistent_arrays_is_damaged(tmp_path, baseline):
+    path = tmp_path / "baseline.npz"
+    save_baseline(baseline, path)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    np.savez(path, **{**arrays, "idf": arrays["idf"][:-1]})
+    with pytest.raises(RunFolderDamaged, match=r"run folder damaged: .*baseline.npz holds arrays"):
+        load_baseline(path)
 
 
 def test_baseline_is_deterministic_for_a_seed(baseline):

@@ -87,6 +87,20 @@ def test_missing_language_names_file_header_and_languages(tmp_path):
     assert (pairs.sources, pairs.targets) == (["YIjah."], ["Go."])
 
 
+@pytest.mark.parametrize("header", ["klingon\tvulcan", "Source\tTarget", "lang_a\tlang-b"])
+def test_a_header_naming_unknown_languages_is_not_read_as_a_pair(tmp_path, header):
+    path = write(tmp_path / "x.tsv", f"{header}\nGo.\tVe.\n")
+    with pytest.raises(DataError) as raised:
+        read_sentence_pairs(path)
+    message = str(raised.value)
+    assert f"is a header naming other languages: {header.split(chr(9))}" in message
+    assert "['spanish', 'english']" in message and "add the header line" in message
+    # Sentences (spaces, punctuation) and Anki's attribution column are never headers.
+    for first in ("Hi there\tHola", "Go.\tVe.", f"Go\tVe\t{ATTRIBUTION}"):
+        pairs = read_sentence_pairs(write(tmp_path / "y.tsv", f"{first}\nGo.\tVe.\n"))
+        assert len(pairs) == 2, first
+
+
 def test_headerless_file_needs_english_on_one_side(tmp_path):
     path = write(tmp_path / "spa.txt", "Go.\tVe.\n")
     with pytest.raises(DataError, match=r"with English as the source or target.*'french'"):

@@ -73,10 +73,11 @@ def test_train_writes_a_complete_run_folder(trained_run):
         "learning_curves.png",
         "report.txt",
         "metrics.json",
-        "baseline.joblib",
+        "baseline.npz",
         "confusion_matrix.png",
     ]:
         assert (trained_run / name).is_file(), name
+    assert not (trained_run / "baseline.joblib").exists()  # no pickle: loading runs no code
     assert (trained_run / "learning_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert list((trained_run / "tensorboard" / "train").glob("events.out.tfevents.*"))
     assert json.loads((trained_run / "labels.json").read_text())["names"] == [
@@ -285,6 +286,18 @@ def test_train_refuses_single_class_data(tmp_path, capsys):
     data = write_csv(tmp_path / "one.csv", ["good", "great", "fine"], ["1", "1", "1"])
     assert main(["train", "--data", str(data), "--run-dir", str(tmp_path / "r"), *TINY]) == 2
     assert "at least 2 distinct labels" in capsys.readouterr().err
+
+
+def test_train_refuses_a_typo_label_before_training_naming_its_row(corpus_csv, tmp_path, capsys):
+    rows = corpus_csv.read_text(encoding="utf-8").splitlines()
+    rows[17] = rows[17].rsplit(",", 1)[0] + ",maybe"  # line 18 of the file
+    data = tmp_path / "typo.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run_dir = tmp_path / "r"
+    assert main(["train", "--data", str(data), "--run-dir", str(run_dir), *TINY]) == 2
+    err = capsys.readouterr().err
+    assert f"'maybe' (1 row: {data}:18)" in err and "--allow-odd-labels" in err
+    assert not run_dir.exists()  # refused before anything was written
 
 
 def test_train_three_classes_from_gzip_tsv_with_custom_columns(tmp_path, capsys):

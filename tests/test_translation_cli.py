@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.cli import main
+from apps.translation.config import TranslationConfig
 from apps.translation.corpus import generate_pairs
 from apps.translation.translator import Translator
 from shared.datasets.pairs import read_sentence_pairs, source_key
@@ -285,11 +286,18 @@ def test_a_copy_bridge_that_cannot_fit_is_refused_before_any_work(pairs_tsv, tmp
     assert not run_dir.exists()
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "two"])
-def test_beam_width_must_be_a_positive_whole_number(trained_run, capsys, value):
-    with pytest.raises(SystemExit):
-        main(["translate", "--run-dir", str(trained_run), "--beam-width", value, "Hola."])
-    assert "expected a whole number >= 1" in capsys.readouterr().err
+@pytest.mark.parametrize("value", ["0", "-1", "two", "65", "100000"])
+def test_beam_width_must_be_a_whole_number_up_to_the_maximum(tmp_path, capsys, value):
+    # 100000 used to translate to "" with exit status 0; refused before TensorFlow loads.
+    for argv in (["translate", "Hola."], ["export", str(tmp_path)]):
+        with pytest.raises(SystemExit) as exit_status:
+            main([*argv, "--beam-width", value])
+        assert exit_status.value.code == 2
+        err = capsys.readouterr().err
+        assert "expected a whole number from 1 (greedy) to 64" in err and repr(value) in err
+    # A run's own width (train --beam-width, a config file) has the same bounds.
+    with pytest.raises(ValueError, match=r"Expected `beam_width` in \[1, 64\]"):
+        TranslationConfig(beam_width=65).validate()
 
 
 def test_evaluate_on_embedded_scores_sources_the_corpus_does_not_contain():

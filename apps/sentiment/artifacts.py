@@ -11,11 +11,14 @@ import shared.layers  # noqa: F401  (registers the custom layers for load_model)
 from apps.sentiment.config import PretrainingConfig, SentimentConfig
 from shared.datasets.labels import LabelSet
 from shared.text.vectorizer import WordVectorizer, load_vocabulary
+from shared.training.damage import load_keras_model
 from shared.training.run_directory import RunDirectory
 
 VOCABULARY_FILE = "vocabulary.txt"
 LABELS_FILE = "labels.json"
-BASELINE_FILE = "baseline.joblib"
+BASELINE_FILE = "baseline.npz"
+# Earlier versions pickled the baseline; never unpickled (see apps/sentiment/baseline.py).
+LEGACY_BASELINE_FILE = "baseline.joblib"
 REJECTED_ROWS_FILE = "rejected_rows.tsv"
 # Written only by `pretrain`: how `--init-from` tells a pretrained encoder from a classifier.
 PRETRAINING_FILE = "pretraining.json"
@@ -50,7 +53,7 @@ class TrainedSentimentModel:
         return cls(
             run_dir=run_dir,
             config=config,
-            classifier=keras.models.load_model(run_dir.model_path),
+            classifier=load_keras_model(run_dir.model_path),
             vectorizer=vectorizer_from_run(run_dir, config),
             labels=LabelSet.load(run_dir.file(LABELS_FILE)),
         )
@@ -83,7 +86,7 @@ class PretrainedEncoder:
         return cls(
             run_dir=run_dir,
             config=config,
-            classifier=keras.models.load_model(run_dir.model_path),
+            classifier=load_keras_model(run_dir.model_path),
             vectorizer=WordVectorizer(
                 vocabulary=tokens[2:], max_tokens=config.max_tokens, min_count=config.min_count
             ),

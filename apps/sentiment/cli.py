@@ -96,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="Names for sorted integer labels, e.g. 'negative,positive' for 0/1 "
         "(0/1 get exactly those names by default).",
     )
+    train.add_argument(
+        "--allow-odd-labels",
+        action="store_true",
+        help="Train on labels that look like typos as classes of their own: a word among "
+        "integer labels ('maybe' among 0/1), a case variant of another label, or a label "
+        "on under 1%% of the rows (at most 10). Without it, training stops and lists them "
+        "with their rows.",
+    )
     train.add_argument("--run-dir", type=Path, default=None, help="Where to write the run.")
     train.add_argument(
         "--overwrite",

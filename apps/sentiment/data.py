@@ -45,6 +45,9 @@ class DataOptions:
     # Class folders: also read `unsup/` (pretraining ignores labels; training must not,
     # as `unsup/` is not a class).
     read_unlabelled_folders: bool = False
+    # Train on labels that look like typos (`maybe` among 0/1) as classes of their own
+    # (`--allow-odd-labels`); by default training refuses them (`LabelSet.infer`).
+    allow_odd_labels: bool = False
 
 
 @functools.cache

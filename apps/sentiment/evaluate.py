@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from apps.sentiment.artifacts import BASELINE_FILE, TrainedSentimentModel
+from apps.sentiment.artifacts import TrainedSentimentModel
+from apps.sentiment.baseline import run_baseline
 from apps.sentiment.data import EMBEDDED, DataOptions, embedded_held_out, load_examples
 from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.report import evaluate_and_report
 from shared.cli import latest_finished_run, print_json_line
 from shared.datasets.examples import report_rejected_rows
-from shared.evaluation.text_baseline import load_baseline
 
 
 def evaluate(args: argparse.Namespace) -> int:
@@ -28,7 +28,7 @@ def evaluate(args: argparse.Namespace) -> int:
     output_dir = Path(args.output_dir) if args.output_dir else trained.run_dir.path / "evaluations"
     metrics, report = evaluate_and_report(
         SentimentPredictor(trained),
-        load_baseline(trained.run_dir.file(BASELINE_FILE)),
+        run_baseline(trained),
         data.texts,
         label_ids,
         title=f"{source} ({len(data)} examples) with {trained.run_dir.path}",

@@ -22,29 +22,33 @@ def evaluate_and_report(
     title: str,
     confusion_png: Path,
 ) -> tuple[dict, str]:
-    """Scores the model and the baseline on the same examples.
+    """Scores the model and the baseline (None: the model alone) on the same examples.
 
     Returns:
         `(metrics, report_text)`: metrics has accuracy/precision/recall/f1/n for the model
-        and a `baseline` entry with the same keys, and a `comparison` entry (difference,
-        standard errors, McNemar p, verdict); the text is the readable report.
+        and, with a baseline, a `baseline` entry with the same keys and a `comparison`
+        entry (difference, standard errors, McNemar p, verdict); the text is the readable
+        report.
     """
     names = list(predictor.trained.labels.names)
     progress = ProgressLine("scoring the BiLSTM", len(texts), "texts")  # on stderr
     probabilities, token_counts = predictor.predict(texts, progress=progress)
     progress.close()
     predicted = probabilities.argmax(axis=-1)
-    baseline_predicted = baseline.predict(texts)
     metrics = classification_metrics(label_ids, predicted, len(names))
-    metrics["baseline"] = {
-        "model": "tfidf_logistic_regression",
-        **{
-            k: v
-            for k, v in classification_metrics(label_ids, baseline_predicted, len(names)).items()
-            if k != "n"
-        },
-    }
-    metrics["comparison"] = compare_with_baseline(label_ids, predicted, baseline_predicted)
+    baseline_predicted = None if baseline is None else baseline.predict(texts)
+    if baseline_predicted is not None:
+        metrics["baseline"] = {
+            "model": "tfidf_logistic_regression",
+            **{
+                k: v
+                for k, v in classification_metrics(
+                    label_ids, baseline_predicted, len(names)
+                ).items()
+                if k != "n"
+            },
+        }
+        metrics["comparison"] = compare_with_baseline(label_ids, predicted, baseline_predicted)
     text = format_report(label_ids, predicted, names, title, baseline_pred=baseline_predicted)
     plot_confusion_matrix(label_ids, predicted, names, confusion_png, title)
     text += f"confusion matrix plot: {confusion_png}\n"

@@ -308,7 +308,7 @@ def train(
         data = dataclasses.replace(data, groups=None, group_name=None)
         print(f"{run_dir.path} was started with a random validation split; it keeps it")
 
-    labels = LabelSet.infer(data, label_names)
+    labels = LabelSet.infer(data, label_names, allow_odd=options.allow_odd_labels)
     label_ids = labels.encode(data)
     if validation_data:
         validation = load_examples(
@@ -444,6 +444,7 @@ def train_command(
             args.label_column,
             args.on_bad_rows,
             group_column=getattr(args, "group_column", None),
+            allow_odd_labels=getattr(args, "allow_odd_labels", False),
         ),
         label_names=args.label_names.split(",") if args.label_names else None,
         run_dir=args.run_dir,

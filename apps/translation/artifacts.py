@@ -11,6 +11,7 @@ import shared.layers  # noqa: F401  (registers the custom layers for load_model)
 import shared.training.losses  # noqa: F401  (a label-smoothed run's compiled loss)
 from apps.translation.config import TranslationConfig
 from shared.text.subword import SubwordTokenizer
+from shared.training.damage import load_keras_model
 from shared.training.run_directory import RunDirectory, write_atomic
 
 SOURCE_VOCABULARY_FILE = "source_vocabulary.txt"
@@ -60,4 +61,4 @@ class TrainedTranslator:
         run_dir.require_finished()
         config = run_dir.load_config(TranslationConfig)
         source, target = tokenizers_from_run(run_dir, config)
-        return cls(run_dir, config, keras.models.load_model(run_dir.model_path), source, target)
+        return cls(run_dir, config, load_keras_model(run_dir.model_path), source, target)

@@ -8,8 +8,10 @@ from pathlib import Path
 from apps.translation.config import TranslationConfig
 from apps.translation.presets import PRESETS
 from shared.cli import (
+    MAX_BEAM_WIDTH,
     add_export_command,
     add_verbose_argument,
+    beam_width,
     positive_int,
     require_input_path,
     require_run,
@@ -104,9 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
     translate.add_argument(
         "--beam-width",
-        type=positive_int,
+        type=beam_width,
         default=None,
-        help="1 for greedy; default: the run's beam width.",
+        help=f"1 for greedy, at most {MAX_BEAM_WIDTH}; default: the run's beam width.",
     )
     translate.add_argument(
         "--n-best",
@@ -121,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     export = add_export_command(commands, "translation")
     export.add_argument(
         "--beam-width",
-        type=positive_int,
+        type=beam_width,
         default=None,
         help="Beam width of serving_default, fixed in the graph (default: the run's).",
     )

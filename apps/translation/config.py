@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from shared.cells import CELL_TYPES
+from shared.cli import MAX_BEAM_WIDTH
 from shared.training.config import TrainingConfig, field
 
 
@@ -63,7 +64,7 @@ class TranslationConfig(TrainingConfig):
         checks = super().range_checks() + [
             ("test_split", 0 < self.test_split < 1, "between 0 and 1"),
             ("max_words", self.max_words >= 1, ">= 1"),
-            ("beam_width", self.beam_width >= 1, ">= 1"),
+            ("beam_width", 1 <= self.beam_width <= MAX_BEAM_WIDTH, f"in [1, {MAX_BEAM_WIDTH}]"),
             ("dropout", 0 <= self.dropout < 1, "in [0, 1)"),
             ("label_smoothing", 0 <= self.label_smoothing < 1, "in [0, 1) (0 disables)"),
             ("ema_momentum", 0 <= self.ema_momentum < 1, "in [0, 1) (0 disables)"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
+from collections import Counter
 from pathlib import Path
 
 from shared.datasets.errors import DataError
@@ -16,6 +18,9 @@ BINARY_SENTIMENT_NAMES = ("negative", "positive")
 # labels spelled by any of them.
 BINARY_SENTIMENT_SPELLINGS = (("0", "1"), BINARY_SENTIMENT_NAMES, ("neg", "pos"))
 MAX_ERRORS_SHOWN = 10
+# A class this rare in training data is more likely a typo than a class: under 1% of the
+# rows and at most this many (a class that size could not be learned anyway).
+ODD_LABEL_MAX_ROWS = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,15 +37,26 @@ class LabelSet:
     aliases: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def infer(cls, data: LabelledTexts, names: tuple[str, ...] | None = None) -> LabelSet:
+    def infer(
+        cls,
+        data: LabelledTexts,
+        names: tuple[str, ...] | None = None,
+        allow_odd: bool = False,
+    ) -> LabelSet:
         """Decides the classes from training data.
+
+        A label that looks like a typo (see `odd_labels`) would silently become a class of
+        its own, so it is refused unless `names` gives one name per label or `allow_odd`
+        accepts it (then a warning goes to stderr).
 
         Args:
             data: the training examples.
             names: optional class names for sorted integer labels (`--label-names`).
+            allow_odd: accept odd labels as classes (`--allow-odd-labels`).
 
         Raises:
-            DataError: fewer than two classes, or `names` that do not fit the labels.
+            DataError: fewer than two classes, `names` that do not fit the labels, or odd
+                labels (named with their rows) without `names` or `allow_odd`.
         """
         values = sorted(set(data.labels), key=_natural_key)
         source = data.origins[0].rsplit(":", 1)[0] if data.origins else "data"
@@ -49,14 +65,26 @@ class LabelSet:
                 f"{source}: expected at least 2 distinct labels to train a classifier. "
                 f"Received only {values!r} in {len(data)} examples."
             )
+        odd = odd_labels(data.labels)
+        if odd and names is None:
+            listed = _describe_odd(odd, data)
+            if not allow_odd:
+                raise DataError(
+                    f"{source}: expected the labels of the classes to learn. Received "
+                    f"labels that look like typos: {listed}. Fix those rows, or pass "
+                    "--allow-odd-labels to train on them as classes of their own (or "
+                    f"--label-names with one name for each of {values})."
+                )
+            print(f"warning: {source}: odd labels kept as classes: {listed}", file=sys.stderr)
         all_integers = all(_is_int(v) for v in values)
         if names is None and all_integers and [int(v) for v in values] == [0, 1]:
             names = BINARY_SENTIMENT_NAMES
         if names is not None:
             if len(names) != len(values):
+                hint = f"; of these, {_describe_odd(odd, data)} look like typos" if odd else ""
                 raise DataError(
-                    f"{source}: expected {len(values)} label names for the labels {values}. "
-                    f"Received {len(names)}: {list(names)}"
+                    f"{source}: expected {len(values)} label names for the labels {values}"
+                    f"{hint}. Received {len(names)}: {list(names)}"
                 )
             aliases = {v: i for i, v in enumerate(values)}
             aliases.update({n: i for i, n in enumerate(names)})
@@ -118,6 +146,45 @@ class LabelSet:
     @classmethod
     def load(cls, path: Path) -> LabelSet:
         return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def odd_labels(labels: list[str]) -> list[str]:
+    """The label values that look like typos rather than classes.
+
+    - words among integer labels (`maybe` among `0`/`1`), or integers among words: the
+      kind with fewer rows is odd;
+    - spellings that differ from another label only in case or spaces (`Positive` beside
+      `positive`): the rarer spelling is odd;
+    - a label on under 1% of the rows and at most `ODD_LABEL_MAX_ROWS` rows (`postive`).
+    """
+    counts = Counter(labels)
+    total = sum(counts.values())
+    odd = set()
+    integers = {v for v in counts if _is_int(v)}
+    if integers and len(integers) < len(counts):
+        words = set(counts) - integers
+        integer_rows = sum(counts[v] for v in integers)
+        odd |= words if integer_rows >= total - integer_rows else integers
+    by_folded: dict[str, list[str]] = {}
+    for value in counts:
+        by_folded.setdefault(value.strip().lower(), []).append(value)
+    for spellings in by_folded.values():
+        if len(spellings) > 1:
+            odd |= set(sorted(spellings, key=lambda v: -counts[v])[1:])
+    odd |= {v for v, n in counts.items() if n * 100 < total and n <= ODD_LABEL_MAX_ROWS}
+    return sorted(odd, key=_natural_key)
+
+
+def _describe_odd(odd: list[str], data: LabelledTexts) -> str:
+    """`'maybe' (1 row: train.csv:17)`, for each odd label."""
+    parts = []
+    for value in odd:
+        rows = [o for o, label in zip(data.origins, data.labels, strict=True) if label == value]
+        shown = ", ".join(rows[:MAX_ERRORS_SHOWN]) + (
+            ", ..." if len(rows) > MAX_ERRORS_SHOWN else ""
+        )
+        parts.append(f"{value!r} ({len(rows)} row{'s' if len(rows) != 1 else ''}: {shown})")
+    return "; ".join(parts)
 
 
 def _is_int(value: str) -> bool:

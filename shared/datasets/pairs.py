@@ -217,6 +217,16 @@ class _PairReader:
                 )
             self.columns = names.index(self.languages[0]), names.index(self.languages[1])
             return True
+        if problem is None and _looks_like_header(fields):
+            raise DataError(
+                f"{self.path}: expected a header naming the languages {list(self.languages)} "
+                "(case-insensitive; ISO codes such as eng/spa work too), or no header (an "
+                "Anki file: English, then the other language). Received a first line that "
+                f"is a header naming other languages: {fields}. Rename its columns, pass "
+                "--source-language/"
+                "--target-language to match them, or, if this line is a sentence pair, "
+                f"add the header line '{self.languages[0]}<TAB>{self.languages[1]}' above it."
+            )
         if "english" not in self.languages:
             raise DataError(
                 f"{self.path}: expected a header naming the languages, or an Anki file "
@@ -240,6 +250,16 @@ class _PairReader:
             if all(unicodedata.category(char)[0] in "PZC" for char in field):
                 return f"{expected} only punctuation {field!r}"
         return None
+
+
+def _looks_like_header(fields: list[str]) -> bool:
+    """A first line of column names: one word per field (letters first, then letters,
+    digits, `_` or `-`), nothing else. Sentence pairs hold spaces or punctuation (Anki
+    files: `Go.<TAB>Ve.<TAB>CC-BY 2.0 ...`), so a header naming unknown languages
+    (`klingon<TAB>vulcan`) fails loudly instead of becoming a training pair."""
+    return len(fields) >= 2 and all(
+        field[:1].isalpha() and all(c.isalnum() or c in "_-" for c in field) for field in fields
+    )
 
 
 def _canonical(language: str) -> str:

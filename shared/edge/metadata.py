@@ -30,7 +30,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from shared.edge.runtime import metadata_entries, tensor_shapes
+from shared.edge.runtime import flatbuffer_problem, metadata_entries, tensor_shapes
 from shared.edge.text import TOKENIZATION_SPEC_VERSION, tokenization_spec
 
 # 2: every model file carries the fingerprint of its metadata (`FINGERPRINT_ENTRY`).
@@ -356,7 +356,8 @@ def verify_model_file(metadata: dict, variant: str, model_path: str | os.PathLik
     """Checks that `model_path` exists and is the file exported with this metadata (sha256).
 
     Raises:
-        MetadataError: another variant name, a missing file, or one whose digest differs.
+        MetadataError: another variant name, a missing file, a damaged (e.g. truncated)
+            one, or one whose digest differs.
     """
     models = metadata["models"]
     if variant not in models:
@@ -373,6 +374,17 @@ def verify_model_file(metadata: dict, variant: str, model_path: str | os.PathLik
     expected = models[variant]["sha256"]
     actual = sha256_of(model_path)
     if actual != expected:
+        # A file cut short (an interrupted copy) is damaged, not another export's model.
+        problem = flatbuffer_problem(Path(model_path).read_bytes())
+        if problem is not None:
+            recorded = models[variant].get("bytes")
+            sizes = f"{Path(model_path).stat().st_size:,} bytes" + (
+                f"; {METADATA_FILE} records {recorded:,}" if isinstance(recorded, int) else ""
+            )
+            raise MetadataError(
+                f"The model file {model_path} is damaged: not a complete TFLite model "
+                f"({problem}; {sizes}). Copy it again from its export folder."
+            )
         raise MetadataError(
             f"The model file {model_path} does not match metadata (sha256 {actual[:12]}... "
             f"but the metadata records {expected[:12]}... for {variant!r}): the model and "

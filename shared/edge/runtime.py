@@ -266,6 +266,21 @@ def _offset_vector(builder: flatbuffers.Builder, offsets: list[int]) -> int:
     return builder.EndVector()
 
 
+def flatbuffer_problem(model_content: bytes) -> str | None:
+    """Why `model_content` is not a complete `.tflite` model, or None when it is one.
+
+    LiteRT's flatbuffer verifier rejects a model cut short at any byte (tried on every
+    cut of a small model), where parsing the tables alone would not notice a lost tail.
+    """
+    if not model_content:
+        return "an empty file"
+    try:
+        Interpreter(model_content=bytes(model_content))
+    except ValueError as error:  # "The model is not a valid Flatbuffer buffer"
+        return str(error).strip().rstrip(".")
+    return None
+
+
 def constant_bytes(model_content: bytes) -> int:
     """Bytes of constant data (weights) stored in a `.tflite` model's buffers."""
     model = schema.Model.GetRootAs(model_content, 0)
