@@ -26,6 +26,7 @@ FLAGS = [
     ("--header-timeout-seconds", "2.5", "header_timeout_s", 2.5),
     ("--max-waiting-connections-per-client", "3", "max_waiting_per_client", 3),
     ("--poll-seconds", "0.5", "poll_seconds", 0.5),
+    ("--version-settle-seconds", "0.5", "version_settle_s", 0.5),
     ("--load-retry-interval-seconds", "5", "load_retry_interval_s", 5.0),
     ("--max-load-retries", "2", "max_load_retries", 2),
     ("--max-body-bytes", "1000", "max_body_bytes", 1000),

@@ -9,15 +9,51 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import socket
 import time
+from pathlib import Path
 
 import httpx
+import pytest
 
+from apps.sentiment.export import build_export as build_sentiment_export
 from apps.serve.config import ServeConfig
+from apps.serve.servable import LoadedVersion
+from shared.export.exporter import export_version
+from shared.export.warmup import read_warmup_requests
 from tests.serve_helpers import ServerThread, free_port
 
 STATUS = "/v1/models/sentiment"
+PREDICT = "/v1/models/sentiment:predict"
+TEXTS = ["A moving, beautifully acted film.", "Two hours I will never get back."]
+WAIT_SECONDS = 60
+
+
+@pytest.fixture(scope="module")
+def exported(tiny_sentiment_run, tmp_path_factory) -> Path:
+    """Version 1 of the tiny sentiment model, without XLA (loads in seconds)."""
+    root = tmp_path_factory.mktemp("faults_export")
+    spec = build_sentiment_export(tiny_sentiment_run, tflite=False, jit_compile=False)
+    return Path(export_version(spec, root)["path"])
+
+
+def wait_for(condition, what: str):
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not seen within {WAIT_SECONDS} s")
+
+
+def version_rows(client) -> dict[str, dict]:
+    rows = client.get(STATUS).json()["model_version_status"]
+    return {row["version"]: row for row in rows}
+
+
+def version_states(client) -> dict[str, str]:
+    return {version: row["state"] for version, row in version_rows(client).items()}
 
 
 @contextlib.contextmanager
@@ -154,3 +190,110 @@ def test_a_huge_model_name_is_not_repeated_in_full(tmp_path):
             assert re.search(rb"m{150}\.\.\.\(100\d{3} characters\)", content), content
         status, content = raw_request(server, "GET", "/v1/models/short")
         assert (status, content) == (404, b'{"error":"Could not find any versions of model short"}')
+
+
+# -- item 2: a version copied in file by file -----------------------------------------------
+def copy_into(source: Path, target: Path, names: list[str]) -> None:
+    """`cp -a` of some entries of a version folder (modification times kept)."""
+    for name in names:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name)
+        else:
+            shutil.copy2(source / name, target / name)
+
+
+def test_a_version_copied_in_stages_is_served_only_when_complete_and_warmed_up(
+    exported, tmp_path, monkeypatch
+):
+    """The copy pauses between stages for less than --version-settle-seconds: version 2
+    stays LOADING (version 1 serves) until the last file is in, then its warmup requests
+    (copied last) are replayed before it answers."""
+    copy_into(exported, tmp_path / "sentiment" / "1", [p.name for p in exported.iterdir()])
+    loads, original = [], LoadedVersion.load
+
+    def counted_load(model, version, path, progress=None):
+        loads.append((version, time.monotonic()))
+        return original(model, version, path, progress)
+
+    monkeypatch.setattr(LoadedVersion, "load", counted_load)
+    settle = 1.2
+    config = {"poll_seconds": 0.1, "version_settle_s": settle}
+    with running(tmp_path, **config) as server, httpx.Client(base_url=server.url) as client:
+        assert version_states(client) == {"1": "AVAILABLE"}
+        target = tmp_path / "sentiment" / "2"
+        target.mkdir()
+        stages = [["saved_model.pb", "fingerprint.pb"], ["variables"], ["assets", "assets.extra"]]
+        for stage in stages:
+            copy_into(exported, target, stage)
+            wait_for(lambda: "2" in version_states(client), "version 2 seen")
+            until = time.monotonic() + settle / 4
+            while time.monotonic() < until:  # well within the settle time
+                assert version_states(client) == {"2": "LOADING", "1": "AVAILABLE"}, stage
+                metadata = client.get("/v1/models/sentiment/metadata").json()
+                assert metadata["model_spec"]["version"] == "1"
+                time.sleep(0.05)
+        complete = time.monotonic()
+        wait_for(lambda: version_states(client).get("2") == "AVAILABLE", "version 2 AVAILABLE")
+        # Loaded once, after the copy was over (not a first attempt on half the files).
+        starts = [started for version, started in loads if version == 2]
+        assert len(starts) == 1 and starts[0] > complete, (starts, complete)
+        serving = server.manager.models["sentiment"].serving
+        assert serving.version == 2
+        assert serving.warmup_requests == len(read_warmup_requests(target)) > 0
+        answer = client.post(PREDICT, json={"instances": TEXTS})
+        assert answer.status_code == 200 and len(answer.json()["predictions"]) == 2
+
+
+def test_a_version_folder_left_incomplete_is_reported_with_what_it_lacks(exported, tmp_path):
+    copy_into(exported, tmp_path / "sentiment" / "1", [p.name for p in exported.iterdir()])
+    config = {"poll_seconds": 0.1, "version_settle_s": 0.5}
+    with running(tmp_path, **config) as server, httpx.Client(base_url=server.url) as client:
+        target = tmp_path / "sentiment" / "2"
+        target.mkdir()
+        copy_into(exported, target, ["saved_model.pb", "assets.extra"])
+        row = wait_for(
+            lambda: (
+                version_rows(client).get("2", {}).get("state") == "END"
+                and version_rows(client)["2"]
+            ),
+            "the incomplete version reported",
+        )
+        message = row["status"]["error_message"]
+        assert row["status"]["error_code"] == "NOT_FOUND"
+        assert "Incomplete version folder" in message
+        assert (
+            "missing variables/variables.index, variables/variables.data-00000-of-00001" in message
+        )
+        assert version_states(client)["1"] == "AVAILABLE"
+        copy_into(exported, target, ["variables", "fingerprint.pb"])
+        wait_for(lambda: version_states(client).get("2") == "AVAILABLE", "version 2 AVAILABLE")
+
+
+# -- item 4: a corrupt newest version --------------------------------------------------------
+def test_a_corrupt_newest_version_does_not_take_the_model_down_after_a_restart(exported, tmp_path):
+    """A restart with versions 2 (truncated variables) and 3 (a broken graph) beside a
+    good version 1: version 1 serves, and 2 and 3 are END with their errors."""
+    models = tmp_path / "sentiment"
+    for version in ("1", "2", "3"):
+        copy_into(exported, models / version, [p.name for p in exported.iterdir()])
+    shard = next((models / "2" / "variables").glob("variables.data-*"))
+    shard.write_bytes(shard.read_bytes()[: shard.stat().st_size // 2])
+    (models / "3" / "saved_model.pb").write_bytes(b"not a SavedModel")
+    config = {"poll_seconds": 0.1, "version_settle_s": 0.0}
+    with running(tmp_path, **config) as server, httpx.Client(base_url=server.url) as client:
+        rows = version_rows(client)
+        assert {v: r["state"] for v, r in rows.items()} == {
+            "3": "END",
+            "2": "END",
+            "1": "AVAILABLE",
+        }
+        for broken in ("2", "3"):
+            assert rows[broken]["status"]["error_code"] != "OK"
+            assert rows[broken]["status"]["error_message"]
+        assert rows["1"]["status"] == {"error_code": "OK", "error_message": ""}
+        for path in (PREDICT, "/v1/models/sentiment/versions/1:predict"):
+            assert client.post(path, json={"instances": TEXTS}).status_code == 200
+        broken = client.post("/v1/models/sentiment/versions/3:predict", json={"instances": TEXTS})
+        assert broken.status_code == 404
+        time.sleep(0.5)  # polls do not retry the unchanged broken versions nor drop version 1
+        assert version_states(client) == {"3": "END", "2": "END", "1": "AVAILABLE"}

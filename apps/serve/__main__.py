@@ -90,6 +90,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="how often new versions are looked for (default: %(default)s)",
     )
     parser.add_argument(
+        "--version-settle-seconds",
+        dest="version_settle_s",
+        type=float,
+        default=defaults.version_settle_s,
+        help="load a new version only once none of its files has changed for this long, "
+        "so one being copied in is not loaded half-way (default: %(default)s)",
+    )
+    parser.add_argument(
         "--load-retry-interval-seconds",
         dest="load_retry_interval_s",
         type=float,

@@ -35,6 +35,7 @@ def build_app(config: ServeConfig) -> Starlette:
         config.model_root,
         load_retry_interval_s=config.load_retry_interval_s,
         max_load_retries=config.max_load_retries,
+        settle_s=config.version_settle_s,
     )
     scheduler = BatchScheduler(
         config.max_batch_size,

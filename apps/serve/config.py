@@ -38,6 +38,9 @@ class ServeConfig:
             they wait for request headers; a new one closes that client's oldest.
         poll_seconds: How often `model_root` is scanned for new versions (TF Serving's
             `--file_system_poll_wait_seconds`).
+        version_settle_s: A new version folder is loaded only once none of its files has
+            changed for this many seconds, so a version being copied in is not loaded
+            (and warmed up) half-way; it is LOADING meanwhile.
         load_retry_interval_s: How long after a failed load the version is tried again
             (TF Serving's `load_retry_interval_micros`, 60 s); a change of the version
             folder's files retries it at the next poll.
@@ -60,6 +63,7 @@ class ServeConfig:
     header_timeout_s: float = 10.0
     max_waiting_per_client: int = 32
     poll_seconds: float = 2.0
+    version_settle_s: float = 2.0
     load_retry_interval_s: float = 60.0
     max_load_retries: int = 5
     max_body_bytes: int = 1 << 20
@@ -84,6 +88,8 @@ class ServeConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"Expected {name} >= 1. Received: {getattr(self, name)}")
+        if self.version_settle_s < 0:
+            raise ValueError(f"Expected version_settle_s >= 0. Received: {self.version_settle_s}")
         if self.header_timeout_s <= 0:
             raise ValueError(f"Expected header_timeout_s > 0. Received: {self.header_timeout_s}")
         if self.max_load_retries < 0:

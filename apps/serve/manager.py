@@ -25,7 +25,6 @@ import asyncio
 import dataclasses
 import gc
 import logging
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +34,7 @@ import tensorflow as tf
 
 from apps.serve.errors import ServingError, echo, from_tensorflow, not_found, servable_not_found
 from apps.serve.servable import LoadedVersion, LoadProgress
+from apps.serve.version_folder import folder_fingerprint, missing_parts, seconds_since_change
 from shared.export.versions import existing_versions
 
 log = logging.getLogger(__name__)
@@ -76,21 +76,6 @@ class ModelState:
     failed: dict[int, FailedLoad] = dataclasses.field(default_factory=dict)
 
 
-def folder_fingerprint(path: Path) -> tuple:
-    """Every file under `path` with its size and modification time: changes when files are
-    added, removed or rewritten."""
-    entries = []
-    for directory, _, files in os.walk(path):
-        for name in files:
-            file = os.path.join(directory, name)
-            try:
-                info = os.stat(file)
-            except OSError:  # removed while walking
-                continue
-            entries.append((os.path.relpath(file, path), info.st_size, info.st_mtime_ns))
-    return tuple(sorted(entries))
-
-
 def scan_model_root(root: Path) -> dict[str, int]:
     """`{model: latest version}` for every folder of `root` holding an integer version."""
     root = Path(root)
@@ -113,6 +98,8 @@ class ModelManager:
         loader_threads: Versions that may load at once (loading compiles XLA shapes).
         load_retry_interval_s: Wait before a failed version is tried again unchanged.
         max_load_retries: Most such retries (a change of its files always retries).
+        settle_s: A version is loaded only once nothing in its folder has changed for
+            this long (a copy in progress is not loaded half-way; see `version_folder`).
     """
 
     def __init__(
@@ -121,8 +108,10 @@ class ModelManager:
         loader_threads: int = 2,
         load_retry_interval_s: float = 60.0,
         max_load_retries: int = 5,
+        settle_s: float = 2.0,
     ):
         self.root = Path(root)
+        self.settle_s = settle_s
         self.load_retry_interval_s = load_retry_interval_s
         self.max_load_retries = max_load_retries
         self.models: dict[str, ModelState] = {}
@@ -265,13 +254,23 @@ class ModelManager:
         state.loading = version
         state.statuses[version] = VersionStatus("LOADING")
         path = self.root / model / str(version)
-        # Taken before loading: files that change during a failed load are retried.
-        fingerprint = folder_fingerprint(path)
-        previous = state.failed.pop(version, None)
-        retries = previous.retries if previous and previous.fingerprint == fingerprint else 0
         state.progress = progress = LoadProgress(model, version)
         loop = asyncio.get_running_loop()
+        fingerprint, failed = (), False
         try:
+            missing = await self._wait_until_settled(path, progress)
+            if missing is None:  # the folder went away meanwhile
+                state.statuses.pop(version, None)
+                return
+            # Taken before loading: files that change during a failed load are retried.
+            fingerprint = folder_fingerprint(path)
+            if missing:
+                raise ServingError(
+                    "NOT_FOUND",
+                    f"Incomplete version folder {path}: missing {', '.join(missing)} (nothing "
+                    f"in it changed for {self.settle_s:g} s). It is loaded again once its "
+                    "files change.",
+                )
             loaded = await loop.run_in_executor(
                 self._loader, LoadedVersion.load, model, version, path, progress
             )
@@ -279,15 +278,53 @@ class ModelManager:
             code = _error_code(error)
             log.error("failed to load %s version %d: %s: %s", model, version, code, error)
             state.statuses[version] = VersionStatus("END", code, f"{type(error).__name__}: {error}")
+            previous = state.failed.pop(version, None)
+            retries = previous.retries if previous and previous.fingerprint == fingerprint else 0
             state.failed[version] = FailedLoad(fingerprint, time.monotonic(), retries)
-            return
+            failed = True
         finally:
             state.loading = state.progress = None
+        if failed:
+            # Nothing served (a restart with a corrupt newest version): serve the newest
+            # older version that loads rather than none.
+            fallback = self._fallback_version(model, state, version)
+            if state.serving is None and fallback is not None:
+                log.warning("%s: trying version %d, as version %d failed", model, fallback, version)
+                await self._load(model, fallback)
+            return
+        state.failed.pop(version, None)
         # The switch: from here on, new requests resolve to the new version.
         old, state.serving = state.serving, loaded
         state.statuses[version] = VersionStatus("AVAILABLE")
         if old is not None:
             self._retire(model, old)
+
+    async def _wait_until_settled(self, path: Path, progress: LoadProgress) -> list[str] | None:
+        """Waits until nothing in `path` has changed for `settle_s`; then what it lacks
+        (`[]`: complete), or None if it was removed."""
+        logged = False
+        while True:
+            if not path.is_dir():
+                return None
+            quiet = seconds_since_change(path)
+            if quiet >= self.settle_s:
+                return missing_parts(path)
+            if not logged:
+                progress.phase = "waiting for its files to stop changing"
+                log.info(
+                    "%s v%d: LOADING, waiting until no file in %s has changed for %g s",
+                    progress.model,
+                    progress.version,
+                    path,
+                    self.settle_s,
+                )
+                logged = True
+            await asyncio.sleep(min(self.settle_s - quiet, 0.25) + 0.01)
+
+    def _fallback_version(self, model: str, state: ModelState, below: int) -> int | None:
+        """The newest version under `below` that has not failed to load."""
+        versions = existing_versions(self.root / model)
+        return max((v for v in versions if v < below and v not in state.failed), default=None)
 
     def _retire(self, model: str, old: LoadedVersion) -> None:
         self.models[model].statuses[old.version] = VersionStatus("UNLOADING")

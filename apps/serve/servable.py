@@ -56,6 +56,7 @@ class LoadProgress:
         return time.monotonic() - self.started
 
     def reading(self, path: Path) -> None:
+        self.phase = "reading the SavedModel"
         log.info("%s v%d: LOADING, reading the SavedModel in %s", self.model, self.version, path)
 
     def warming_up(self, done: int, total: int) -> None:
