@@ -621,7 +621,9 @@ def test_edge_n_best_matches_the_tensorflow_translator_and_the_cli_prints_it(
     with pytest.raises(ValueError, match=r"Expected n_best between 1 and the beam width \(2\)"):
         translator.translate_n_best(SENTENCES[:1], 3, beam_width=2)
 
-    result = run_edge_cli("translate", str(translation_dir), "--n-best", "2", SENTENCES[0])
+    result = run_edge_cli(
+        "translate", str(translation_dir), "--variant", "float32", "--n-best", "2", SENTENCES[0]
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     answer = json.loads(result.stdout)
     assert answer["beam"] == 3 and answer["translation"] == answer["n_best"][0]["translation"]
