@@ -246,5 +246,5 @@ def test_translation_train_takes_a_config_object(tiny_translation_run, capsys):
         result.metrics["bleu"]
         == json.loads((tiny_translation_run / "metrics.json").read_text())["bleu"]
     )
-    with pytest.raises(ValueError, match="Expected `beam_width` >= 1"):
+    with pytest.raises(ValueError, match=r"Expected `beam_width` in \[1, 64\]"):
         train(TranslationConfig(beam_width=0), run_dir=tiny_translation_run)
