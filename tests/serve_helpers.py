@@ -103,7 +103,11 @@ def shared_server(sentiment_run: Path, translation_run: Path, tmp_path_factory) 
         root = export_tiny_models(
             tmp_path_factory.mktemp("served_models"), sentiment_run, translation_run
         )
-        server = ServerThread(ServeConfig(model_root=root, port=free_port(), poll_seconds=0.5))
+        # Every shape compiled before the tests start: no background compiling under them.
+        config = ServeConfig(
+            model_root=root, port=free_port(), poll_seconds=0.5, warmup_before_available="all"
+        )
+        server = ServerThread(config)
         _SHARED["server"] = server.start()
         atexit.register(server.stop)
     return _SHARED["server"]

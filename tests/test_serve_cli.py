@@ -27,6 +27,7 @@ FLAGS = [
     ("--max-waiting-connections-per-client", "3", "max_waiting_per_client", 3),
     ("--poll-seconds", "0.5", "poll_seconds", 0.5),
     ("--version-settle-seconds", "0.5", "version_settle_s", 0.5),
+    ("--warmup-before-available", "all", "warmup_before_available", "all"),
     ("--load-retry-interval-seconds", "5", "load_retry_interval_s", 5.0),
     ("--max-load-retries", "2", "max_load_retries", 2),
     ("--max-body-bytes", "1000", "max_body_bytes", 1000),

@@ -26,14 +26,14 @@ import pytest
 from apps.sentiment.export import build_export as build_sentiment_export
 from apps.serve.__main__ import listen_socket
 from apps.serve.config import ServeConfig
-from apps.serve.servable import LoadedVersion
+from apps.serve.servable import LoadedVersion, first_and_later
 from shared.export.exporter import export_version
 from shared.export.warmup import read_warmup_requests
 from tests.conftest import REPO_ROOT
 from tests.serve_helpers import ServerThread, decoded, direct_outputs, free_port
 
 WAIT_SECONDS = 60
-HELD_AFTER = 2  # warmup requests replayed before the gate holds the next one
+HELD_AFTER = 1  # warmup requests replayed before the gate holds the next one
 TEXTS = ["A moving, beautifully acted film.", "Two hours I will never get back."]
 
 
@@ -75,7 +75,8 @@ def held_warmup(monkeypatch):
 
 def test_the_port_answers_loading_during_warmup_then_available(model_root, held_warmup, caplog):
     caplog.set_level(logging.INFO, logger="apps.serve")
-    total = len(read_warmup_requests(model_root / "sentiment" / "1"))
+    # Replayed before AVAILABLE: one request per signature (the rest come after).
+    total = len(first_and_later(read_warmup_requests(model_root / "sentiment" / "1"))[0])
     started = time.monotonic()
     server = ServerThread(ServeConfig(model_root=model_root, port=free_port(), poll_seconds=0.2))
     server.start(wait_for_models=False)
@@ -211,3 +212,41 @@ def test_the_command_line_server_listens_before_it_imports_tensorflow(model_root
     output = log_path.read_text()
     assert "sentiment v1: warming up 0/" in output
     assert "sentiment v1: AVAILABLE" in output
+
+
+def test_a_version_answers_after_one_shape_per_signature_and_warms_the_rest_while_serving(
+    model_root, monkeypatch
+):
+    """The background warm-up is held: the version is AVAILABLE and answers all the same;
+    released, the other warmup requests are replayed, smaller batches first."""
+    requests = read_warmup_requests(model_root / "sentiment" / "1")
+    first, later = first_and_later(requests)
+    assert sorted(name for name, _ in first) == ["classify_token_ids", "serving_default"]
+    gate, warmup_rows, original = threading.Event(), [], LoadedVersion.call
+
+    def gated_call(self, signature, inputs):
+        if threading.current_thread().name.startswith("model-loader"):  # a warmup request
+            warmup_rows.append(max(len(v) for v in inputs.values()))
+            if len(warmup_rows) > len(first):
+                assert gate.wait(WAIT_SECONDS), "the test never released the warm-up"
+        return original(self, signature, inputs)
+
+    monkeypatch.setattr(LoadedVersion, "call", gated_call)
+    config = ServeConfig(model_root=model_root, port=free_port(), poll_seconds=0.2)
+    server = ServerThread(config).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=WAIT_SECONDS) as client:
+            row = client.get("/v1/models/sentiment").json()["model_version_status"][0]
+            assert row["state"] == "AVAILABLE"
+            answer = client.post("/v1/models/sentiment:predict", json={"instances": TEXTS})
+            assert answer.status_code == 200 and len(answer.json()["predictions"]) == 2
+            serving = server.manager.models["sentiment"].serving
+            assert serving.warmup_requests == len(first)
+            gate.set()
+            wait_for(lambda: serving.warmup_requests == len(requests), "the rest replayed")
+        assert warmup_rows[: len(first)] == [1] * len(first)
+        assert warmup_rows[len(first) :] == sorted(warmup_rows[len(first) :])
+        assert max(warmup_rows) > 1
+    finally:
+        gate.set()
+        server.stop()

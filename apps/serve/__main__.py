@@ -9,7 +9,7 @@ import socket
 import sys
 from pathlib import Path
 
-from apps.serve.config import ServeConfig
+from apps.serve.config import WARMUP_CHOICES, ServeConfig
 from shared.cli import add_verbose_argument, positive_int, quiet_tensorflow
 
 # Connections waiting to be accepted (uvicorn's default).
@@ -96,6 +96,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=defaults.version_settle_s,
         help="load a new version only once none of its files has changed for this long, "
         "so one being copied in is not loaded half-way (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--warmup-before-available",
+        choices=WARMUP_CHOICES,
+        default=defaults.warmup_before_available,
+        help="warmup requests replayed before a version is AVAILABLE: the first of each "
+        "signature at the smallest batch (the others while it serves), or all (TF Serving's "
+        "way; minutes with XLA) (default: %(default)s)",
     )
     parser.add_argument(
         "--load-retry-interval-seconds",

@@ -36,6 +36,7 @@ def build_app(config: ServeConfig) -> Starlette:
         load_retry_interval_s=config.load_retry_interval_s,
         max_load_retries=config.max_load_retries,
         settle_s=config.version_settle_s,
+        warm_all_first=config.warmup_before_available == "all",
     )
     scheduler = BatchScheduler(
         config.max_batch_size,

@@ -8,6 +8,7 @@ from pathlib import Path
 # TF Serving's REST port, so clients need no change between this server and TF Serving.
 DEFAULT_PORT = 8501
 MAX_PORT = 65535
+WARMUP_CHOICES = ("first", "all")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +42,11 @@ class ServeConfig:
         version_settle_s: A new version folder is loaded only once none of its files has
             changed for this many seconds, so a version being copied in is not loaded
             (and warmed up) half-way; it is LOADING meanwhile.
+        warmup_before_available: "first": a version is AVAILABLE once the first warmup
+            request of each signature at the smallest batch size is replayed (a lone
+            client's short request), and the others are replayed while it serves, smaller
+            batches first; "all": every warmup request first (TF Serving's way, minutes
+            with XLA: each shape compiles for seconds).
         load_retry_interval_s: How long after a failed load the version is tried again
             (TF Serving's `load_retry_interval_micros`, 60 s); a change of the version
             folder's files retries it at the next poll.
@@ -64,6 +70,7 @@ class ServeConfig:
     max_waiting_per_client: int = 32
     poll_seconds: float = 2.0
     version_settle_s: float = 2.0
+    warmup_before_available: str = "first"
     load_retry_interval_s: float = 60.0
     max_load_retries: int = 5
     max_body_bytes: int = 1 << 20
@@ -88,6 +95,11 @@ class ServeConfig:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"Expected {name} >= 1. Received: {getattr(self, name)}")
+        if self.warmup_before_available not in WARMUP_CHOICES:
+            raise ValueError(
+                f"Expected warmup_before_available in {', '.join(WARMUP_CHOICES)}. "
+                f"Received: {self.warmup_before_available}"
+            )
         if self.version_settle_s < 0:
             raise ValueError(f"Expected version_settle_s >= 0. Received: {self.version_settle_s}")
         if self.header_timeout_s <= 0:

@@ -100,6 +100,8 @@ class ModelManager:
         max_load_retries: Most such retries (a change of its files always retries).
         settle_s: A version is loaded only once nothing in its folder has changed for
             this long (a copy in progress is not loaded half-way; see `version_folder`).
+        warm_all_first: Replay every warmup request before a version is AVAILABLE (TF
+            Serving); else one per signature first, and the rest while it serves.
     """
 
     def __init__(
@@ -109,9 +111,11 @@ class ModelManager:
         load_retry_interval_s: float = 60.0,
         max_load_retries: int = 5,
         settle_s: float = 2.0,
+        warm_all_first: bool = False,
     ):
         self.root = Path(root)
         self.settle_s = settle_s
+        self.warm_all_first = warm_all_first
         self.load_retry_interval_s = load_retry_interval_s
         self.max_load_retries = max_load_retries
         self.models: dict[str, ModelState] = {}
@@ -272,7 +276,13 @@ class ModelManager:
                     "files change.",
                 )
             loaded = await loop.run_in_executor(
-                self._loader, LoadedVersion.load, model, version, path, progress
+                self._loader,
+                LoadedVersion.load,
+                model,
+                version,
+                path,
+                progress,
+                self.warm_all_first,
             )
         except Exception as error:  # any failure: report it, keep the old version
             code = _error_code(error)
@@ -298,6 +308,8 @@ class ModelManager:
         state.statuses[version] = VersionStatus("AVAILABLE")
         if old is not None:
             self._retire(model, old)
+        if loaded.pending_warmup:  # the larger batches' shapes, compiled while serving
+            self._track(loop.run_in_executor(self._loader, loaded.warm_up_later))
 
     async def _wait_until_settled(self, path: Path, progress: LoadProgress) -> list[str] | None:
         """Waits until nothing in `path` has changed for `settle_s`; then what it lacks
@@ -326,7 +338,13 @@ class ModelManager:
         versions = existing_versions(self.root / model)
         return max((v for v in versions if v < below and v not in state.failed), default=None)
 
+    def _track(self, future) -> None:
+        """Holds a task or future until done (the loop keeps only weak references)."""
+        self._tasks.add(future)
+        future.add_done_callback(self._tasks.discard)
+
     def _retire(self, model: str, old: LoadedVersion) -> None:
+        old.retired = True  # stops its background warm-up
         self.models[model].statuses[old.version] = VersionStatus("UNLOADING")
         task = asyncio.create_task(self._unload_when_idle(model, old))
         self._tasks.add(task)
@@ -343,6 +361,9 @@ class ModelManager:
         await asyncio.get_running_loop().run_in_executor(self._loader, gc.collect)
 
     def close(self) -> None:
+        for state in self.models.values():  # background warm-ups stop after their call
+            if state.serving is not None:
+                state.serving.retired = True
         self._loader.shutdown(wait=False, cancel_futures=True)
 
 
