@@ -38,3 +38,17 @@ def test_errors_are_counted_not_hidden(server, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["errors"] == summary["requests"] > 0
     assert "Servable not found" in summary["error_samples"][0]
+
+
+def test_idle_connections_held_alongside_do_not_cause_errors(server):
+    """More idle and half-sent connections than one client may keep waiting (32 by
+    default): the server closes the excess (the tool reopens them) and every request of
+    the real clients is answered."""
+    url = f"{server.url}/v1/models/sentiment:predict"
+    summary = asyncio.run(
+        loadtest.run_load_test(url, concurrency=2, seconds=2.0, idle_connections=48)
+    )
+    print("\nload test with idle connections:", json.dumps(summary))
+    assert summary["errors"] == 0, summary["error_samples"]
+    assert summary["requests"] > 0 and summary["idle_connections"] == 48
+    assert summary["idle_opened"] >= 48 and summary["idle_closed_by_server"] >= 48 - 32
