@@ -14,6 +14,7 @@ from shared.cli import (
     require_run,
     run_command,
 )
+from shared.embeddings.learned_vectors import WordVectorConfig
 from shared.training.config import add_config_arguments
 from shared.training.presets import add_preset_argument
 
@@ -55,6 +56,41 @@ def add_data_arguments(
         default="error",
         help="error: stop and list every malformed row (default). skip: leave them out "
         "and write them to rejected_rows.tsv in the run folder.",
+    )
+
+
+def add_embedding_arguments(train: argparse.ArgumentParser) -> None:
+    """`train`'s word-vector flags: a vector file, or unlabelled text to learn them from."""
+    group = train.add_argument_group("word vectors (the embedding's starting point)")
+    group.add_argument(
+        "--embeddings",
+        default=None,
+        metavar="FILE",
+        help="Start the embedding from pretrained vectors: GloVe text, word2vec text or "
+        "binary, fastText .vec (plain or .gz; the format is read from the content). "
+        "Vocabulary words the file lacks start random; the coverage is printed. Sets "
+        "--embedding-dim to the file's dimension.",
+    )
+    group.add_argument(
+        "--unlabelled",
+        action="append",
+        default=None,
+        metavar="PATH",
+        help="Learn word2vec vectors (gensim) from this unlabelled text plus the training "
+        "texts first, then start the embedding from them (cached in the run folder). "
+        "Repeat for several sources.",
+    )
+    group.add_argument(
+        "--embeddings-trainable",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Fine-tune the vectors with the classifier (default), or keep them frozen.",
+    )
+    group.add_argument(
+        "--freeze-embeddings",
+        dest="embeddings_trainable",
+        action="store_false",
+        help="Same as --no-embeddings-trainable.",
     )
 
 
@@ -119,8 +155,27 @@ def build_parser() -> argparse.ArgumentParser:
         "IMDB model for SST-2). Its model shape settings replace these; a different "
         "number of classes gets a new output layer.",
     )
+    add_embedding_arguments(train)
     add_preset_argument(train, PRESETS)
     add_config_arguments(train, SentimentConfig)
+
+    word_vectors = commands.add_parser(
+        "word-vectors",
+        help="learn word vectors from unlabelled text (gensim word2vec/fastText)",
+        description="Tokenise the texts exactly as the classifier does, learn word2vec or "
+        "fastText vectors with gensim and write them in word2vec format (binary when --out "
+        "ends in .bin, else text); then `train --embeddings <out>` starts from them.",
+    )
+    add_data_arguments(
+        word_vectors,
+        "Text to learn from: the formats train reads (labels ignored; an aclImdb train/ "
+        "folder includes its unsup/ reviews). Repeat for several sources.",
+        repeatable=True,
+    )
+    word_vectors.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="Where to write the vectors."
+    )
+    add_config_arguments(word_vectors, WordVectorConfig)
 
     pretrain = commands.add_parser(
         "pretrain",
@@ -211,6 +266,36 @@ def check_arguments(args: argparse.Namespace) -> None:
         require_input_path(source, "--data", DATA_EXPECTED)
     if getattr(args, "validation_data", None) is not None:
         require_input_path(args.validation_data, "--validation-data", DATA_EXPECTED)
+    if getattr(args, "embeddings", None) is not None:
+        from shared.embeddings.vector_files import inspect_vector_file  # numpy only, no TensorFlow
+
+        dim = inspect_vector_file(args.embeddings).dim  # a bad file fails now, not later
+        if args.embedding_dim is not None and args.embedding_dim != dim:
+            raise ValueError(
+                f"Expected --embedding-dim to match the {dim} values per word of "
+                f"{args.embeddings}. Received --embedding-dim {args.embedding_dim}; leave it "
+                f"out to use {dim}."
+            )
+        if args.unlabelled or args.init_from:
+            raise ValueError(
+                "Expected --embeddings without --unlabelled or --init-from (each sets the "
+                f"embedding). Received --embeddings {args.embeddings} and "
+                + ("--unlabelled" if args.unlabelled else f"--init-from {args.init_from}")
+            )
+    if getattr(args, "embeddings_trainable", True) is False and not (
+        args.embeddings or args.unlabelled
+    ):
+        raise ValueError(
+            "Expected --embeddings FILE or --unlabelled DATA with --freeze-embeddings "
+            "(/--no-embeddings-trainable): there are no vectors to freeze. Received neither."
+        )
+    for source in getattr(args, "unlabelled", None) or []:
+        require_input_path(source, "--unlabelled", DATA_EXPECTED)
+    if getattr(args, "unlabelled", None) and getattr(args, "init_from", None):
+        raise ValueError(
+            "Expected --unlabelled without --init-from (each sets the embedding). "
+            f"Received both (--init-from {args.init_from})."
+        )
     if getattr(args, "config", None) is not None and not Path(args.config).is_file():
         raise ValueError(f"Expected a config file at {args.config}. Received: no such file.")
     if getattr(args, "init_from", None) is not None and not Path(args.init_from).is_dir():
@@ -232,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
             from apps.sentiment.train import train_command
 
             return train_command(args, resolve_sentiment_config(args))
+        if args.command == "word-vectors":
+            from apps.sentiment.word_vectors import word_vectors_command
+            from shared.training.config import resolve_config
+
+            return word_vectors_command(args, resolve_config(WordVectorConfig, args, {}))
         if args.command == "pretrain":
             from apps.sentiment.pretrain import pretrain
             from shared.training.config import resolve_config

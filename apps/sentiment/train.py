@@ -33,6 +33,12 @@ from apps.sentiment.data import EMBEDDED, NO_GROUPS, DataOptions, load_examples
 from apps.sentiment.model import build_classifier
 from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.report import evaluate_and_report
+from apps.sentiment.word_vectors import (
+    EmbeddingSource,
+    fit_dimensions,
+    initial_embedding,
+    start_embedding,
+)
 from shared.cli import default_run_dir, print_json_line
 from shared.datasets.errors import DataError
 from shared.datasets.examples import LabelledTexts, report_rejected_rows
@@ -252,6 +258,9 @@ def train(
     init_from: str | Path | None = None,
     preset: str | None = None,
     callbacks: Sequence = (),
+    embeddings: str | Path | None = None,
+    unlabelled: Sequence[str | Path] = (),
+    embeddings_trainable: bool = True,
 ) -> TrainingResult:
     """Trains a classifier (or resumes an interrupted run, or reports a finished one).
 
@@ -272,6 +281,11 @@ def train(
         preset: the preset name the config was resolved with (recorded in the run's
             settings only; the CLI passes it).
         callbacks: extra Keras callbacks for the fit.
+        embeddings: a word-vector file (GloVe, word2vec text/binary, fastText .vec) to
+            start the embedding from; its dimension replaces `config.embedding_dim`.
+        unlabelled: sources of unlabelled text: word2vec vectors (`embedding_dim` values)
+            are learned from them plus the training texts first, cached in the run folder.
+        embeddings_trainable: fine-tune those vectors (True) or keep them frozen.
 
     Returns:
         The run folder, what it held before (`"new"`, `"resume"`, `"finished"`) and the
@@ -289,7 +303,15 @@ def train(
         label_names = label_names.split(",")
     label_names = tuple(label_names) if label_names else None
     source, config = warm_start_source(init_from, config)
+    vectors = EmbeddingSource(embeddings, tuple(map(str, unlabelled or ())), embeddings_trainable)
+    if vectors.used and init_from:
+        raise ValueError(
+            "Expected --init-from without --embeddings/--unlabelled (each sets the embedding)."
+            f" Received --init-from {init_from} and {vectors.settings()}."
+        )
+    vectors, config = fit_dimensions(vectors, config)
     settings = run_settings(config, data, validation_data, options, label_names, init_from, preset)
+    settings.update(vectors.settings())  # only when used: other runs keep their hash
     data = load_examples(data, options)
     if validation_data:
         data = dataclasses.replace(data, groups=None, group_name=None)
@@ -358,6 +380,11 @@ def train(
         save_vocabulary(vocabulary_path, vectorizer.get_vocabulary())
     labels.save(run_dir.file(LABELS_FILE))
     print(f"vocabulary: {vectorizer.vocabulary_size} tokens ([PAD], [UNK] included)")
+    embedding_record = {}
+    if vectors.used:
+        initial, embedding_record = initial_embedding(
+            run_dir, vectors, vectorizer.get_vocabulary(), train_data.texts, options, config.seed
+        )
 
     def dataset(texts, ids, shuffle):
         return text_classification_dataset(
@@ -376,6 +403,8 @@ def train(
     print(f"strategy: {config.strategy} ({strategy.num_replicas_in_sync} replica(s))")
     with strategy.scope():
         classifier = build_classifier(config, vectorizer.vocabulary_size, len(labels))
+        if vectors.used:
+            start_embedding(classifier, initial.matrix, vectors.trainable)
         if source is not None:  # a resumed run's checkpoint overrides these weights
             # Same number of classes but other names or order: the output rows would
             # mean other things, so that layer starts afresh.
@@ -422,6 +451,20 @@ def train(
         confusion_png=run_dir.file("confusion_matrix.png"),
     )
     metrics["train_seconds_this_session"] = round(elapsed, 1)
+    if embedding_record:
+        metrics.update(embedding_record)
+        report += (
+            f"embeddings: {embedding_record['embeddings_found']:,} vocabulary words "
+            f"({embedding_record['embeddings_coverage']:.1%}) from "
+            f"{embedding_record['embeddings_file']}, "
+            + ("fine-tuned" if vectors.trainable else "frozen")
+            + (
+                f"; vectors learned in {embedding_record['word_vectors_seconds']:.0f} s"
+                if "word_vectors_seconds" in embedding_record
+                else ""
+            )
+            + "\n"
+        )
     finish_run(run_dir, classifier, report, metrics)
     print(report, end="")
     print(f"learning curves: {run_dir.curves_path}")
@@ -452,6 +495,9 @@ def train_command(
         init_from=getattr(args, "init_from", None),
         preset=getattr(args, "preset", None),
         callbacks=callbacks,
+        embeddings=getattr(args, "embeddings", None),
+        unlabelled=getattr(args, "unlabelled", None) or (),
+        embeddings_trainable=getattr(args, "embeddings_trainable", True),
     )
     return 0
 

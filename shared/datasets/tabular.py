@@ -109,7 +109,7 @@ class BadRows:
 def read_labelled_table(
     path: str | os.PathLike,
     text_column: str = "text",
-    label_column: str = "label",
+    label_column: str | None = "label",
     delimiter: str | None = None,
     on_bad_rows: str = "error",
     group_column: str | None = None,
@@ -127,7 +127,8 @@ def read_labelled_table(
     Args:
         path: the file to read.
         text_column: the header name of the column holding the texts.
-        label_column: the header name of the column holding the labels.
+        label_column: the header name of the column holding the labels; None reads
+            texts only (unlabelled text: every label is "").
         delimiter: the field delimiter. If None: tab for `.tsv`/`.tab` names, comma for
             `.csv` names (a `.gz` suffix is looked through), else tab if the header line
             holds one, else comma.
@@ -235,7 +236,7 @@ def _read_rows(
                 raise DataError(f"{origin}: in the header row, {reason}. {hint}".rstrip())
             header = [name.strip() for name in row]
             text_index = _column_index(source, header, _text_column(header, text_column))
-            label_index = _column_index(source, header, label_column)
+            label_index = _column_index(source, header, label_column) if label_column else None
             group_index = _group_index(source, header, columns)
             groups = None if group_index is None else []
             continue
@@ -247,14 +248,14 @@ def _read_rows(
             elif not row[text_index].strip():
                 found = "only whitespace" if row[text_index] else "an empty field"
                 reason = f"expected a text in column {text_column!r}, received {found}"
-            elif not row[label_index].strip():
+            elif label_index is not None and not row[label_index].strip():
                 reason = f"expected a label in column {label_column!r}, received an empty field"
         if reason:
             hint = lines.hint(source) if reason.startswith("not valid UTF-8") else None
             bad_rows.add(origin, reason, raw, hint)
             continue
         texts.append(row[text_index].strip())
-        labels.append(row[label_index].strip())
+        labels.append(row[label_index].strip() if label_index is not None else "")
         origins.append(origin)
         if groups is not None:
             groups.append(row[group_index].strip())

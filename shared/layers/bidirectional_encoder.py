@@ -27,6 +27,8 @@ class BidirectionalRecurrentEncoder(keras.layers.Layer):
         dropout: dropout rate on the inputs of every recurrent layer.
         recurrent_dropout: dropout rate on the recurrent state (slower; 0 by default).
         embedding_dropout: dropout rate on the embeddings (whole-token vectors).
+        embedding_trainable: False freezes the embedding (pretrained word vectors kept
+            as they are); saved in the config, so a reloaded model stays frozen.
         **kwargs: standard `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Call arguments:
@@ -57,6 +59,7 @@ class BidirectionalRecurrentEncoder(keras.layers.Layer):
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
         embedding_dropout: float = 0.0,
+        embedding_trainable: bool = True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -77,7 +80,11 @@ class BidirectionalRecurrentEncoder(keras.layers.Layer):
         self.embedding_dropout = embedding_dropout
 
         self.embedding = keras.layers.Embedding(
-            vocabulary_size, embedding_dim, mask_zero=True, name="token_embedding"
+            vocabulary_size,
+            embedding_dim,
+            mask_zero=True,
+            trainable=embedding_trainable,
+            name="token_embedding",
         )
         # noise_shape drops whole token vectors, a stronger regulariser for text than
         # dropping single coordinates.
@@ -105,6 +112,15 @@ class BidirectionalRecurrentEncoder(keras.layers.Layer):
     def states_per_direction(self) -> int:
         """How many state tensors each direction carries (2 for LSTM, else 1)."""
         return STATES_PER_CELL[self.cell]
+
+    @property
+    def embedding_trainable(self) -> bool:
+        """Whether the embedding learns; the sub-layer's flag, so setting either is one."""
+        return self.embedding.trainable
+
+    @embedding_trainable.setter
+    def embedding_trainable(self, value: bool) -> None:
+        self.embedding.trainable = value
 
     @property
     def output_dim(self) -> int:
@@ -165,6 +181,7 @@ class BidirectionalRecurrentEncoder(keras.layers.Layer):
                 "dropout": self.dropout,
                 "recurrent_dropout": self.recurrent_dropout,
                 "embedding_dropout": self.embedding_dropout,
+                "embedding_trainable": self.embedding_trainable,
             }
         )
         return config

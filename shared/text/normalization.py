@@ -80,15 +80,21 @@ def count_words(texts, lowercase: bool = True, batch_size: int = 2048) -> collec
     the models run in the graph.
     """
     counts = collections.Counter()
+    for words in tokenized_batches(texts, lowercase, batch_size):
+        counts.update(w.decode("utf-8") for w in words.flat_values.numpy())
+    return counts
+
+
+def tokenized_batches(texts, lowercase: bool = True, batch_size: int = 2048):
+    """Yields `split_words(normalize_text(batch))` (ragged UTF-8 bytes) per batch of texts:
+    the models' exact tokens, for vocabularies and word vectors learned outside the graph."""
     batch: list[str] = []
     for text in itertools.chain(texts, [None]):
         if text is not None:
             batch.append(text)
         if batch and (text is None or len(batch) == batch_size):
-            words = _normalize_and_split(tf.constant(batch, tf.string), lowercase)
-            counts.update(w.decode("utf-8") for w in words.flat_values.numpy())
+            yield _normalize_and_split(tf.constant(batch, tf.string), lowercase)
             batch = []
-    return counts
 
 
 @tf.function(reduce_retracing=True)
