@@ -432,5 +432,7 @@ def test_comparison_calls_a_small_difference_a_tie_and_a_clear_gain_a_win():
 
 
 def test_report_with_a_baseline_states_the_verdict():
-    report = format_report(BIN_TRUE, BIN_PRED, ["negative", "positive"], "v", baseline_pred=BIN_BASE)
+    report = format_report(
+        BIN_TRUE, BIN_PRED, ["negative", "positive"], "v", baseline_pred=BIN_BASE
+    )
     assert "McNemar" in report and "below the baseline" in report
