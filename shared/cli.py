@@ -77,6 +77,38 @@ def positive_int(value: str) -> int:
     return number
 
 
+def add_workers_argument(parser: argparse.ArgumentParser) -> None:
+    """`--workers N` of the training commands (see `run_with_local_workers`)."""
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="Train with N local worker processes (--strategy multi-worker, each with its "
+        "own TF_CONFIG on free 127.0.0.1 ports; worker 0 writes the run folder), to try "
+        "multi-worker training on one machine. On a real cluster run the command on every "
+        "machine with --strategy multi-worker and that machine's TF_CONFIG instead.",
+    )
+
+
+def run_with_local_workers(
+    module: str, args: argparse.Namespace, argv: list[str] | None, check: Callable[[], None]
+) -> int:
+    """`train --workers N`: checks the arguments, then starts and watches the workers."""
+
+    def command() -> int:
+        if args.strategy not in (None, "multi-worker"):
+            raise ValueError(
+                "Expected --workers with --strategy multi-worker (or no --strategy). "
+                f"Received: --strategy {args.strategy}"
+            )
+        from shared.training.launcher import launch_local_workers  # noqa: PLC0415
+
+        return launch_local_workers(module, sys.argv[1:] if argv is None else argv, args.workers)
+
+    return run_command(command, check=check, verbose=args.verbose, needs_tensorflow=False)
+
+
 def default_run_dir(app: str, settings: dict, data: str) -> Path:
     """`runs/<app>/<data name>-<settings fingerprint>`: the same command finds its own run."""
     from shared.training.run_directory import config_fingerprint  # noqa: PLC0415
@@ -208,6 +240,14 @@ def run_command(
     except (DataError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        from shared.training.cluster import worker_lost_message  # noqa: PLC0415
+
+        message = worker_lost_message(error)  # multi-worker: a peer died
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(
             "\ninterrupted: the last completed epoch is checkpointed; run the same command "

@@ -10,9 +10,11 @@ from apps.sentiment.presets import PRESETS
 from shared.cli import (
     add_export_command,
     add_verbose_argument,
+    add_workers_argument,
     require_input_path,
     require_run,
     run_command,
+    run_with_local_workers,
 )
 from shared.embeddings.learned_vectors import WordVectorConfig
 from shared.training.config import add_config_arguments
@@ -158,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_embedding_arguments(train)
     add_preset_argument(train, PRESETS)
     add_config_arguments(train, SentimentConfig)
+    add_workers_argument(train)
 
     word_vectors = commands.add_parser(
         "word-vectors",
@@ -201,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="Replace an existing run instead of resuming it."
     )
     add_config_arguments(pretrain, PretrainingConfig)
+    add_workers_argument(pretrain)
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -309,6 +313,8 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "workers", None):  # `--workers N`: start and watch the local workers
+        return run_with_local_workers("apps.sentiment", args, argv, lambda: check_arguments(args))
 
     def command() -> int:
         # Imported here so `--help` answers instantly, without starting TensorFlow.

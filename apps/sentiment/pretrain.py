@@ -24,7 +24,8 @@ from shared.datasets.errors import DataError
 from shared.datasets.examples import report_rejected_rows
 from shared.layers.masking import PAD_ID
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
-from shared.training.distribution import make_strategy
+from shared.training.cluster import run_directory_for_this_worker
+from shared.training.distribution import describe_strategy, make_strategy
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import RunDirectory, config_fingerprint, write_json_atomic
 from shared.training.trainer import (
@@ -95,6 +96,8 @@ def run_settings(config: PretrainingConfig, args: argparse.Namespace) -> dict:
 
 def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
     """Pretrains (or resumes, or reports a finished run) and prints the summary."""
+    # First: multi-worker must configure TensorFlow before anything else runs in it.
+    strategy = make_strategy(config.strategy)
     settings = run_settings(config, args)
     run_dir = RunDirectory(
         args.run_dir or RUNS_ROOT / "sentiment-pretraining" / config_fingerprint(settings)
@@ -102,6 +105,7 @@ def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
     options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
     texts, rejected = read_texts(args.data, options)
 
+    run_dir = run_directory_for_this_worker(run_dir, strategy, args.overwrite)
     state = run_dir.prepare(settings, overwrite=args.overwrite)
     print(f"run directory: {run_dir.path} ({state})")
     if state == "finished":
@@ -155,8 +159,7 @@ def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
 
     train_ds = dataset(slice(held_out, None), True)
     validation_ds = dataset(slice(0, held_out), False)
-    strategy = make_strategy(config.strategy)
-    print(f"strategy: {config.strategy} ({strategy.num_replicas_in_sync} replica(s))")
+    print(f"strategy: {describe_strategy(config.strategy, strategy)}")
     with strategy.scope():
         autoencoder = build_sequence_autoencoder(config, vectorizer.vocabulary_size)
         compile_teacher_forced(autoencoder, make_optimizer(config, steps_per_epoch=len(train_ds)))
@@ -179,12 +182,16 @@ def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
         "validation_loss": round(float(loss), 4),
         "validation_reconstruction_accuracy": round(float(accuracy), 4),
         "train_seconds_this_session": round(elapsed, 1),
+        "strategy": config.strategy,
+        "replicas": strategy.num_replicas_in_sync,
     }
     report = (
         f"sequence autoencoder: {len(chunks)} chunks, {tokens:,} tokens\n"
         f"held-out chunks ({held_out}): loss {loss:.4f}, "
         f"{accuracy:.1%} of tokens reconstructed\n"
         f"use it: rnn-sentiment train --data ... --init-from {run_dir.path}\n"
+        f"strategy: {describe_strategy(config.strategy, strategy)}, "
+        f"global batch {config.batch_size}\n"
     )
     write_json_atomic(run_dir.file(PRETRAINING_FILE), metrics)
     finish_run(run_dir, autoencoder, report, metrics)

@@ -46,7 +46,8 @@ from shared.datasets.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
 from shared.package_api import callable_module
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
-from shared.training.distribution import make_strategy
+from shared.training.cluster import run_directory_for_this_worker
+from shared.training.distribution import describe_strategy, make_strategy
 from shared.training.pipelines import text_classification_dataset
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import (
@@ -297,6 +298,8 @@ def train(
     """
     config = SentimentConfig() if config is None else config
     config.validate()
+    # First: multi-worker must configure TensorFlow before anything else runs in it.
+    strategy = make_strategy(config.strategy)
     # Class folders never read `unsup/` here: it is not a class (pretraining reads it).
     options = dataclasses.replace(options or DataOptions(), read_unlabelled_folders=False)
     if isinstance(label_names, str):
@@ -350,6 +353,7 @@ def train(
         grouped = f", grouped by {data.group_name}" if data.groups is not None else ""
         val_title = f"validation ({len(val_data)} examples{grouped})"
 
+    run_dir = run_directory_for_this_worker(run_dir, strategy, overwrite)
     state = run_dir.prepare(settings, overwrite=overwrite)
     print(f"run directory: {run_dir.path} ({state})")
     if state == "finished":
@@ -399,8 +403,7 @@ def train(
 
     train_ds = dataset(train_data.texts, train_ids, True)
     val_ds = dataset(val_data.texts, val_ids, False)
-    strategy = make_strategy(config.strategy)
-    print(f"strategy: {config.strategy} ({strategy.num_replicas_in_sync} replica(s))")
+    print(f"strategy: {describe_strategy(config.strategy, strategy)}")
     with strategy.scope():
         classifier = build_classifier(config, vectorizer.vocabulary_size, len(labels))
         if vectors.used:
@@ -451,6 +454,11 @@ def train(
         confusion_png=run_dir.file("confusion_matrix.png"),
     )
     metrics["train_seconds_this_session"] = round(elapsed, 1)
+    metrics["strategy"], metrics["replicas"] = config.strategy, strategy.num_replicas_in_sync
+    report += (
+        f"strategy: {describe_strategy(config.strategy, strategy)}, "
+        f"global batch {config.batch_size}\n"
+    )
     if embedding_record:
         metrics.update(embedding_record)
         report += (

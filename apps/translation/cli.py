@@ -11,11 +11,13 @@ from shared.cli import (
     MAX_BEAM_WIDTH,
     add_export_command,
     add_verbose_argument,
+    add_workers_argument,
     beam_width,
     positive_int,
     require_input_path,
     require_run,
     run_command,
+    run_with_local_workers,
 )
 from shared.training.config import add_config_arguments
 from shared.training.presets import add_preset_argument
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_preset_argument(train, PRESETS)
     add_config_arguments(train, TranslationConfig)
+    add_workers_argument(train)
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -158,6 +161,8 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "workers", None):  # `--workers N`: start and watch the local workers
+        return run_with_local_workers("apps.translation", args, argv, lambda: check_arguments(args))
 
     def command() -> int:
         # Imported here so `--help` answers without starting TensorFlow.

@@ -34,7 +34,8 @@ from shared.datasets.pairs import SentencePairs, split_by_source
 from shared.package_api import callable_module
 from shared.text.subword import END_ID, START_ID, SubwordTokenizer
 from shared.training.averaging import KeepEpochWeights, average_last_epochs
-from shared.training.distribution import make_strategy
+from shared.training.cluster import run_directory_for_this_worker
+from shared.training.distribution import describe_strategy, make_strategy
 from shared.training.pipelines import seq2seq_dataset
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import (
@@ -108,6 +109,8 @@ def train(
     """
     config = TranslationConfig() if config is None else config
     config.validate()
+    # First: multi-worker must configure TensorFlow before anything else runs in it.
+    strategy = make_strategy(config.strategy)
     settings = {
         **config.to_dict(),
         "preset": preset,
@@ -149,6 +152,7 @@ def train(
         pairs.subset(test_idx),
     )
 
+    run_dir = run_directory_for_this_worker(run_dir, strategy, overwrite)
     state = run_dir.prepare(settings, overwrite=overwrite)
     print(f"run directory: {run_dir.path} ({state})")
     if state == "finished":
@@ -204,8 +208,7 @@ def train(
             seed=config.seed,
         )
 
-    strategy = make_strategy(config.strategy)
-    print(f"strategy: {config.strategy} ({strategy.num_replicas_in_sync} replica(s))")
+    print(f"strategy: {describe_strategy(config.strategy, strategy)}")
     with strategy.scope():
         model = build_translator(
             config, source_tokenizer.vocabulary_size, target_tokenizer.vocabulary_size
@@ -249,6 +252,11 @@ def train(
     metrics["train_seconds_this_session"] = round(elapsed, 1)
     if averaged is not None:
         metrics["averaged_epochs"] = averaged
+    metrics["strategy"], metrics["replicas"] = config.strategy, strategy.num_replicas_in_sync
+    report += (
+        f"strategy: {describe_strategy(config.strategy, strategy)}, "
+        f"global batch {config.batch_size}\n"
+    )
     finish_run(run_dir, model, report, metrics)
     print(report, end="")
     print(f"learning curves: {run_dir.curves_path}")

@@ -11,6 +11,7 @@ from pathlib import Path
 import keras
 
 from shared.training.callbacks import early_stopping_reached, training_callbacks
+from shared.training.cluster import all_workers_have, shard_across_workers, share_resume_state
 from shared.training.config import TrainingConfig
 from shared.training.losses import SmoothedSparseCategoricalCrossentropy
 from shared.training.run_directory import RunDirectory, publish, write_json_atomic
@@ -145,6 +146,11 @@ def fit_resumable(
     Returns:
         The model with the best validation loss seen over the whole (resumed) run.
     """
+    # Multi-worker: every worker resumes the chief's epoch and reads its share of batches.
+    strategy = model.distribute_strategy
+    share_resume_state(run_dir, strategy)
+    train_data = shard_across_workers(train_data, strategy)
+    validation_data = shard_across_workers(validation_data, strategy)
     if early_stopping_reached(run_dir, patience):
         # Interrupted after early stopping but before the model was saved: nothing to train.
         print("early stopping had already ended this run; using its best checkpoint.")
@@ -157,7 +163,7 @@ def fit_resumable(
             callbacks=[*training_callbacks(run_dir, patience, title, ema), *extra_callbacks],
             verbose=progress_verbosity() if verbose is None else verbose,
         )
-    if run_dir.best_model_path.is_file():
+    if all_workers_have(run_dir.best_model_path, strategy):
         try:
             return keras.models.load_model(run_dir.best_model_path)
         except (OSError, ValueError) as error:  # torn write from a kill mid-save
