@@ -116,6 +116,36 @@ def test_idle_connections_over_the_limit_do_not_lock_out_a_client(tmp_path):
                 sock.close()
 
 
+def read_answer(sock: socket.socket) -> bytes:
+    """One JSON answer (headers and body) from a kept-alive connection; b"" if closed."""
+    answer = b""
+    while not answer.endswith(b"}"):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        answer += chunk
+    return answer
+
+
+def test_a_kept_alive_connection_is_not_closed_to_make_room_for_idle_ones(tmp_path):
+    """Idle connections from the same address (loopback here) close each other, not a
+    client's connection that has had an answer and is waiting for its next request."""
+    request = b"GET /v1/models/sentiment HTTP/1.1\r\nHost: x\r\n\r\n"
+    with running(tmp_path, limit_concurrency=16, max_waiting_per_client=8) as server:
+        (client,) = open_sockets(server, 1)
+        client.sendall(request)
+        assert read_answer(client).startswith(b"HTTP/1.1 404")
+        idle = open_sockets(server, 40)
+        try:
+            time.sleep(0.2)
+            client.sendall(request)  # the same connection, after 40 newer idle ones
+            assert read_answer(client).startswith(b"HTTP/1.1 404")
+        finally:
+            client.close()
+            for sock in idle:
+                sock.close()
+
+
 def test_a_connection_without_complete_headers_is_closed_after_the_timeout(tmp_path):
     with running(tmp_path, header_timeout_s=1.0) as server:
         silent, trickling = open_sockets(server, 2)

@@ -12,10 +12,14 @@ is waiting for the headers of its next request (opened, or its last response sen
 - its headers must be complete within `header_timeout_s` of that moment (an absolute
   deadline: trickling bytes does not extend it), else the connection is closed;
 - one client address may hold at most `max_waiting_per_client` such connections: a new
-  one closes that client's oldest;
-- when the server holds `limit_concurrency` connections, a new one closes the oldest
-  waiting connection of any client instead of being refused, so connections with a
-  request in progress are what the limit counts in the end.
+  one closes one of that client's;
+- when the server holds `limit_concurrency` connections, a new one closes a waiting
+  connection of any client instead of being refused, so connections with a request in
+  progress are what the limit counts in the end.
+
+The connection closed is the oldest of those that never completed a request, else the
+oldest kept-alive one: clients sharing an address with an attacker (behind a proxy, or
+on loopback) keep their kept-alive connections.
 
 Closing a connection that has sent no request loses nothing: HTTP clients reopen
 connections a server closed while idle.
@@ -44,6 +48,7 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_made(transport)
         self._deadline_timer = None
         self.waiting_since: float | None = None
+        self.responses = 0  # a connection that has had answers is a client's, likely
         self._start_waiting()
         self._make_room()
 
@@ -58,6 +63,7 @@ class GuardedH11Protocol(H11Protocol):
             self._stop_waiting()
 
     def on_response_complete(self) -> None:
+        self.responses += 1
         super().on_response_complete()
         if not self.transport.is_closing():
             self._start_waiting()  # the next request's headers are due from now on
@@ -95,9 +101,12 @@ class GuardedH11Protocol(H11Protocol):
     def _make_room(self) -> None:
         """Closes the oldest waiting connections over the per-client and global limits."""
         host = self.client[0] if self.client else None
+        # First those that never completed a request, oldest first: on a shared address
+        # (a proxy, loopback) a client's kept-alive connection between two requests must
+        # not make room for an idle one.
         waiting = sorted(
             (c for c in self.connections if c is not self and _waiting(c)),
-            key=lambda c: c.waiting_since,
+            key=lambda c: (c.responses > 0, c.waiting_since),
         )
         same_client = [c for c in waiting if c.client and c.client[0] == host]
         # This connection counts too: keep at most max - 1 others.
