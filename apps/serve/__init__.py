@@ -17,10 +17,13 @@ Files, one responsibility each:
     limits.py        caps on instances and text length
     servable.py      one loaded version: load, replay warmup (progress), call a signature
     manager.py       which version serves; polling, background loads, atomic switch
+    version_folder.py  is a version folder complete (settled, whole SavedModel)?
+    connections.py   header timeout, per-address and overall limits on idle connections
     batching.py      per-signature queues, merged calls on worker threads
     api.py           the /v1/ routes, TF Serving's paths and error words
     app.py           the Starlette app: API, demo page, /debug/stats (batching, loads)
     loadtest.py      `python -m apps.serve.loadtest`: bounded concurrent load test
+    coldstart.py     `python -m apps.serve.coldstart`: seconds to AVAILABLE per model
     static/          the demo page (HTML, CSS, JS; nothing loaded from elsewhere)
 
 Differences from TF Serving that remain (a client written against this server works
@@ -51,7 +54,9 @@ against TF Serving, except where it relies on the first two):
   available"). This server listens at once and reports each version LOADING in the
   status API until it is warmed up (predict: TF Serving's 404 "Servable not found for
   request"), serves the models that load, and reports a failed version (state END, the
-  error). A
+  error); a version is AVAILABLE after one warmup shape per signature, the others are
+  replayed while it serves (`--warmup-before-available all`: TF Serving's way), and a
+  corrupt newest version leaves the newest older one that loads serving. A
   failed version, at startup or later, is retried at the first poll after its files
   change, or else every `--load-retry-interval-seconds` up to `--max-load-retries` times
   (TF Serving retries only on its interval); the previous version keeps serving meanwhile.
