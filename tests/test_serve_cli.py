@@ -99,3 +99,10 @@ def test_a_port_in_use_fails_before_any_model_is_loaded(tmp_path, capsys):
 def test_a_host_that_cannot_be_bound_fails_fast(capsys):
     assert main(["--host", "host.invalid", "--port", "0"]) == 2
     assert "cannot listen on host.invalid:0" in capsys.readouterr().err
+
+
+def test_the_cold_start_tool_refuses_a_missing_model_root(tmp_path, capsys):
+    from apps.serve import coldstart  # noqa: PLC0415
+
+    assert coldstart.main(["--model-root", str(tmp_path / "nope")]) == 2
+    assert "Expected a model root folder. Received: " in capsys.readouterr().err
