@@ -228,8 +228,8 @@ def test_translation_load_translates_with_the_shared_schema(tiny_translation_run
     default = translator.translate(sentences[0])  # one sentence, the run's beam
     assert default == {"translation": graph.translate(sentences[:1])[0][0], "beam": 3}
     assert translator(sentences[0]) == default
-    for bad in (0, -1, 1.5, True):
-        with pytest.raises(ValueError, match="Expected beam to be a whole number >= 1"):
+    for bad in (0, -1, 1.5, True, 65, 100_000):
+        with pytest.raises(ValueError, match="Expected beam to be a whole number from 1 to 64"):
             translator.translate(sentences, beam=bad)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shared.answers import text_batch, translation_answer
+from shared.cli import MAX_BEAM_WIDTH
 from shared.package_api import LoadedRun, run_folder_to_load
 
 if TYPE_CHECKING:
@@ -63,8 +64,10 @@ class SentenceTranslator(LoadedRun):
             list, a dict for a single string).
         """
         beam = self.beam if beam is None else beam
-        if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
-            raise ValueError(f"Expected beam to be a whole number >= 1. Received: {beam!r}")
+        if isinstance(beam, bool) or not isinstance(beam, int) or not 1 <= beam <= MAX_BEAM_WIDTH:
+            raise ValueError(
+                f"Expected beam to be a whole number from 1 to {MAX_BEAM_WIDTH}. Received: {beam!r}"
+            )
         if n_best is not None and (
             isinstance(n_best, bool) or not isinstance(n_best, int) or not 1 <= n_best <= beam
         ):
