@@ -181,9 +181,12 @@ def test_a_failing_worker_stops_the_others_and_the_launcher_fails(fake_workers, 
     assert not alive(int((fake_workers / "0.pid").read_text()))
 
 
-def test_ctrl_c_stops_every_worker(fake_workers):
+@pytest.mark.parametrize("inherited_sigint", [signal.SIG_DFL, signal.SIG_IGN], ids=["tty", "nohup"])
+def test_ctrl_c_stops_every_worker(fake_workers, inherited_sigint):
+    # SIG_IGN: how a shell without job control (CI, `cmd &` in a script) starts a command.
     launcher = subprocess.Popen(
-        [
+        preexec_fn=lambda: signal.signal(signal.SIGINT, inherited_sigint),
+        args=[
             sys.executable,
             "-c",
             "import sys; from shared.training.launcher import launch_local_workers; "

@@ -103,6 +103,10 @@ def launch_local_workers(module: str, argv: list[str], workers: int) -> int:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
+    # A shell without job control starts background commands with SIGINT ignored, and
+    # ignored signals are inherited: the launcher and its workers would then never stop
+    # on Ctrl-C. Handling it here also gives the workers the default disposition on exec.
+    previous_sigint = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for index, tf_config in enumerate(local_tf_configs(ports, LOOPBACK)):
             env = {**os.environ, TF_CONFIG: tf_config, "PYTHONUNBUFFERED": "1"}
@@ -147,6 +151,7 @@ def launch_local_workers(module: str, argv: list[str], workers: int) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_sigint)
         for process in processes:  # never leave a worker behind
             if process.poll() is None:
                 process.kill()
