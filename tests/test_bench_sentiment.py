@@ -14,6 +14,7 @@ from benchmarks.accuracy_trace import TracePoint, seconds_to_reach
 from benchmarks.context import BenchContext
 from benchmarks.reference_recipe import recipe_ids
 from benchmarks.report import ratio, save_results
+from shared.evaluation.paired_comparison import format_p_value
 
 
 def _write_tsv(path, texts, labels):
@@ -58,7 +59,7 @@ def test_section_states_the_paired_verdict_against_the_in_run_baseline(quick_sec
     verdict = {"wins": "beats the baseline", "loses": "LOSES to the baseline", "ties": "a tie"}
     note = next(n for n in section.notes if "against its in-run baseline" in n)
     assert verdict[metrics["comparison"]["verdict"]] in note
-    assert f"p = {metrics['comparison']['mcnemar_p']:.4f}" in note
+    assert format_p_value(metrics["comparison"]["mcnemar_p"]) in note
 
 
 def test_time_to_reference_accuracy_and_ratios_follow_the_traces(quick_section):

@@ -415,6 +415,7 @@ def test_comparison_is_paired_and_calls_a_significant_loss_a_loss():
     assert result["model_se"] == pytest.approx(round((0.9 * 0.1 / 200) ** 0.5, 4))
     text = describe_comparison(result)
     assert "10.00 points below" in text and "LOSES to the baseline" in text
+    assert "p < 0.0001" in text  # 2 * 0.5**20 would print as p = 0.0000
 
 
 def test_comparison_calls_a_small_difference_a_tie_and_a_clear_gain_a_win():

@@ -57,6 +57,11 @@ def compare_with_baseline(y_true, model_pred, baseline_pred) -> dict:
     }
 
 
+def format_p_value(p_value: float) -> str:
+    """`p = 0.0123`, or `p < 0.0001` where four decimals would print a misleading zero."""
+    return "p < 0.0001" if p_value < 0.0001 else f"p = {p_value:.4f}"
+
+
 def describe_comparison(comparison: dict, model_name: str = "the BiLSTM") -> str:
     """One or two readable lines: who is ahead, by how much, and whether it is noise."""
     points = 100 * comparison["difference"]
@@ -74,5 +79,5 @@ def describe_comparison(comparison: dict, model_name: str = "the BiLSTM") -> str
         f"n={comparison['n']:,}, ± one standard error)\n"
         f"paired test (McNemar, exact): {comparison['only_model_right']} examples only "
         f"{model_name} got right, {comparison['only_baseline_right']} only the baseline, "
-        f"p = {comparison['mcnemar_p']:.4f}: {verdict}"
+        f"{format_p_value(comparison['mcnemar_p'])}: {verdict}"
     )
