@@ -75,7 +75,7 @@ test: $(STAMP) browser
 
 ## Slow tests: real data on $(SHARED_DATA) (skipped with a reason when absent), and the
 ## default model trained as `make train-sentiment` does, judged on everyday sentences, and
-## multi-worker training with real worker processes on loopback (tests/test_multi_worker.py).
+## multi-worker training with real worker processes on loopback (tests/shared/training/test_multi_worker.py).
 test-slow: $(STAMP)
 	SHARED_DATA=$(SHARED_DATA) $(PY) -m pytest -m slow -q
 

@@ -1,4 +1,4 @@
-"""Test-wide set-up. Runs before any test imports TensorFlow work."""
+"""Test-wide fixtures and set-up. Helpers live in tests/helpers, not here."""
 
 import os
 from pathlib import Path
@@ -6,66 +6,34 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-from shared.training.distribution import split_cpu_into_logical_devices  # noqa: E402
-
-# Two logical CPUs, so `mirrored` training really runs two replicas on this machine.
-# Must happen before TensorFlow creates its first tensor, hence here, at import.
-split_cpu_into_logical_devices(2)
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers.paths import shared_data_dir  # noqa: E402
+from tests.helpers.runs import TINY_SENTIMENT, TINY_TRANSLATION, flags  # noqa: E402
 
 
-def shared_data_dir() -> Path:
-    """Real data sets (../shared/data), or the folder named by $SHARED_DATA."""
-    return Path(os.environ.get("SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+def pytest_configure(config):
+    """Two logical CPUs, so `mirrored` training really runs two replicas on this machine.
+
+    Must happen before TensorFlow creates its first tensor: pytest calls this hook
+    before it collects (imports) any test module.
+    """
+    import tensorflow as tf
+
+    from shared.training.distribution import split_cpu_into_logical_devices
+
+    split_cpu_into_logical_devices(2)
+    assert len(tf.config.list_logical_devices("CPU")) >= 2, "the CPU split did not apply"
 
 
 @pytest.fixture
-def shared_data() -> Path:
+def shared_data():
     path = shared_data_dir()
     if not path.is_dir():
         pytest.skip(f"real data sets not found at {path} (set SHARED_DATA to their folder)")
     return path
 
 
-assert tf.config.list_logical_devices("CPU")  # fail loudly if the split did not apply
-
-
 # -- tiny trained runs shared by the export, TFLite and edge-runner tests -----------------
-# Trained once per session (~20 s each) on generated data; the CLI tests keep their own.
-TINY_SENTIMENT = {
-    "epochs": "2",
-    "units": "8",
-    "embedding-dim": "16",
-    "max-length": "48",
-    "batch-size": "32",
-    "max-tokens": "500",
-    "min-count": "1",
-    # A data file gets a real-data preset (`sentences` here): its bag of n-grams stays in
-    # the model, so exports and runners are tested with it, but with 64 buckets, not 1M.
-    "ngram-buckets": "64",
-}
-TINY_TRANSLATION = {
-    "epochs": "5",
-    "embedding-dim": "16",
-    "encoder-units": "16",
-    "decoder-units": "32",
-    "source-vocabulary-size": "300",
-    "target-vocabulary-size": "300",
-    "batch-size": "32",
-    "max-source-length": "20",
-    "max-target-length": "20",
-    "test-split": "0.1",
-    "beam-width": "3",
-}
-
-
-def _flags(settings: dict) -> list[str]:
-    return [item for key, value in settings.items() for item in (f"--{key}", value)]
-
-
 @pytest.fixture(scope="session")
 def tiny_sentiment_run(tmp_path_factory) -> Path:
     """A finished sentiment run folder (2 classes) trained on generated reviews."""
@@ -81,7 +49,7 @@ def tiny_sentiment_run(tmp_path_factory) -> Path:
         writer.writerow(["text", "label"])
         writer.writerows(zip(texts, labels, strict=True))
     run_dir = tmp_path_factory.mktemp("sentiment-runs") / "tiny"
-    argv = ["train", "--data", str(data), "--run-dir", str(run_dir), *_flags(TINY_SENTIMENT)]
+    argv = ["train", "--data", str(data), "--run-dir", str(run_dir), *flags(TINY_SENTIMENT)]
     assert main(argv) == 0
     return run_dir
 
@@ -98,7 +66,7 @@ def tiny_translation_run(tmp_path_factory) -> Path:
         for spanish, english in generate_pairs(800, seed=13):
             f.write(f"{english}\t{spanish}\n")
     run_dir = tmp_path_factory.mktemp("translation-runs") / "tiny"
-    argv = ["train", "--data", str(data), "--run-dir", str(run_dir), *_flags(TINY_TRANSLATION)]
+    argv = ["train", "--data", str(data), "--run-dir", str(run_dir), *flags(TINY_TRANSLATION)]
     assert main(argv) == 0
     return run_dir
 
@@ -107,7 +75,7 @@ def tiny_translation_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
     """One server per session (started on first use); a module may override it."""
-    from tests.serve_helpers import shared_server
+    from tests.helpers.serving import shared_server
 
     return shared_server(tiny_sentiment_run, tiny_translation_run, tmp_path_factory)
 

@@ -11,7 +11,7 @@ expected to hate it, but it won me over"). Each one is generated with both polar
 of its polar words, so every polar word (and every operator such as "not" or "but")
 shows up about equally often in positive and negative reviews: only the way the words
 are put together decides the label. A TF-IDF n-gram baseline stays far below a model
-that reads word order (see tests/test_sentiment_corpus.py).
+that reads word order (see tests/apps/sentiment/test_corpus.py).
 
 Only `random.Random(seed)` is used, so the output is byte-identical everywhere.
 """

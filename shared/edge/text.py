@@ -3,7 +3,7 @@
 TFLite models take token ids, so an on-device runner must turn text into exactly the ids
 that `WordVectorizer` and `SubwordTokenizer` compute inside the graph, and ids back into
 text as `SubwordTokenizer.detokenize` does. This module does it with the standard library
-and numpy only: importing it never imports TensorFlow. tests/test_edge_text.py checks it
+and numpy only: importing it never imports TensorFlow. tests/shared/edge/test_text.py checks it
 id for id against the TF layers.
 
 Each graph op has a Python counterpart that was measured against it:
