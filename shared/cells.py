@@ -1,6 +1,5 @@
-"""Names of the recurrent cells, importable without TensorFlow (configs and `--help` use it)."""
+"""Names of the recurrent cells (kept for imports; the definitions live in shared/ids.py)."""
 
-CELL_TYPES = ("lstm", "gru", "simple_rnn")
+from shared.ids import CELL_TYPES, STATE_NAMES, STATES_PER_CELL
 
-# LSTM carries (hidden, carry); GRU and SimpleRNN carry a hidden state only.
-STATES_PER_CELL = {"lstm": 2, "gru": 1, "simple_rnn": 1}
+__all__ = ["CELL_TYPES", "STATE_NAMES", "STATES_PER_CELL"]
