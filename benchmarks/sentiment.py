@@ -23,7 +23,7 @@ from apps.sentiment.cli import build_parser
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import DataOptions, load_examples
 from apps.sentiment.presets import resolve_sentiment_config
-from apps.sentiment.train import split_examples, train_command
+from apps.sentiment.train import train_command
 from benchmarks.accuracy_trace import TracePoint, ValidationTrace, seconds_to_reach
 from benchmarks.context import BenchContext, cpu_cores
 from benchmarks.plotting import new_figure, save_figure
@@ -34,6 +34,7 @@ from shared.evaluation.paired_comparison import describe_comparison
 from shared.evaluation.text_baseline import fit_baseline
 from shared.text.vectorizer import WordVectorizer
 from shared.training.run_directory import RunDirectory
+from shared.training.splits import split_examples
 
 # Targets from the issue that set them, reported as met / not met. The presets were chosen
 # on these same validation splits (BENCHMARKS.md says so): a held-out test set would be

@@ -16,6 +16,7 @@ from apps.sentiment.artifacts import BASELINE_FILE, LEGACY_BASELINE_FILE, Traine
 from apps.sentiment.data import EMBEDDED, NO_GROUPS, DataOptions, load_examples
 from shared.datasets.errors import DataError
 from shared.evaluation.text_baseline import fit_baseline, load_baseline, save_baseline
+from shared.training.splits import split_examples
 
 
 def run_baseline(trained: TrainedSentimentModel):
@@ -55,8 +56,6 @@ def run_baseline(trained: TrainedSentimentModel):
 
 def refit_baseline(trained: TrainedSentimentModel):
     """`(training data source, baseline fitted as train fits it)`; None when unreadable."""
-    from apps.sentiment.train import split_examples  # noqa: PLC0415 (train imports much)
-
     settings = json.loads(trained.run_dir.config_path.read_text(encoding="utf-8"))
     source = settings.get("data") or EMBEDDED
     if source != EMBEDDED and not Path(source).exists():

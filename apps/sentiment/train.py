@@ -16,10 +16,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import keras
-import numpy as np
-from sklearn.model_selection import train_test_split
-
 from apps.sentiment.artifacts import (
     BASELINE_FILE,
     LABELS_FILE,
@@ -40,8 +36,7 @@ from apps.sentiment.word_vectors import (
     start_embedding,
 )
 from shared.cli import default_run_dir, print_json_line
-from shared.datasets.errors import DataError
-from shared.datasets.examples import LabelledTexts, report_rejected_rows
+from shared.datasets.examples import report_rejected_rows
 from shared.datasets.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
 from shared.package_api import callable_module
@@ -55,12 +50,14 @@ from shared.training.run_directory import (
     TrainingResult,
     unfinished_run_without,
 )
+from shared.training.splits import describe_split, split_examples
 from shared.training.trainer import (
     finish_run,
     fit_resumable,
     make_optimizer,
     print_finished_run,
 )
+from shared.training.weights import copy_weights
 
 
 def run_settings(
@@ -89,109 +86,6 @@ def run_settings(
         "on_bad_rows": options.on_bad_rows,
         "init_from": str(init_from) if init_from else None,
     }
-
-
-def split_examples(
-    data: LabelledTexts, label_ids: list[int], labels: LabelSet, fraction: float, seed: int
-):
-    """Stratified train/validation split by unique text, and by group when `data` has some.
-
-    Copies of one text always land on the same side, so validation never scores a text
-    the model trained on (IMDB has 96 exact repeats; generated corpora have more). With
-    groups (`data.groups`, e.g. the film of each review) every group lands on one side too,
-    so validation scores films the model never read about (see `grouped_split`).
-    """
-    if data.groups is not None:
-        return grouped_split(data, label_ids, labels, fraction, seed)
-    first_index: dict[str, int] = {}
-    for index, text in enumerate(data.texts):
-        first_index.setdefault(text, index)
-    unique = list(first_index.values())
-    unique_labels = [label_ids[i] for i in unique]
-    counts = {labels.names[c]: unique_labels.count(c) for c in sorted(set(unique_labels))}
-    if min(counts.values()) < 2:
-        raise DataError(
-            "Expected at least 2 distinct texts of every class to hold some out for "
-            f"validation. Received {counts}. Add data or pass --validation-data."
-        )
-    try:
-        train_unique, _ = train_test_split(
-            unique, test_size=fraction, random_state=seed, stratify=unique_labels
-        )
-    except ValueError as error:  # too few texts for a stratified split of that size
-        raise DataError(
-            f"Expected enough distinct texts to hold out {fraction:.0%} with every class "
-            f"represented. Received {len(unique)} distinct texts ({counts}): {error}. "
-            "Add data, raise --validation-split, or pass --validation-data."
-        ) from None
-    train_texts = {data.texts[i] for i in train_unique}
-    train_idx = [i for i, text in enumerate(data.texts) if text in train_texts]
-    val_idx = [i for i, text in enumerate(data.texts) if text not in train_texts]
-    return train_idx, val_idx
-
-
-def grouped_split(
-    data: LabelledTexts, label_ids: list[int], labels: LabelSet, fraction: float, seed: int
-) -> tuple[list[int], list[int]]:
-    """Train/validation split that keeps every group, and every text, on one side.
-
-    Examples that share a group or a text are joined (union-find), so a film never sits on
-    both sides and neither does a review repeated under two films; examples with no group
-    (`""`) are joined by text alone. scikit-learn's StratifiedGroupKFold then deals the
-    joined groups into `round(1 / fraction)` folds with class shares as even as it can, and
-    the first fold is held out: the validation share is the nearest `1/k` to `fraction`.
-    """
-    parent = list(range(len(data)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[tuple[str, str], int] = {}
-    for index, (text, group) in enumerate(zip(data.texts, data.groups, strict=True)):
-        for key in (("text", text), ("group", group)) if group else (("text", text),):
-            other = first.setdefault(key, index)
-            parent[root(index)] = root(other)
-    components = [root(i) for i in range(len(data))]
-    folds = max(2, round(1 / fraction))
-    counts = {labels.names[c]: label_ids.count(c) for c in sorted(set(label_ids))}
-    joined = len(set(components))
-    if joined < folds:
-        raise DataError(
-            f"Expected at least {folds} separate {data.group_name} groups to hold out "
-            f"{fraction:.0%} of them for validation. Received {joined} (examples sharing a "
-            f"{data.group_name} or a text are joined). Add data, pass --validation-data, or "
-            "--group-column none for a random split."
-        )
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    train_idx, val_idx = next(splitter.split(np.zeros(len(data)), label_ids, components))
-    for side, indices in (("training", train_idx), ("validation", val_idx)):
-        missing = sorted(set(counts) - {labels.names[label_ids[i]] for i in indices})
-        if missing:
-            raise DataError(
-                f"Expected every class on the {side} side of the split grouped by "
-                f"{data.group_name}. Received none of {missing} ({counts} in {joined} "
-                "groups). Add data, pass --validation-data, or --group-column none for a "
-                "random split."
-            )
-    return sorted(train_idx.tolist()), sorted(val_idx.tolist())
-
-
-def describe_split(data: LabelledTexts, val_idx: Sequence[int]) -> str:
-    """What `split_examples` held out and how, e.g. `2,484 examples of 343 movies held out
-    (grouped by movie: none of them in training)`."""
-    if data.groups is None:
-        return f"{len(val_idx):,} examples held out (random, stratified, by unique text)"
-    held_out = len({data.groups[i] for i in val_idx} - {""})
-    groups = data.group_name + ("" if held_out == 1 else "s")
-    return (
-        f"{len(val_idx):,} examples of {held_out:,} {groups} held out "
-        f"(grouped by {data.group_name}: none of them in training)"
-    )
 
 
 # Settings that decide the shapes of the weights: a warm start takes them from its source
@@ -224,27 +118,6 @@ def warm_start_source(init_from, config: SentimentConfig):
     if changed:
         print(f"--init-from: model shape taken from {init_from}: {changed}")
     return source, dataclasses.replace(config, **changed)
-
-
-def copy_weights(
-    source: keras.Model, target: keras.Model, leave_out: tuple[str, ...] = ()
-) -> list[str]:
-    """Copies every layer whose weights have the same shapes, except `leave_out`; returns
-    the layers left with fresh weights (the output layer when the classes differ)."""
-    skipped = [name for name in leave_out if target.get_layer(name).get_weights()]
-    for layer in target.layers:
-        if layer.name in leave_out:
-            continue
-        try:
-            weights = source.get_layer(layer.name).get_weights()
-        except ValueError:
-            weights = None
-        shapes = [w.shape for w in layer.get_weights()]
-        if weights is not None and [w.shape for w in weights] == shapes:
-            layer.set_weights(weights)
-        elif shapes:
-            skipped.append(layer.name)
-    return skipped
 
 
 def train(

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from apps.sentiment.data import NO_GROUPS, DataOptions, load_examples
-from apps.sentiment.train import split_examples
 from benchmarks.context import BenchContext
 from benchmarks.inference.settings import MissingInput
+from shared.training.splits import split_examples
 
 QUICK_EVALUATION_CAP = 300  # dev examples scored in quick mode
 SST2_DEV = "sst2/dev.tsv.gz"

@@ -429,9 +429,9 @@ def test_evaluate_requires_data(trained_run, capsys):
 
 
 def test_duplicate_texts_never_straddle_the_validation_split(tmp_path):
-    from apps.sentiment.train import split_examples
     from shared.datasets.examples import LabelledTexts
     from shared.datasets.labels import LabelSet
+    from shared.training.splits import split_examples
 
     texts = [f"review {i % 30}" for i in range(120)]  # every text four times
     labels = [str(i % 30 % 2) for i in range(120)]

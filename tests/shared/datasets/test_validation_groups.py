@@ -7,11 +7,11 @@ from collections import Counter
 import pytest
 
 from apps.sentiment.data import NO_GROUPS, DataOptions, load_examples
-from apps.sentiment.train import describe_split, split_examples
 from shared.datasets.errors import DataError
 from shared.datasets.examples import LabelledTexts
 from shared.datasets.labels import LabelSet
 from shared.training.run_directory import RunDirectory, unfinished_run_without
+from shared.training.splits import describe_split, split_examples
 
 
 def movie_csv(path, movies=60, per_movie=10, header=("text", "label", "movie")):
