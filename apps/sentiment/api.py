@@ -36,7 +36,7 @@ class SentimentClassifier(LoadedRun):
     """
 
     def __init__(self, trained: TrainedSentimentModel, batch_size: int = 256):
-        from apps.sentiment.predictor import SentimentPredictor  # noqa: PLC0415
+        from apps.sentiment.inference import SentimentPredictor  # noqa: PLC0415
 
         super().__init__(trained)
         self._predictor = SentimentPredictor(trained, batch_size=batch_size)

@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return evaluate(args)
         if args.command == "predict":
-            from apps.sentiment.predict import predict
+            from apps.sentiment.predict_command import predict
 
             return predict(args)
         if args.command == "export":

@@ -8,7 +8,7 @@ from pathlib import Path
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.baseline import run_baseline
 from apps.sentiment.data import EMBEDDED, DataOptions, embedded_held_out, load_examples
-from apps.sentiment.predictor import SentimentPredictor
+from apps.sentiment.inference import SentimentPredictor
 from apps.sentiment.report import evaluate_and_report
 from shared.cli import latest_finished_run, print_json_line
 from shared.datasets.examples import report_rejected_rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apps.sentiment.predictor import SentimentPredictor
+from apps.sentiment.inference import SentimentPredictor
 from shared.evaluation.classification_report import (
     classification_metrics,
     format_report,

@@ -26,8 +26,8 @@ from apps.sentiment.artifacts import (
 )
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.data import EMBEDDED, NO_GROUPS, DataOptions, load_examples
+from apps.sentiment.inference import SentimentPredictor
 from apps.sentiment.model import build_classifier
-from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.report import evaluate_and_report
 from apps.sentiment.word_vectors import (
     EmbeddingSource,

@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return evaluate(args)
         if args.command == "translate":
-            from apps.translation.translate import translate
+            from apps.translation.translate_command import translate
 
             return translate(args)
         if args.command == "export":

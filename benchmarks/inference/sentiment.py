@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
-from apps.sentiment.predictor import SentimentPredictor
+from apps.sentiment.inference import SentimentPredictor
 from benchmarks.context import BenchContext
 from benchmarks.inference.dev_sets import dev_examples
 from benchmarks.inference.exports import artifact_sizes, lite_runners
@@ -29,7 +29,7 @@ from shared.datasets.errors import DataError
 from shared.edge.runtime import measure_latency
 from shared.edge.sentiment import INPUT_NAME, OUTPUT_NAME, SIGNATURE, EdgeSentimentClassifier
 from shared.export.latency import compare_calls
-from shared.export.serving import text_of_words
+from shared.export.shape_buckets import text_of_words
 
 
 def measure_sentiment(

@@ -11,7 +11,7 @@ import pytest
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.corpus import generate_reviews
-from apps.sentiment.predictor import SentimentPredictor
+from apps.sentiment.inference import SentimentPredictor
 from benchmarks import inference
 from benchmarks.context import BenchContext
 from shared.edge.metadata import TFLITE_FOLDER, VARIANTS

@@ -107,7 +107,7 @@ def test_import_shared_edge_stays_tensorflow_free_even_when_keras_is_blocked():
 
 def test_sentiment_load_predicts_the_shared_schema_through_the_predictor(tiny_sentiment_run):
     from apps.sentiment import load
-    from apps.sentiment.predictor import SentimentPredictor
+    from apps.sentiment.inference import SentimentPredictor
 
     classifier = load(tiny_sentiment_run)
     texts = ["A gem of a film.", "Dull, dull, dull.", "ok"]

@@ -23,15 +23,16 @@ from tensorflow_serving.config import model_server_config_pb2
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.cli import main as sentiment_main
 from apps.sentiment.export import build_export as build_sentiment_export
-from apps.sentiment.predictor import SentimentPredictor
+from apps.sentiment.inference import SentimentPredictor
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.export import build_export as build_translation_export
 from apps.translation.translator import Translator
 from shared.export.exporter import EXPORT_INFO_RELATIVE_PATH, export_version
-from shared.export.server_config import ALLOWED_BATCH_SIZES, served_models
-from shared.export.serving import batch_buckets, length_buckets, pad_to_bucket
+from shared.export.shape_buckets import length_buckets, pad_to_bucket
+from shared.export.tf_serving_config import ALLOWED_BATCH_SIZES, served_models
 from shared.export.versions import STAGING_PREFIX, StagedVersion, existing_versions
 from shared.export.warmup import read_warmup_requests
+from shared.ids import batch_buckets
 from tests.helpers.paths import REPO_ROOT
 
 REPLAY_SCRIPT = REPO_ROOT / "shared" / "export" / "replay_warmup.py"

@@ -25,11 +25,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from ai_edge_litert.schema_py_generated import Model
+from shared.export.fused_lstm import lstm_clip_values, set_lstm_clipping
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.corpus import generate_reviews
+from apps.sentiment.inference import SentimentPredictor
 from apps.sentiment.model import build_classifier
-from apps.sentiment.predictor import SentimentPredictor
 from apps.sentiment.tflite import write_tflite_models as write_sentiment_models
 from apps.translation import tflite as translation_tflite
 from apps.translation.artifacts import TrainedTranslator
@@ -63,7 +64,6 @@ from shared.edge.runtime import (
 from shared.edge.sentiment import EdgeSentimentClassifier
 from shared.edge.translation import EdgeTranslator
 from shared.export import tflite as export_tflite
-from shared.export.fused_lstm import lstm_clip_values, set_lstm_clipping
 from shared.export.tflite import (
     Probe,
     TFLiteExportError,

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from apps.sentiment.artifacts import TrainedSentimentModel
-from apps.sentiment.predictor import SentimentPredictor
+from apps.sentiment.inference import SentimentPredictor
 from shared.answers import sentiment_answer
 from shared.cli import answer_each_input, latest_finished_run
 
