@@ -36,11 +36,7 @@ train-translation: $(STAMP)
 ## SavedModel + warmup + tflite/ phone models). EXPORT_ARGS=--no-xla, --compare-latency, ...
 EXPORT_ARGS ?=
 export: $(STAMP)
-	@exported=0; for app in sentiment translation; do \
-	  if ls runs/$$app/*/model.keras >/dev/null 2>&1; then \
-	    $(PY) -m apps.$$app export $(EXPORT_ARGS) || exit $$?; exported=1; \
-	  else echo "no finished $$app run under runs/$$app: skipped (make train-$$app)"; fi; \
-	done; test $$exported = 1 || { echo "error: nothing to export; train first" >&2; exit 2; }
+	$(PY) -m apps.export_all $(EXPORT_ARGS)
 
 ## Serve saved_models/ with TF Serving's REST API on http://127.0.0.1:8501 (demo page at /).
 SERVE_ARGS ?=

@@ -153,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
                 if result.get("run_dir"):
                     translation_runs.setdefault(pair, Path(result["run_dir"]))
         else:
-            from benchmarks import inference
+            from benchmarks.inference import section as inference_section
 
-            section = inference.run(context, sentiment_runs, translation_runs)
+            section = inference_section.run(context, sentiment_runs, translation_runs)
         section.command = command.strip()
         seconds = time.perf_counter() - started
         section.notes.append(f"Section wall time: {seconds:,.0f} s.")

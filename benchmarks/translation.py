@@ -14,6 +14,7 @@ from pathlib import Path
 
 from benchmarks import plotting, report
 from benchmarks.context import BenchContext
+from shared.datasets.languages import language_name
 
 DEFAULT_PAIRS = {
     "spa-eng": "translation/spa-eng.tsv.gz",
@@ -39,14 +40,12 @@ QUICK_FLAGS = {
 
 def languages(pair: str) -> tuple[str, str]:
     """`"spa-eng"` -> `("spanish", "english")`, the app's names for the ISO codes."""
-    from shared.datasets.pairs import _canonical
-
     codes = pair.split("-")
     if len(codes) != 2 or not all(codes):
         raise ValueError(
             f"Expected a pair name '<source>-<target>' (ISO codes, e.g. spa-eng). Received: {pair}"
         )
-    return _canonical(codes[0]), _canonical(codes[1])
+    return language_name(codes[0]), language_name(codes[1])
 
 
 def quick_slice(data: Path, destination: Path, size: int = QUICK_PAIRS) -> Path:

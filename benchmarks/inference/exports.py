@@ -12,12 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
-from apps.sentiment import export as sentiment_export
-from apps.sentiment import tflite as sentiment_tflite
-from apps.sentiment.artifacts import TrainedSentimentModel
-from apps.translation import export as translation_export
-from apps.translation import tflite as translation_tflite
-from apps.translation.artifacts import TrainedTranslator
+from apps.registry import app_entry
 from benchmarks.context import BenchContext
 from benchmarks.inference.settings import (
     KERAS_FILE,
@@ -41,13 +36,6 @@ def finished_run(app: str, name: str, run_dir) -> Path:
     return Path(run_dir)
 
 
-EXPORTERS = {
-    "sentiment": (sentiment_export.build_export, sentiment_tflite.write_tflite_models),
-    "translation": (translation_export.build_export, translation_tflite.write_tflite_models),
-}
-TRAINED = {"sentiment": TrainedSentimentModel, "translation": TrainedTranslator}
-
-
 def export_run(
     app: str, name: str, run_dir: Path, context: BenchContext, exports: dict, skipped: list
 ) -> dict:
@@ -65,7 +53,8 @@ def export_run(
     if key in exports:  # the same run under two names
         return {**exports[key], "seconds": 0.0}
     started = time.perf_counter()
-    build_export, write_tflite_models = EXPORTERS[app]
+    entry = app_entry(app)
+    build_export = entry.load_entry("saved_model_export")
     root = context.work(KEY, "exports", name)
     shutil.rmtree(root)  # ours alone: a rerun starts from version 1 again
     spec, variants, notes = build_export(run_dir), list(VARIANTS), []
@@ -80,9 +69,10 @@ def export_run(
                 f"{app} run `{name}`: TFLite {', '.join(failed)} not exported, the "
                 f"exporter's check refused it: {str(error).splitlines()[0]}"
             )
-            trained = TRAINED[app].load(run_dir)
+            trained = entry.load_entry("trained_run").load(run_dir)
+            write_phone_models = entry.load_entry("phone_export")
             writer = (
-                functools.partial(write_tflite_models, trained, variants=tuple(variants))
+                functools.partial(write_phone_models, trained, variants=tuple(variants))
                 if variants
                 else None
             )

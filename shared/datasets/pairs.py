@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from shared.datasets.download import download_and_extract
 from shared.datasets.errors import DataError
 from shared.datasets.examples import RejectedRow
+from shared.datasets.languages import LANGUAGE_CODES, language_name
 
 # `_Lines` decodes line by line so that invalid UTF-8 is pinned to one line; reusing it
 # keeps one definition of what a bad byte, a NUL or a BOM means across loaders.
@@ -22,18 +23,6 @@ from shared.datasets.tabular import _GZIP_MAGIC, BadRows, _Lines
 ANKI_URL_TEMPLATE = "https://www.manythings.org/anki/{code}-eng.zip"
 # The 2018 snapshot the TensorFlow tutorials use; it holds `spa-eng/spa.txt`, two columns.
 TENSORFLOW_SPA_ENG_URL = "http://storage.googleapis.com/download.tensorflow.org/data/spa-eng.zip"
-
-# Language names and the ISO 639-1/639-3 codes that may stand for them in a header or an
-# argument. A first line is a header when any field names one of these (or the caller's):
-# a data row never does, and a header for other languages then fails loudly instead of
-# being read as a sentence pair.
-_LANGUAGE_CODES = {
-    "english": ("en", "eng"), "spanish": ("es", "spa"), "french": ("fr", "fra", "fre"),
-    "german": ("de", "deu", "ger"), "italian": ("it", "ita"), "portuguese": ("pt", "por"),
-    "dutch": ("nl", "nld", "dut"), "russian": ("ru", "rus"), "turkish": ("tr", "tur"),
-    "japanese": ("ja", "jpn"), "chinese": ("zh", "zho", "chi", "cmn"),
-}  # fmt: skip
-_CANONICAL = {code: name for name, codes in _LANGUAGE_CODES.items() for code in (name, *codes)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +102,8 @@ def read_sentence_pairs(
         DataError: when the file is missing or unreadable, has no pairs (left), lacks a
             language column, or (in `"error"` mode) has bad rows.
     """
-    source_language, target_language = _canonical(source_language), _canonical(target_language)
+    source_language = language_name(source_language)
+    target_language = language_name(target_language)
     if source_language == target_language:
         raise ValueError(
             "Expected different source and target languages. Received: "
@@ -205,8 +195,8 @@ class _PairReader:
 
     def _read_layout(self, fields: list[str], problem: str | None) -> bool:
         """Picks the columns from the first line; returns whether it is a header."""
-        names = [_canonical(field) for field in fields]
-        known = set(_LANGUAGE_CODES) | set(self.languages)
+        names = [language_name(field) for field in fields]
+        known = set(LANGUAGE_CODES) | set(self.languages)
         if problem is None and any(name in known for name in names):
             self.field_counts = (len(fields),)
             missing = [language for language in self.languages if names.count(language) != 1]
@@ -260,12 +250,6 @@ def _looks_like_header(fields: list[str]) -> bool:
     return len(fields) >= 2 and all(
         field[:1].isalpha() and all(c.isalnum() or c in "_-" for c in field) for field in fields
     )
-
-
-def _canonical(language: str) -> str:
-    """Maps a language name or ISO code to its lower-case English name."""
-    name = language.strip().lower()
-    return _CANONICAL.get(name, name)
 
 
 def source_key(sentence: str) -> str:

@@ -4,6 +4,7 @@ import csv
 import dataclasses
 import gzip
 import json
+import types
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,10 @@ import pytest
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.corpus import generate_reviews
 from apps.sentiment.inference import SentimentPredictor
-from benchmarks import inference
 from benchmarks.context import BenchContext
+from benchmarks.inference import dev_sets, exports, plots, settings, tables
+from benchmarks.inference import section as inference_section
+from benchmarks.inference.sentiment import sentiment_accuracy
 from shared.edge.metadata import TFLITE_FOLDER, VARIANTS
 from shared.edge.sentiment import EdgeSentimentClassifier
 from shared.export.exporter import AppExport
@@ -21,13 +24,13 @@ from shared.export.tflite import TFLiteExportError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SENTIMENT_PATHS = {
-    inference.KERAS,
-    inference.SAVED_MODEL_TEXT,
-    inference.SAVED_MODEL_IDS,
-    *(inference.tflite_path(v) for v in VARIANTS),
+    settings.KERAS,
+    settings.SAVED_MODEL_TEXT,
+    settings.SAVED_MODEL_IDS,
+    *(settings.tflite_path(v) for v in VARIANTS),
 }
-TRANSLATION_PATHS = {inference.KERAS, inference.SAVED_MODEL} | {
-    inference.tflite_path(v) for v in VARIANTS
+TRANSLATION_PATHS = {settings.KERAS, settings.SAVED_MODEL} | {
+    settings.tflite_path(v) for v in VARIANTS
 }
 
 
@@ -45,11 +48,11 @@ def write_dev_tsv(path: Path, count: int = 24) -> tuple[list[str], list[str]]:
 @pytest.fixture(scope="module")
 def measured(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
     root = tmp_path_factory.mktemp("bench-inference")
-    dev = write_dev_tsv(root / "data" / inference.SST2_DEV)
+    dev = write_dev_tsv(root / "data" / dev_sets.SST2_DEV)
     context = BenchContext(
         data_dir=root / "data", work_dir=root / "work", plots_dir=root / "plots", quick=True
     )
-    section = inference.run(
+    section = inference_section.run(
         context, {"sst2": tiny_sentiment_run}, {"spa-eng": tiny_translation_run}
     )
     return section, context, dev
@@ -75,11 +78,11 @@ def test_every_sentiment_path_is_timed_at_both_lengths(measured, tiny_sentiment_
         assert sequences > 0
         assert row["tokens/s (batch 32)"] == pytest.approx(sequences * tokens)
     for case in section.results["sentiment"]["sst2"]["cases"]:
-        keras = case["paths"][inference.KERAS]
+        keras = case["paths"][settings.KERAS]
         for path, m in case["paths"].items():
             # 32 sequences in the batch time: the throughput is what the p50 says.
             assert m["sequences_per_s"] == pytest.approx(32_000 / m["batch_p50_ms"])
-            label = inference.input_label(case)
+            label = tables.input_label(case)
             (row,) = [r for r in rows if r["input"] == label and r["path"] == path]
             assert row["speed-up vs Keras"] == f"{keras['p50_ms'] / m['p50_ms']:.2f}x"
     assert "TFLite dynamic_range" in section.to_markdown("today")
@@ -109,7 +112,7 @@ def test_sizes_are_the_files_on_disk(measured, tiny_sentiment_run, tiny_translat
             "model.keras": (Path(run_dir) / "model.keras").stat().st_size,
             "SavedModel": saved_model_bytes(version),
             **{
-                inference.tflite_path(v): (version / TFLITE_FOLDER / f"{row['app']}_{v}.tflite")
+                settings.tflite_path(v): (version / TFLITE_FOLDER / f"{row['app']}_{v}.tflite")
                 .stat()
                 .st_size
                 for v in VARIANTS
@@ -125,10 +128,10 @@ def test_tflite_accuracy_and_agreement_match_a_recount(measured, tiny_sentiment_
     truth = np.array([trained.labels.names.index(label) for label in labels])
     keras = SentimentPredictor(trained).predict(texts)[0].argmax(axis=-1)
     folder = Path(section.results["sentiment"]["sst2"]["export"]) / TFLITE_FOLDER
-    predicted = {inference.KERAS: keras}
+    predicted = {settings.KERAS: keras}
     for variant in VARIANTS:
         runner = EdgeSentimentClassifier.from_directory(folder, variant=variant, num_threads=1)
-        predicted[inference.tflite_path(variant)] = runner.predict(texts).argmax(axis=-1)
+        predicted[settings.tflite_path(variant)] = runner.predict(texts).argmax(axis=-1)
     assert {r["path"] for r in rows} == set(predicted)
     for row in rows:
         assert row["examples"] == len(texts)
@@ -137,7 +140,7 @@ def test_tflite_accuracy_and_agreement_match_a_recount(measured, tiny_sentiment_
             np.mean(predicted[row["path"]] == keras)
         )
     # Accuracies can only differ from Keras' by the examples the variant labels otherwise.
-    keras_row = next(r for r in rows if r["path"] == inference.KERAS)
+    keras_row = next(r for r in rows if r["path"] == settings.KERAS)
     for row in rows:
         assert (
             abs(row["accuracy"] - keras_row["accuracy"]) <= 1 - row["agreement with Keras"] + 1e-9
@@ -154,22 +157,22 @@ def test_imdb_split_is_the_one_training_scored(measured, tiny_sentiment_run):
         v: EdgeSentimentClassifier.from_directory(folder, variant=v, num_threads=1)
         for v in VARIANTS
     }
-    accuracy = inference.sentiment_accuracy(context, "imdb", trained, lites)
+    accuracy = sentiment_accuracy(context, "imdb", trained, lites)
     assert accuracy["examples"] == accuracy["available"] == metrics["n"]
-    assert accuracy["paths"][inference.KERAS]["accuracy"] == pytest.approx(
+    assert accuracy["paths"][settings.KERAS]["accuracy"] == pytest.approx(
         metrics["accuracy"], abs=5e-5
     )
     assert accuracy["run_validation"] == {"examples": metrics["n"], "accuracy": metrics["accuracy"]}
 
 
 def test_quick_mode_caps_the_scored_examples(tiny_sentiment_run, tmp_path, monkeypatch):
-    texts, _ = write_dev_tsv(tmp_path / inference.SST2_DEV, count=9)
+    texts, _ = write_dev_tsv(tmp_path / dev_sets.SST2_DEV, count=9)
     trained = TrainedSentimentModel.load(tiny_sentiment_run)
-    monkeypatch.setattr(inference.dev_sets, "QUICK_EVALUATION_CAP", 5)
+    monkeypatch.setattr(dev_sets, "QUICK_EVALUATION_CAP", 5)
     quick = BenchContext(data_dir=tmp_path, work_dir=tmp_path / "w", quick=True)
     full = dataclasses.replace(quick, quick=False)
-    assert inference.dev_examples(quick, "sst2", trained)["texts"] == texts[:5]
-    assert inference.dev_examples(full, "sst2", trained)["texts"] == texts
+    assert dev_sets.dev_examples(quick, "sst2", trained)["texts"] == texts[:5]
+    assert dev_sets.dev_examples(full, "sst2", trained)["texts"] == texts
 
 
 def test_every_translation_path_is_timed(measured, tiny_translation_run):
@@ -184,19 +187,19 @@ def test_every_translation_path_is_timed(measured, tiny_translation_run):
         assert 0 < row["p50 ms"] <= row["p99 ms"], row
         assert row["sentences/s"] == pytest.approx(1000 / row["p50 ms"])
         outputs = result["decodings"][row["decoding"]]
-        same = outputs[row["path"]]["output"] == outputs[inference.KERAS]["output"]
+        same = outputs[row["path"]]["output"] == outputs[settings.KERAS]["output"]
         assert row["same output as Keras"] == ("yes" if same else "no")
     # The whole-loop signatures were what the TFLite rows timed.
     assert result["tflite_loop_signatures"] == {
-        "greedy": {inference.tflite_path(v): "greedy" for v in VARIANTS},
-        "beam 3": {inference.tflite_path(v): "beam_search" for v in VARIANTS},
+        "greedy": {settings.tflite_path(v): "greedy" for v in VARIANTS},
+        "beam 3": {settings.tflite_path(v): "beam_search" for v in VARIANTS},
     }
 
 
 def test_plots_are_png_files(measured):
     section, context, _ = measured
     names = {Path(p).name for p in section.plots}
-    assert names == {inference.LATENCY_PLOT, inference.SIZE_ACCURACY_PLOT}
+    assert names == {plots.LATENCY_PLOT, plots.SIZE_ACCURACY_PLOT}
     for plot in section.plots:
         assert Path(plot).parent == context.plot_path("x.png").parent
         content = Path(plot).read_bytes()
@@ -206,7 +209,7 @@ def test_plots_are_png_files(measured):
 
 def test_missing_runs_and_data_become_notes(tmp_path, tiny_sentiment_run):
     context = BenchContext(data_dir=tmp_path / "no-data", work_dir=tmp_path / "w", quick=True)
-    section = inference.run(
+    section = inference_section.run(
         context, {"sst2": tmp_path / "no-such-run"}, {"spa-eng": tmp_path / "unfinished"}
     )
     assert section.tables == [] and section.plots == []
@@ -215,10 +218,10 @@ def test_missing_runs_and_data_become_notes(tmp_path, tiny_sentiment_run):
     assert len(skipped) == 2 and "no-such-run" in skipped[0] and "unfinished" in skipped[1]
 
     trained = TrainedSentimentModel.load(tiny_sentiment_run)
-    with pytest.raises(inference.MissingInput, match="sst2/dev.tsv.gz is missing"):
-        inference.dev_examples(context, "sst2", trained)
-    with pytest.raises(inference.MissingInput, match="no dev set is known for run name `yelp`"):
-        inference.dev_examples(context, "yelp", trained)
+    with pytest.raises(settings.MissingInput, match="sst2/dev.tsv.gz is missing"):
+        dev_sets.dev_examples(context, "sst2", trained)
+    with pytest.raises(settings.MissingInput, match="no dev set is known for run name `yelp`"):
+        dev_sets.dev_examples(context, "yelp", trained)
 
 
 def test_a_variant_the_exporter_refuses_is_left_out_with_a_note(tmp_path, monkeypatch):
@@ -242,16 +245,17 @@ def test_a_variant_the_exporter_refuses_is_left_out_with_a_note(tmp_path, monkey
         spec.write_tflite(root)  # the first spec refuses; the retry's writer is recorded
         return {"path": str(root / "translation" / "1"), "tflite": {"files": {}}}
 
-    monkeypatch.setitem(
-        inference.EXPORTERS, "translation", (build_export, lambda *a, **k: {"files": {}})
-    )
-    monkeypatch.setitem(
-        inference.TRAINED, "translation", type("T", (), {"load": staticmethod(str)})
-    )
-    monkeypatch.setattr(inference.exports, "export_version", export_version)
+    entry_points = {
+        "saved_model_export": build_export,
+        "phone_export": lambda *a, **k: {"files": {}},
+        "trained_run": type("T", (), {"load": staticmethod(str)}),
+    }
+    registered = types.SimpleNamespace(load_entry=entry_points.__getitem__)
+    monkeypatch.setattr(exports, "app_entry", {"translation": registered}.__getitem__)
+    monkeypatch.setattr(exports, "export_version", export_version)
     skipped = []
     context = BenchContext(work_dir=tmp_path, quick=True)
-    summary = inference.export_run("translation", "spa-eng", tmp_path, context, {}, skipped)
+    summary = exports.export_run("translation", "spa-eng", tmp_path, context, {}, skipped)
     assert written[-1].keywords == {"variants": ("float32", "float16")}
     assert skipped == summary["notes"]
     assert skipped[0].startswith("translation run `spa-eng`: TFLite dynamic_range not exported")
