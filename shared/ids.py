@@ -9,11 +9,16 @@ PAD_TOKEN, UNK_TOKEN, START_TOKEN, END_TOKEN = "[PAD]", "[UNK]", "[START]", "[EN
 PAD_ID, UNK_ID, START_ID, END_ID = 0, 1, 2, 3
 WORD_RESERVED_TOKENS = (PAD_TOKEN, UNK_TOKEN)
 SUBWORD_RESERVED_TOKENS = (PAD_TOKEN, UNK_TOKEN, START_TOKEN, END_TOKEN)
+# WordPiece marks a piece that continues a word with this prefix ("play", "##ing").
+JOINER = "##"
 # A decoder never generates these: padding, and the start token it was fed.
 BANNED_IDS = (PAD_ID, START_ID)
 
 # -- raw-text limits shared by the graph tokenizer and the phone tokenizer -----------------
-CHARS_PER_TOKEN_CAP = 32  # raw characters kept per allowed word, before any regex
+# The words a too-long text keeps: "end" cuts the end (keeps the opening), "start" the start.
+TRUNCATION_SIDES = ("end", "start")
+# Raw characters kept per allowed word, before any regex. Generous: English averages ~5-6.
+CHARS_PER_TOKEN_CAP = 32
 
 # -- recurrent cells and the layout of their state -----------------------------------------
 CELL_TYPES = ("lstm", "gru", "simple_rnn")
@@ -28,9 +33,9 @@ STATES_PER_CELL = {cell: len(names) for cell, names in STATE_NAMES.items()}
 MAX_SERVING_BATCH = 32
 
 
-def batch_buckets(max_batch: int = MAX_SERVING_BATCH) -> tuple[int, ...]:
+def batch_buckets(max_batch: int = MAX_SERVING_BATCH) -> list[int]:
     """Powers of two from 1 up to (and including the first at or above) `max_batch`."""
     sizes = [1]
     while sizes[-1] < max_batch:
         sizes.append(sizes[-1] * 2)
-    return tuple(sizes)
+    return sizes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from shared.cells import CELL_TYPES
+from shared.ids import CELL_TYPES
 from shared.training.config import TrainingConfig, field
 
 POOLING = ("final_state", "mean", "max", "mean_max")

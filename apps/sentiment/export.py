@@ -9,11 +9,12 @@ import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from shared.export.exporter import AppExport
-from shared.export.serving import batch_buckets, bucketed, length_buckets, text_of_words
+from shared.export.shape_buckets import bucketed, length_buckets, text_of_words
+from shared.ids import MAX_SERVING_BATCH, batch_buckets
 
 APP = "sentiment"
 # Largest batch the warmup requests compile for (TF Serving's batching pads up to it).
-MAX_WARMUP_BATCH = 32
+MAX_WARMUP_BATCH = MAX_SERVING_BATCH
 
 
 def serving_endpoints(trained: TrainedSentimentModel, jit_compile: bool = True) -> dict:

@@ -22,7 +22,7 @@ from apps.sentiment.model import build_sequence_autoencoder
 from shared.cli import RUNS_ROOT, print_json_line
 from shared.datasets.errors import DataError
 from shared.datasets.examples import report_rejected_rows
-from shared.layers.masking import PAD_ID
+from shared.ids import PAD_ID, UNK_ID
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
 from shared.training.cluster import run_directory_for_this_worker
 from shared.training.distribution import describe_strategy, make_strategy
@@ -36,7 +36,6 @@ from shared.training.trainer import (
     print_finished_run,
 )
 
-UNKNOWN_ID = 1  # the vectorizer's [UNK]
 # Whole texts are vectorized once, then cut into chunks: no text is truncated.
 NO_TRUNCATION = 1_000_000
 
@@ -64,7 +63,7 @@ def reconstruction_arrays(chunks: list[np.ndarray], chunk_length: int, decoder_v
     token_ids = np.full((len(chunks), chunk_length), PAD_ID, np.int32)
     for row, chunk in enumerate(chunks):
         token_ids[row, : len(chunk)] = chunk
-    labels = np.where(token_ids < decoder_vocabulary, token_ids, UNKNOWN_ID).astype(np.int32)
+    labels = np.where(token_ids < decoder_vocabulary, token_ids, UNK_ID).astype(np.int32)
     labels[token_ids == PAD_ID] = PAD_ID
     start = np.full((len(chunks), 1), decoder_vocabulary, np.int32)
     decoder_inputs = np.concatenate([start, labels[:, :-1]], axis=1)

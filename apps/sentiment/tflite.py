@@ -27,6 +27,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from shared.export.fused_lstm import fused_encoder_call, lstm_encoder_is_fusable
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from shared.edge.metadata import (
@@ -39,7 +40,6 @@ from shared.edge.metadata import (
 )
 from shared.edge.runtime import VARIABLE_RESET_CALLS, LiteModel, has_variable_tensors
 from shared.edge.sentiment import APP, FILE_PATTERN, INPUT_NAME, OUTPUT_NAME, SIGNATURE
-from shared.export.fused_lstm import fused_encoder_call, lstm_encoder_is_fusable
 from shared.export.tflite import (
     Probe,
     common_tensor_name,
@@ -47,8 +47,7 @@ from shared.export.tflite import (
     save_endpoints,
     write_variants,
 )
-from shared.layers.masking import PAD_ID
-from shared.text.vectorizer import UNK_ID
+from shared.ids import PAD_ID, UNK_ID
 
 
 def classifier_function(

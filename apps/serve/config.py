@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from shared.ids import MAX_SERVING_BATCH
+
 # TF Serving's REST port, so clients need no change between this server and TF Serving.
 DEFAULT_PORT = 8501
 MAX_PORT = 65535
@@ -20,8 +22,9 @@ class ServeConfig:
         host: Interface to bind; loopback unless told otherwise, as nothing authenticates.
         port: HTTP port (TF Serving's REST default).
         max_batch_size: Most rows one signature call gets after merging requests (TF
-            Serving's `max_batch_size`); the exports compile XLA shapes up to 32 rows, so a
-            larger value compiles new shapes on first use.
+            Serving's `max_batch_size`); the exports compile XLA shapes up to
+            `shared.ids.MAX_SERVING_BATCH` rows, so a larger value compiles new shapes on
+            first use.
         batch_timeout_ms: How long the first request of a batch waits for others (TF
             Serving's `batch_timeout_micros`, in milliseconds).
         num_batch_threads: Signature calls that may run at once (TF Serving's
@@ -61,7 +64,7 @@ class ServeConfig:
     model_root: Path = Path("saved_models")
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
-    max_batch_size: int = 32
+    max_batch_size: int = MAX_SERVING_BATCH
     batch_timeout_ms: float = 2.0
     num_batch_threads: int = 2
     max_enqueued_batches: int = 100

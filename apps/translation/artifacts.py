@@ -10,7 +10,7 @@ import keras
 import shared.layers  # noqa: F401  (registers the custom layers for load_model)
 import shared.training.losses  # noqa: F401  (a label-smoothed run's compiled loss)
 from apps.translation.config import TranslationConfig
-from shared.text.subword import SubwordTokenizer
+from shared.text.wordpiece import SubwordTokenizer
 from shared.training.damage import load_keras_model
 from shared.training.run_directory import RunDirectory, write_atomic
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from shared.cells import CELL_TYPES
 from shared.cli import MAX_BEAM_WIDTH
+from shared.ids import CELL_TYPES
 from shared.training.config import TrainingConfig, field
 
 

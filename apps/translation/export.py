@@ -11,11 +11,11 @@ import tensorflow as tf
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.translator import Translator
 from shared.export.exporter import EXPORT_INFO_RELATIVE_PATH, AppExport
-from shared.export.serving import batch_buckets, bucketed, length_buckets, text_of_words
-from shared.text.subword import JOINER, RESERVED_TOKENS
+from shared.export.shape_buckets import bucketed, length_buckets, text_of_words
+from shared.ids import JOINER, MAX_SERVING_BATCH, SUBWORD_RESERVED_TOKENS, batch_buckets
 
 APP = "translation"
-MAX_WARMUP_BATCH = 32
+MAX_WARMUP_BATCH = MAX_SERVING_BATCH
 
 
 def serving_endpoints(
@@ -58,7 +58,7 @@ def whole_source_words(trained: TrainedTranslator) -> list[str]:
     return [
         token
         for token in trained.source_tokenizer.vocabulary
-        if token not in RESERVED_TOKENS and not token.startswith(JOINER) and token.isalpha()
+        if token not in SUBWORD_RESERVED_TOKENS and not token.startswith(JOINER) and token.isalpha()
     ] or ["a"]
 
 

@@ -71,8 +71,7 @@ from shared.export.tflite import (
     save_endpoints,
     write_variants,
 )
-from shared.layers.masking import PAD_ID
-from shared.text.subword import END_ID, START_ID, UNK_ID
+from shared.ids import END_ID, PAD_ID, START_ID, UNK_ID
 
 STATE_KINDS = {"lstm": ("hidden", "carry"), "gru": ("hidden",), "simple_rnn": ("hidden",)}
 

@@ -31,8 +31,9 @@ from apps.translation.translator import Translator
 from shared.cli import default_run_dir, print_json_line
 from shared.datasets.examples import report_rejected_rows
 from shared.datasets.pairs import SentencePairs, split_by_source
+from shared.ids import END_ID, START_ID
 from shared.package_api import callable_module
-from shared.text.subword import END_ID, START_ID, SubwordTokenizer
+from shared.text.wordpiece import SubwordTokenizer
 from shared.training.averaging import KeepEpochWeights, average_last_epochs
 from shared.training.cluster import run_directory_for_this_worker
 from shared.training.distribution import describe_strategy, make_strategy

@@ -10,8 +10,7 @@ import tensorflow as tf
 from apps.translation.artifacts import TrainedTranslator
 from shared.decoding import beam_search_decode, beam_search_n_best, greedy_decode
 from shared.decoding.logits import NEG_INF
-from shared.layers.masking import PAD_ID
-from shared.text.subword import END_ID, START_ID
+from shared.ids import END_ID, PAD_ID, START_ID
 
 
 class Translator:

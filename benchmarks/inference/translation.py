@@ -23,7 +23,7 @@ from benchmarks.inference.settings import (
 from shared.edge.translation import EdgeTranslator
 from shared.export.exporter import EXPORT_INFO_RELATIVE_PATH
 from shared.export.latency import compare_calls
-from shared.export.serving import text_of_words
+from shared.export.shape_buckets import text_of_words
 
 
 def measure_translation(

@@ -12,7 +12,8 @@ import numpy as np
 from shared.answers import sentiment_answer
 from shared.edge.runner import ExportRunner
 from shared.edge.runtime import LiteModel
-from shared.edge.text import PAD_ID, WordTokenizer
+from shared.edge.text import WordTokenizer
+from shared.ids import PAD_ID
 
 APP = "sentiment"
 FILE_PATTERN = "sentiment_{variant}.tflite"

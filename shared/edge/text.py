@@ -38,15 +38,21 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-PAD_TOKEN, UNK_TOKEN, START_TOKEN, END_TOKEN = "[PAD]", "[UNK]", "[START]", "[END]"
-# Duplicated from shared/layers/masking.py, shared/text/vectorizer.py and subword.py (which
-# import TensorFlow); the parity tests keep them equal.
-PAD_ID, UNK_ID, START_ID, END_ID = 0, 1, 2, 3
-WORD_RESERVED_TOKENS = (PAD_TOKEN, UNK_TOKEN)
-SUBWORD_RESERVED_TOKENS = (PAD_TOKEN, UNK_TOKEN, START_TOKEN, END_TOKEN)
-CHARS_PER_TOKEN_CAP = 32  # raw characters kept per allowed word, before any regex
-TRUNCATION_SIDES = ("end", "start")
-JOINER = "##"
+from shared.ids import (
+    CHARS_PER_TOKEN_CAP,
+    END_ID,
+    END_TOKEN,
+    JOINER,
+    PAD_ID,
+    PAD_TOKEN,
+    START_ID,
+    START_TOKEN,
+    SUBWORD_RESERVED_TOKENS,
+    TRUNCATION_SIDES,
+    UNK_ID,
+    WORD_RESERVED_TOKENS,
+)
+
 MAX_BYTES_PER_WORD = 100  # FastWordpieceTokenizer's default `max_bytes_per_word`
 TOKENIZATION_SPEC_VERSION = 1
 
@@ -474,12 +480,7 @@ def tokenization_spec() -> dict:
 
 
 __all__ = [
-    "CHARS_PER_TOKEN_CAP",
-    "END_ID",
-    "PAD_ID",
-    "START_ID",
     "TOKENIZATION_SPEC_VERSION",
-    "UNK_ID",
     "WordPieceTokenizer",
     "WordTokenizer",
     "join_punctuation",

@@ -17,7 +17,8 @@ import numpy as np
 
 from shared.edge.runner import ExportRunner
 from shared.edge.runtime import LiteModel
-from shared.edge.text import END_ID, PAD_ID, START_ID, WordPieceTokenizer
+from shared.edge.text import WordPieceTokenizer
+from shared.ids import END_ID, PAD_ID, START_ID
 
 APP = "translation"
 FILE_PATTERN = "translation_{variant}.tflite"

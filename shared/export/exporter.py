@@ -19,8 +19,8 @@ import tensorflow as tf
 
 from shared.edge.metadata import TFLITE_FOLDER
 from shared.export.progress import reporting, stage
-from shared.export.server_config import write_server_config
-from shared.export.serving import write_saved_model
+from shared.export.saved_model import write_saved_model
+from shared.export.tf_serving_config import write_tf_serving_config
 from shared.export.versions import StagedVersion
 from shared.export.warmup import write_warmup_requests
 from shared.training.run_directory import write_json_atomic
@@ -85,7 +85,7 @@ def export_version(spec: AppExport, saved_models_root: Path = SAVED_MODELS_ROOT)
     if tflite is not None:  # paths were reported inside the staging folder
         tflite = json.loads(json.dumps(tflite).replace(str(staged.path), str(staged.published)))
     stage("writing the server config (models.config, batching_parameters.txt)")
-    config_files = write_server_config(saved_models_root)
+    config_files = write_tf_serving_config(saved_models_root)
     return {
         "app": spec.app,
         "version": int(staged.published.name),

@@ -2,13 +2,12 @@
 
 from shared.layers.bag_of_ngrams import HashedBagOfNgrams
 from shared.layers.bidirectional_encoder import BidirectionalRecurrentEncoder
-from shared.layers.masking import PAD_ID, PaddingMask, padding_mask_from_ids
+from shared.layers.masking import PaddingMask, padding_mask_from_ids
 from shared.layers.recurrent_decoder import RecurrentDecoder
 from shared.layers.sequence_pooling import MaskedSequencePooling
 from shared.layers.state_bridge import StateBridge
 
 __all__ = [
-    "PAD_ID",
     "BidirectionalRecurrentEncoder",
     "HashedBagOfNgrams",
     "MaskedSequencePooling",

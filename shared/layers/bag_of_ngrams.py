@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from shared.layers.masking import PAD_ID
+from shared.ids import PAD_ID
 
 # Pair ids are `left * PAIR_MULTIPLIER + right` in int32 (TFLite's integer type), then
 # taken modulo the bucket count. The multiplier is a prime, so it shares no factor with a

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-PAD_ID = 0
+from shared.ids import PAD_ID
 
 
 def padding_mask_from_ids(token_ids):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import keras
 
-from shared.cells import CELL_TYPES, STATES_PER_CELL
+from shared.ids import CELL_TYPES, STATES_PER_CELL
 
 RECURRENT_LAYERS = {
     "lstm": keras.layers.LSTM,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from shared.cells import STATES_PER_CELL
+from shared.ids import STATES_PER_CELL
 from shared.layers.recurrent import check_cell
 
 BRIDGE_MODES = ("auto", "copy", "dense")

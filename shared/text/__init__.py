@@ -1,19 +1,9 @@
 """In-graph text processing: normalisation, word tokenisation, vocabularies."""
 
 from shared.text.normalization import normalize_text, split_words
-from shared.text.vectorizer import (
-    PAD_TOKEN,
-    UNK_ID,
-    UNK_TOKEN,
-    WordVectorizer,
-    load_vocabulary,
-    save_vocabulary,
-)
+from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
 
 __all__ = [
-    "PAD_TOKEN",
-    "UNK_ID",
-    "UNK_TOKEN",
     "WordVectorizer",
     "load_vocabulary",
     "normalize_text",

@@ -7,16 +7,8 @@ from collections.abc import Iterable
 import keras
 import tensorflow as tf
 
-from shared.layers.masking import PAD_ID
+from shared.ids import CHARS_PER_TOKEN_CAP, PAD_ID, PAD_TOKEN, TRUNCATION_SIDES, UNK_TOKEN
 from shared.text.normalization import count_words, normalize_text, split_words
-
-PAD_TOKEN = "[PAD]"
-UNK_TOKEN = "[UNK]"
-UNK_ID = 1
-TRUNCATION_SIDES = ("end", "start")
-# Raw text is cut to this many characters per allowed token before any regex runs, so a
-# 100 MB request costs no more than a long review. Generous: English averages ~5-6.
-CHARS_PER_TOKEN_CAP = 32
 
 
 @keras.saving.register_keras_serializable(package="rnn_suite")
@@ -133,6 +125,7 @@ class WordVectorizer(keras.layers.Layer):
         return tf.cast(self.tokenize(texts).row_lengths(), tf.int32)
 
     def _cap_characters(self, texts):
+        # Cut before any regex runs, so a 100 MB request costs no more than a long review.
         max_chars = self.max_length * CHARS_PER_TOKEN_CAP
         if self.truncate_from == "end":
             return tf.strings.substr(texts, 0, max_chars, unit="UTF8_CHAR")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from shared.layers.masking import PAD_ID
+from shared.ids import PAD_ID
 from shared.text.vectorizer import WordVectorizer
 
 # Length-sorted windows of this many batches, then batches in random order: most of the

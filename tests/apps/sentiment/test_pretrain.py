@@ -12,6 +12,7 @@ import pytest
 
 from apps.sentiment import pretrain as sa
 from apps.sentiment.cli import build_parser, main
+from shared.ids import UNK_ID
 from tests.helpers.runs import TINY_SENTIMENT, flags
 
 TINY_ENCODER = {k: TINY_SENTIMENT[k] for k in ("units", "embedding-dim", "max-tokens")}
@@ -33,8 +34,8 @@ def test_the_decoder_reconstructs_the_chunk_shifted_right_with_rare_words_unknow
     )
     start = 6
     assert token_ids.tolist() == [[2, 9, 3, 0], [4, 5, 0, 0]]
-    assert labels.tolist() == [[2, sa.UNKNOWN_ID, 3, 0], [4, 5, 0, 0]]
-    assert decoder_inputs.tolist() == [[start, 2, sa.UNKNOWN_ID, 3], [start, 4, 5, 0]]
+    assert labels.tolist() == [[2, UNK_ID, 3, 0], [4, 5, 0, 0]]
+    assert decoder_inputs.tolist() == [[start, 2, UNK_ID, 3], [start, 4, 5, 0]]
     assert weights.tolist() == [[1, 1, 1, 0], [1, 1, 0, 0]]
 
 
@@ -124,7 +125,7 @@ def test_init_from_a_pretraining_run_starts_the_classifier_from_its_encoder(
     first = _FirstWeights()
     assert train_command(args, resolve_sentiment_config(args), callbacks=(first,)) == 0
     out = capsys.readouterr().out
-    assert "model shape taken from" in out and "'units': 8" in out
+    assert "model shape taken from" in out and "'encoder_units': 8" in out
 
     autoencoder = keras.models.load_model(pretrained / "model.keras")
     expected = autoencoder.get_layer("encoder").get_weights()

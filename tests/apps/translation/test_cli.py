@@ -16,7 +16,7 @@ from apps.translation.corpus import generate_pairs
 from apps.translation.translator import Translator
 from shared.datasets.pairs import read_sentence_pairs, source_key
 from shared.evaluation.translation_metrics import translation_scores
-from shared.text.subword import START_ID
+from shared.ids import START_ID
 
 TINY = [
     "--epochs",

@@ -3,7 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
-from shared.text.subword import END_ID, START_ID, SubwordTokenizer
+from shared.ids import END_ID, START_ID
+from shared.text.wordpiece import SubwordTokenizer
 from shared.training.pipelines import seq2seq_dataset, teacher_forcing
 
 

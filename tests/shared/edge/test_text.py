@@ -20,10 +20,22 @@ import tensorflow as tf
 from apps.sentiment.corpus import generate_reviews
 from apps.translation.corpus import generate_pairs
 from shared.edge import text as edge
-from shared.layers.masking import PAD_ID
-from shared.text import normalization, subword, vectorizer
-from shared.text.subword import SubwordTokenizer
+from shared.ids import (
+    CHARS_PER_TOKEN_CAP,
+    END_ID,
+    JOINER,
+    PAD_ID,
+    PAD_TOKEN,
+    START_ID,
+    SUBWORD_RESERVED_TOKENS,
+    TRUNCATION_SIDES,
+    UNK_ID,
+    UNK_TOKEN,
+    WORD_RESERVED_TOKENS,
+)
+from shared.text import normalization, vectorizer
 from shared.text.vectorizer import WordVectorizer
+from shared.text.wordpiece import SubwordTokenizer
 from tests.helpers.paths import REPO_ROOT
 
 # Unicode and formatting edge cases; each one has tripped a tokenizer somewhere.
@@ -159,18 +171,14 @@ def wordpiece_vocabulary(corpus):
 
 
 def test_constants_and_patterns_match_the_graph_side():
-    assert edge.PAD_ID == PAD_ID == 0
-    assert (edge.UNK_ID, edge.START_ID, edge.END_ID) == (
-        subword.UNK_ID,
-        subword.START_ID,
-        subword.END_ID,
-    )
-    assert edge.UNK_ID == vectorizer.UNK_ID
-    assert edge.SUBWORD_RESERVED_TOKENS == subword.RESERVED_TOKENS
-    assert edge.WORD_RESERVED_TOKENS == (vectorizer.PAD_TOKEN, vectorizer.UNK_TOKEN)
-    assert edge.CHARS_PER_TOKEN_CAP == vectorizer.CHARS_PER_TOKEN_CAP
-    assert edge.TRUNCATION_SIDES == vectorizer.TRUNCATION_SIDES
-    assert edge.JOINER == subword.JOINER
+    # One definition (shared/ids.py) serves both sides; these are the ids models learned.
+    assert PAD_ID == 0
+    assert (UNK_ID, START_ID, END_ID) == (1, 2, 3)
+    assert SUBWORD_RESERVED_TOKENS == ("[PAD]", "[UNK]", "[START]", "[END]")
+    assert WORD_RESERVED_TOKENS == (PAD_TOKEN, UNK_TOKEN) == ("[PAD]", "[UNK]")
+    assert CHARS_PER_TOKEN_CAP == 32
+    assert TRUNCATION_SIDES == ("end", "start")
+    assert JOINER == "##"
     # A regex changed on the graph side must be changed here too.
     assert edge.RE2_HTML_LINE_BREAK == normalization.HTML_LINE_BREAK
     assert edge.RE2_TYPOGRAPHIC_APOSTROPHES == normalization.TYPOGRAPHIC_APOSTROPHES
@@ -190,8 +198,8 @@ def test_tokenization_spec_is_json_and_names_the_graph_steps():
     assert json.loads(json.dumps(spec)) == spec
     assert spec["version"] == edge.TOKENIZATION_SPEC_VERSION == 1
     assert spec["split_words"]["isolate"][0] == normalization.PUNCTUATION
-    assert spec["words"]["chars_per_token_cap"] == vectorizer.CHARS_PER_TOKEN_CAP
-    assert spec["wordpiece"]["reserved_tokens"] == list(subword.RESERVED_TOKENS)
+    assert spec["words"]["chars_per_token_cap"] == CHARS_PER_TOKEN_CAP
+    assert spec["wordpiece"]["reserved_tokens"] == list(SUBWORD_RESERVED_TOKENS)
     assert spec["detokenize"]["join_punctuation"][-1] == [normalization.QUOTED, r'"\1"']
 
 
@@ -309,9 +317,9 @@ def test_word_tokenizer_matches_word_vectorizer(corpus, truncate_from):
     for text, row in zip(inputs[:300], expected_ids[:300], strict=True):
         assert tokenizer.encode(text) == row[row != PAD_ID].tolist()
     # The comparison covered unknown words, truncation and the character cap.
-    assert (expected_ids == edge.UNK_ID).any()
+    assert (expected_ids == UNK_ID).any()
     assert sum(len(words) > 24 for words in expected_words) > 100
-    assert any(len(t) > 24 * edge.CHARS_PER_TOKEN_CAP for t in inputs)
+    assert any(len(t) > 24 * CHARS_PER_TOKEN_CAP for t in inputs)
 
 
 def test_character_cap_counts_invalid_bytes_like_the_graph():
@@ -356,28 +364,28 @@ def test_wordpiece_encode_matches_subword_tokenizer(corpus, wordpiece_vocabulary
     # The comparison covered words split into several pieces and unknown words.
     suffix_ids = {i for i, t in enumerate(wordpiece_vocabulary) if t.startswith("##")}
     flat = [i for ids in expected for i in ids]
-    assert suffix_ids & set(flat) and edge.UNK_ID in flat
+    assert suffix_ids & set(flat) and UNK_ID in flat
 
 
 def test_wordpiece_is_greedy_longest_match_first():
     # A hand-made vocabulary whose segmentations are known without running either side.
-    vocabulary = [*edge.SUBWORD_RESERVED_TOKENS, "un", "unb", "##b", "##believ", "##able"]
+    vocabulary = [*SUBWORD_RESERVED_TOKENS, "un", "unb", "##b", "##believ", "##able"]
     ids = {token: i for i, token in enumerate(vocabulary)}
     texts = ["Unable", "unbb", "unbelievable", "unbx unb"]
     expected = [
         [ids["un"], ids["##able"]],
         [ids["unb"], ids["##b"]],
-        [edge.UNK_ID],  # "unb" is taken first and "##elievable" cannot follow: no backtracking
-        [edge.UNK_ID, ids["unb"]],
+        [UNK_ID],  # "unb" is taken first and "##elievable" cannot follow: no backtracking
+        [UNK_ID, ids["unb"]],
     ]
     assert [edge.WordPieceTokenizer(vocabulary).encode(t) for t in texts] == expected
     assert SubwordTokenizer(vocabulary).tokenize(texts).to_list() == expected
 
 
 def test_wordpiece_words_over_100_bytes_are_unknown():
-    vocabulary = [*edge.SUBWORD_RESERVED_TOKENS, "x", "##x", "é", "##é"]
+    vocabulary = [*SUBWORD_RESERVED_TOKENS, "x", "##x", "é", "##é"]
     texts = ["x" * 100, "x" * 101, "é" * 50, "é" * 51]  # 100, 101, 100 and 102 bytes
-    expected = [[4] + [5] * 99, [edge.UNK_ID], [6] + [7] * 49, [edge.UNK_ID]]
+    expected = [[4] + [5] * 99, [UNK_ID], [6] + [7] * 49, [UNK_ID]]
     assert [edge.WordPieceTokenizer(vocabulary).encode(t) for t in texts] == expected
     assert SubwordTokenizer(vocabulary).tokenize(texts).to_list() == expected
 
@@ -390,11 +398,11 @@ def detokenize_cases(tokenizer: edge.WordPieceTokenizer, sentences, seed: int):
     cases = []
     for sentence in sentences:
         ids = tokenizer.encode(sentence)
-        cases.append([edge.START_ID, *ids, edge.END_ID] + [PAD_ID] * rng.randint(0, 5))
-        cases.append([*ids[:3], edge.END_ID, *ids[3:]])  # [END] in the middle
+        cases.append([START_ID, *ids, END_ID] + [PAD_ID] * rng.randint(0, 5))
+        cases.append([*ids[:3], END_ID, *ids[3:]])  # [END] in the middle
         cases.append([rng.choice(suffixes), *ids])  # a leading continuation piece
     cases += [[rng.randrange(size) for _ in range(rng.randint(0, 30))] for _ in range(1500)]
-    cases += [[], [PAD_ID] * 4, [edge.END_ID, 10], [edge.START_ID, edge.UNK_ID, edge.END_ID]]
+    cases += [[], [PAD_ID] * 4, [END_ID, 10], [START_ID, UNK_ID, END_ID]]
     return cases
 
 
@@ -411,7 +419,7 @@ def test_decode_matches_subword_detokenize(corpus, wordpiece_vocabulary):
 
 def test_decode_inverts_encode_on_covered_sentences(corpus, wordpiece_vocabulary):
     tokenizer = edge.WordPieceTokenizer(wordpiece_vocabulary, lowercase=False)
-    covered = [s for s in corpus["english"] if edge.UNK_ID not in tokenizer.encode(s)]
+    covered = [s for s in corpus["english"] if UNK_ID not in tokenizer.encode(s)]
     assert len(covered) > 1000
     assert all(tokenizer.decode(tokenizer.encode(s)) == s for s in covered)
 
@@ -420,8 +428,8 @@ def test_decode_inverts_encode_on_covered_sentences(corpus, wordpiece_vocabulary
 
 
 def test_bad_arguments_raise_value_errors():
-    words = [*edge.WORD_RESERVED_TOKENS, "a"]
-    pieces = [*edge.SUBWORD_RESERVED_TOKENS, "a"]
+    words = [*WORD_RESERVED_TOKENS, "a"]
+    pieces = [*SUBWORD_RESERVED_TOKENS, "a"]
     with pytest.raises(ValueError, match="truncate_from"):
         edge.WordTokenizer(words, truncate_from="middle")
     with pytest.raises(ValueError, match="max_length"):

@@ -7,16 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from shared.ids import CHARS_PER_TOKEN_CAP, PAD_TOKEN, UNK_ID, UNK_TOKEN
 from shared.text.normalization import normalize_text, split_words
-from shared.text.vectorizer import (
-    CHARS_PER_TOKEN_CAP,
-    PAD_TOKEN,
-    UNK_ID,
-    UNK_TOKEN,
-    WordVectorizer,
-    load_vocabulary,
-    save_vocabulary,
-)
+from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
 
 
 def normalized(*texts) -> list[str]:

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from shared.text.subword import END_ID, START_ID, UNK_ID, SubwordTokenizer
+from shared.ids import END_ID, START_ID, UNK_ID
+from shared.text.wordpiece import SubwordTokenizer
 
 SENTENCES = [
     "The black cat sleeps.",

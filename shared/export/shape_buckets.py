@@ -1,4 +1,4 @@
-"""SavedModels for TF Serving: string-in signatures with an XLA-compiled core.
+"""Shape buckets: the few input shapes a serving signature's XLA core compiles for.
 
 Each app's serving signature tokenises raw UTF-8 strings with core TF and tensorflow-text
 ops, then runs its model through one `jit_compile=True` function. On this CPU, XLA runs a
@@ -7,20 +7,17 @@ compiled function still loads in stock TensorFlow (TF Serving: pass
 `--xla_cpu_compilation_enabled=true`; export with `--no-xla` for a server that cannot).
 
 XLA compiles once per input shape, so ids are padded to buckets: the batch to the next
-power of two and the length to the next power of two (at least `MIN_LENGTH_BUCKET`,
-at most the model's maximum). Padding is exact under the project's masking policy, and
-the bucket grid is small enough to compile every shape at load time from the warmup
-requests.
+power of two (`shared.ids.batch_buckets`) and the length to the next power of two (at
+least `MIN_LENGTH_BUCKET`, at most the model's maximum). Padding is exact under the
+project's masking policy, and the bucket grid is small enough to compile every shape at
+load time from the warmup requests.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import keras
 import tensorflow as tf
 
-from shared.layers.masking import PAD_ID
+from shared.ids import PAD_ID
 
 MIN_LENGTH_BUCKET = 16
 
@@ -40,13 +37,6 @@ def length_buckets(max_length: int, min_length: int = MIN_LENGTH_BUCKET) -> list
         buckets.append(size)
         size *= 2
     return [*buckets, max_length]
-
-
-def batch_buckets(max_batch: int) -> list[int]:
-    sizes = [1]
-    while sizes[-1] < max_batch:
-        sizes.append(sizes[-1] * 2)
-    return sizes
 
 
 def text_of_words(words: list[str], count: int) -> str:
@@ -82,21 +72,3 @@ def bucketed(ids_fn, max_length: int, jit_compile: bool = True):
         return tf.nest.map_structure(lambda t: t[:batch], outputs)
 
     return run
-
-
-def write_saved_model(
-    path: Path, trackables: list, endpoints: dict[str, tf.types.experimental.GenericFunction]
-) -> None:
-    """Writes a SavedModel with the given signatures (first one is `serving_default`).
-
-    `keras.export.ExportArchive` tracks every Keras variable and lookup table; a bare
-    `tf.saved_model.save` of the same functions misses untracked Keras state.
-    """
-    archive = keras.export.ExportArchive()
-    for trackable in trackables:
-        if isinstance(trackable, keras.layers.Layer) and not trackable.built:
-            trackable.build(None)
-        archive.track(trackable)
-    for name, function in endpoints.items():
-        archive.add_endpoint(name, function)
-    archive.write_out(str(path), verbose=False)

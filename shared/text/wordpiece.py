@@ -10,17 +10,13 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib
 
-from shared.layers.masking import PAD_ID
+from shared.ids import END_ID, JOINER, PAD_ID, START_ID, SUBWORD_RESERVED_TOKENS, UNK_TOKEN
 from shared.text.normalization import (
     count_words,
     join_punctuation,
     normalize_text,
     split_words,
 )
-
-RESERVED_TOKENS = ("[PAD]", "[UNK]", "[START]", "[END]")
-UNK_ID, START_ID, END_ID = 1, 2, 3
-JOINER = "##"
 
 
 @keras.saving.register_keras_serializable(package="rnn_suite")
@@ -52,16 +48,16 @@ class SubwordTokenizer(keras.layers.Layer):
 
     def set_vocabulary(self, vocabulary: list[str]) -> None:
         vocabulary = [str(token) for token in vocabulary]
-        if tuple(vocabulary[: len(RESERVED_TOKENS)]) != RESERVED_TOKENS:
+        if tuple(vocabulary[: len(SUBWORD_RESERVED_TOKENS)]) != SUBWORD_RESERVED_TOKENS:
             raise ValueError(
-                f"Expected a vocabulary starting with {list(RESERVED_TOKENS)}. "
-                f"Received: {vocabulary[: len(RESERVED_TOKENS)]}"
+                f"Expected a vocabulary starting with {list(SUBWORD_RESERVED_TOKENS)}. "
+                f"Received: {vocabulary[: len(SUBWORD_RESERVED_TOKENS)]}"
             )
         self.vocabulary = vocabulary
         self._wordpiece = tf_text.FastWordpieceTokenizer(
             vocab=vocabulary,
             suffix_indicator=JOINER,
-            unknown_token="[UNK]",
+            unknown_token=UNK_TOKEN,
             token_out_type=tf.int32,
             no_pretokenization=True,  # words come from split_words, the project's splitter
             support_detokenization=True,
@@ -87,7 +83,7 @@ class SubwordTokenizer(keras.layers.Layer):
         vocabulary = wordpiece_tokenizer_learner_lib.learn(
             sorted(counts.items()),
             vocab_size=vocabulary_size,
-            reserved_tokens=list(RESERVED_TOKENS),
+            reserved_tokens=list(SUBWORD_RESERVED_TOKENS),
             lower_thresh=1,
             joiner=JOINER,
         )

@@ -13,15 +13,16 @@ from google.protobuf import text_format
 from tensorflow_serving.config import model_server_config_pb2
 
 from shared.export.versions import existing_versions
+from shared.ids import batch_buckets
 from shared.training.run_directory import write_atomic
 
 MODELS_CONFIG_FILE = "models.config"
 BATCHING_PARAMETERS_FILE = "batching_parameters.txt"
 # Where `docker run -v "$PWD/saved_models:/models"` puts the folder inside the container.
 CONTAINER_MODELS_ROOT = "/models"
-# Batch sizes TF Serving pads a merged batch up to. They match the power-of-two batch
-# buckets the serving signatures compile with XLA, so no request triggers a new compile.
-ALLOWED_BATCH_SIZES = (1, 2, 4, 8, 16, 32)
+# Batch sizes TF Serving pads a merged batch up to. They are the batch buckets the serving
+# signatures compile with XLA, so no request triggers a new compile.
+ALLOWED_BATCH_SIZES = tuple(batch_buckets())
 BATCH_TIMEOUT_MICROS = 2000
 
 
@@ -66,7 +67,7 @@ def batching_parameters_text(
     return "\n".join(lines) + "\n"
 
 
-def write_server_config(saved_models_root: Path) -> dict[str, Path]:
+def write_tf_serving_config(saved_models_root: Path) -> dict[str, Path]:
     """(Re)writes `models.config` and `batching_parameters.txt` under the root."""
     root = Path(saved_models_root)
     paths = {
