@@ -6,11 +6,12 @@ import collections
 import csv
 import functools
 import re
+from collections.abc import Callable
 
 import pytest
 
 from apps.translation import corpus
-from apps.translation.corpus import generate_pairs, write_pairs_tsv
+from apps.translation.corpus import generate_pairs, lexicon, write_pairs_tsv
 
 
 @functools.cache
@@ -23,6 +24,15 @@ def _pairs_matching(pattern: str) -> list[tuple[str, str]]:
     """Default-corpus pairs whose Spanish side matches `pattern` (a regex)."""
     regex = re.compile(pattern)
     return [(es, en) for es, en in _default_corpus() if regex.search(es)]
+
+
+def _assert_every_translation(
+    pairs: list[tuple[str, str]], at_least: int, fits: Callable[[str], object], label: str = ""
+) -> None:
+    """At least `at_least` pairs, and every one's English side `fits`."""
+    assert len(pairs) >= at_least, label
+    for es, en in pairs:
+        assert fits(en), (es, en)
 
 
 def test_same_seed_gives_same_corpus_and_other_seed_differs():
@@ -109,7 +119,7 @@ def test_vocabulary_is_small_but_not_tiny():
 # --- Hand-checkable constructions: the English is right wherever they occur. ------------
 
 # Every adjective form: a noun phrase followed by one of these is a different phrase.
-_ADJECTIVE_FORMS = "|".join(sorted({f for a in corpus.ADJECTIVES for f in a.forms}))
+_ADJECTIVE_FORMS = "|".join(sorted({f for a in lexicon.ADJECTIVES for f in a.forms}))
 
 
 def _phrase_pattern(spanish: str) -> str:
@@ -151,14 +161,14 @@ def test_adjectives_agree_and_move_in_front_of_the_noun():
 def test_every_definite_noun_adjective_phrase_agrees_and_translates():
     # The same check as above for every pair ("las casas blancas" whenever it occurs).
     nouns = {}
-    for noun in corpus.NOUNS:
+    for noun in lexicon.NOUNS:
         nouns[noun.es] = (noun, False)
         if noun.es_plural:
             nouns[noun.es_plural] = (noun, True)
-    verbs = (*corpus.TRANSITIVE_VERBS, *corpus.INTRANSITIVE_VERBS, corpus.PONER, corpus.IR)
+    verbs = (*lexicon.TRANSITIVE_VERBS, *lexicon.INTRANSITIVE_VERBS, lexicon.PONER, lexicon.IR)
     verb_forms = {form for v in verbs for forms in v.forms.values() for form in forms}
     # "limpia" is also "cleans": "la mujer limpia tus sillas" has no adjective.
-    adjectives = {form: a for a in corpus.ADJECTIVES for form in a.forms if form not in verb_forms}
+    adjectives = {form: a for a in lexicon.ADJECTIVES for form in a.forms if form not in verb_forms}
     checked = 0
     for es, en in _outside_gustar(list(_default_corpus())):
         if es.startswith("¿"):
@@ -170,7 +180,7 @@ def test_every_definite_noun_adjective_phrase_agrees_and_translates():
             if word not in nouns or adjective not in adjectives:
                 continue
             noun, plural = nouns[word]
-            expected = corpus.DETERMINERS["the"][0][2 * plural + (noun.gender == "f")]
+            expected = lexicon.DETERMINERS["the"][0][2 * plural + (noun.gender == "f")]
             assert article == expected, es
             assert adjectives[adjective].agree(noun.gender, plural) == adjective, es
             english_noun = noun.en_plural if plural else noun.en
@@ -181,14 +191,14 @@ def test_every_definite_noun_adjective_phrase_agrees_and_translates():
 
 def test_negation_uses_do_support():
     # First person present ("No como ...", "No tengo ..."): the subject is dropped.
-    pairs = _pairs_matching(r"^No [a-zñ]+o ")
-    assert len(pairs) >= 20
-    for es, en in pairs:
-        assert en.startswith("I do not "), (es, en)
-    pairs = _pairs_matching(r"^(El|La|Los|Las) (?!domingos)[a-zñáéíóú]+ no ")
-    assert len(pairs) >= 20
-    for es, en in pairs:
-        assert re.search(r"\b(does|do|did|will|is|are|was|were) not\b", en), (es, en)
+    _assert_every_translation(
+        _pairs_matching(r"^No [a-zñ]+o "), 20, lambda en: en.startswith("I do not ")
+    )
+    _assert_every_translation(
+        _pairs_matching(r"^(El|La|Los|Las) (?!domingos)[a-zñáéíóú]+ no "),
+        20,
+        lambda en: re.search(r"\b(does|do|did|will|is|are|was|were) not\b", en),
+    )
 
 
 @pytest.mark.parametrize(
@@ -206,21 +216,22 @@ def test_negation_uses_do_support():
     ],
 )
 def test_dropped_subject_pronouns_reappear_in_english(spanish, english):
-    pairs = _pairs_matching(rf"^({spanish}) ")
-    assert len(pairs) >= 5, spanish
-    for es, en in pairs:
-        assert re.match(english, en), (es, en)
+    _assert_every_translation(
+        _pairs_matching(rf"^({spanish}) "), 5, lambda en: re.match(english, en), spanish
+    )
 
 
 def test_yes_no_questions_use_do_support():
-    pairs = _pairs_matching(r"^¿(Tienes|Comes|Bebes|Lees|Compras|Ves) ")
-    assert len(pairs) >= 10
-    for es, en in pairs:
-        assert re.match(r"Do you (have|eat|drink|read|buy|see) ", en), (es, en)
-    pairs = _pairs_matching(r"^¿(Comió|Tuvo|Compró|Vio) ")
-    assert pairs
-    for es, en in pairs:
-        assert re.match(r"Did .* (eat|have|buy|see)\b", en), (es, en)
+    _assert_every_translation(
+        _pairs_matching(r"^¿(Tienes|Comes|Bebes|Lees|Compras|Ves) "),
+        10,
+        lambda en: re.match(r"Do you (have|eat|drink|read|buy|see) ", en),
+    )
+    _assert_every_translation(
+        _pairs_matching(r"^¿(Comió|Tuvo|Compró|Vio) "),
+        1,
+        lambda en: re.match(r"Did .* (eat|have|buy|see)\b", en),
+    )
 
 
 @pytest.mark.parametrize(
@@ -235,10 +246,9 @@ def test_yes_no_questions_use_do_support():
     ],
 )
 def test_wh_questions(spanish, english):
-    pairs = _pairs_matching(f"^{spanish}")
-    assert len(pairs) >= 3, spanish
-    for es, en in pairs:
-        assert re.match(english, en), (es, en)
+    _assert_every_translation(
+        _pairs_matching(f"^{spanish}"), 3, lambda en: re.match(english, en), spanish
+    )
 
 
 def test_ser_and_estar_are_both_be():
@@ -263,9 +273,7 @@ def test_ser_and_estar_are_both_be():
 )
 def test_numbers_possessives_and_prepositions(spanish, english):
     pairs = _outside_gustar(_pairs_matching(_phrase_pattern(spanish)))
-    assert len(pairs) >= 3, spanish
-    for es, en in pairs:
-        assert english in en.lower(), (es, en)
+    _assert_every_translation(pairs, 3, lambda en: english in en.lower(), spanish)
 
 
 def test_time_adverbs_go_to_the_end_in_english():
@@ -279,32 +287,33 @@ def test_time_adverbs_go_to_the_end_in_english():
 
 
 def test_personal_a_and_possessor_with_de():
-    pairs = _outside_gustar(_pairs_matching(r" a María\b"))
-    assert len(pairs) >= 5
-    for es, en in pairs:
-        assert "Maria" in en and " to Maria" not in en, (es, en)
-    pairs = _pairs_matching(r"\b(el|la|los|las) [a-zñ]+ de Juan\b")
-    assert len(pairs) >= 5
-    for es, en in pairs:
-        assert "Juan's " in en, (es, en)
+    _assert_every_translation(
+        _outside_gustar(_pairs_matching(r" a María\b")),
+        5,
+        lambda en: "Maria" in en and " to Maria" not in en,
+    )
+    _assert_every_translation(
+        _pairs_matching(r"\b(el|la|los|las) [a-zñ]+ de Juan\b"), 5, lambda en: "Juan's " in en
+    )
 
 
 def test_gustar_turns_its_object_into_the_english_subject():
-    pairs = _pairs_matching(r"^Me gustan los [a-zñ]+\.$")
-    assert len(pairs) >= 3
-    for es, en in pairs:
-        assert re.fullmatch(r"I like [a-z]+\.", en) and " the " not in en, (es, en)
-    pairs = _pairs_matching(r"^¿Te gusta ")
-    assert pairs
-    for es, en in pairs:
-        assert en.startswith("Do you like "), (es, en)
+    _assert_every_translation(
+        _pairs_matching(r"^Me gustan los [a-zñ]+\.$"),
+        3,
+        lambda en: re.fullmatch(r"I like [a-z]+\.", en) and " the " not in en,
+    )
+    _assert_every_translation(
+        _pairs_matching(r"^¿Te gusta "), 1, lambda en: en.startswith("Do you like ")
+    )
 
 
 def test_professions_take_an_article_only_in_english():
-    pairs = _pairs_matching(r"\b(es|soy|eres|era|será) (médico|médica|ingeniero|ingeniera)\.$")
-    assert len(pairs) >= 3
-    for es, en in pairs:
-        assert re.search(r"\b(a doctor|an engineer)\.$", en), (es, en)
+    _assert_every_translation(
+        _pairs_matching(r"\b(es|soy|eres|era|será) (médico|médica|ingeniero|ingeniera)\.$"),
+        3,
+        lambda en: re.search(r"\b(a doctor|an engineer)\.$", en),
+    )
 
 
 def test_hay_is_there_is_or_there_are():
@@ -314,10 +323,9 @@ def test_hay_is_there_is_or_there_are():
         (r"^¿Hay (un|una) ", "Is there "),
         (r"^No hay ", "There "),
     ]:
-        pairs = _pairs_matching(pattern)
-        assert pairs, pattern
-        for es, en in pairs:
-            assert en.startswith(english), (es, en)
+        _assert_every_translation(
+            _pairs_matching(pattern), 1, lambda en, start=english: en.startswith(start), pattern
+        )
 
 
 # --- The TSV file. ---------------------------------------------------------------------
