@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 from apps.sentiment.corpus import DEFAULT_SEED, generate_reviews
-from apps.sentiment.everyday import (
+from apps.sentiment.corpus.everyday import (
     generate_everyday_reviews,
     generate_lexicon_drills,
     neutral_sentences,
@@ -25,7 +25,7 @@ NO_GROUPS = "none"  # --group-column none: a random validation split
 HELD_OUT_SEED_OFFSET = 1
 HELD_OUT_SIZE = 2000
 # The embedded corpus: word-order constructions, everyday reviews in four domains, and
-# drills that use every lexicon word several times (see corpus.py and everyday.py).
+# drills that use every lexicon word several times (see the `apps.sentiment.corpus` package).
 GRAMMAR_REVIEWS = 12000
 EVERYDAY_REVIEWS = 24000
 LEXICON_DRILLS = 12000

@@ -13,7 +13,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from apps.sentiment import corpus
-from apps.sentiment.corpus import NEGATIVE, POSITIVE, generate_reviews, write_corpus_csv
+from apps.sentiment.corpus import (
+    NEGATIVE,
+    POSITIVE,
+    film_vocabulary,
+    generate_reviews,
+    write_corpus_csv,
+)
 
 
 @functools.cache
@@ -124,8 +130,8 @@ HAND_CHECKED = [
     (r"gorgeous to look at, but", NEGATIVE),
     (r", but painfully dull\.", NEGATIVE),
     # A stand-alone negated sentence decides unless a "However," overrules it next.
-    (_STANDALONE_AT_ALL.format("|".join(corpus.NEG_ADJECTIVES)), POSITIVE),
-    (_STANDALONE_AT_ALL.format("|".join(corpus.POS_ADJECTIVES)), NEGATIVE),
+    (_STANDALONE_AT_ALL.format("|".join(film_vocabulary.NEG_ADJECTIVES)), POSITIVE),
+    (_STANDALONE_AT_ALL.format("|".join(film_vocabulary.POS_ADJECTIVES)), NEGATIVE),
 ]
 
 
@@ -139,8 +145,8 @@ def test_hand_checked_constructions_have_the_right_label(pattern, expected):
 @pytest.mark.parametrize(
     "word",
     [
-        *corpus.POS_ADJECTIVES,
-        *corpus.NEG_ADJECTIVES,
+        *film_vocabulary.POS_ADJECTIVES,
+        *film_vocabulary.NEG_ADJECTIVES,
         *("masterpiece", "disaster", "worth", "waste", "enjoyed", "hated", "won", "lost"),
     ],
 )

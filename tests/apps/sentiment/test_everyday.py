@@ -11,16 +11,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
-from apps.sentiment import everyday
-from apps.sentiment.data import EVERYDAY_REVIEWS, GRAMMAR_REVIEWS, LEXICON_DRILLS, embedded_corpus
-from apps.sentiment.everyday import (
-    NEGATIVE,
-    POSITIVE,
+from apps.sentiment.corpus import NEGATIVE, POSITIVE, everyday
+from apps.sentiment.corpus.everyday import (
     generate_everyday_reviews,
     generate_lexicon_drills,
     lexicon,
     neutral_sentences,
 )
+from apps.sentiment.data import EVERYDAY_REVIEWS, GRAMMAR_REVIEWS, LEXICON_DRILLS, embedded_corpus
 from shared.corpora import tatoeba
 
 
