@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 
-from shared.ids import CELL_TYPES
-from shared.training.config import TrainingConfig, field
+from shared.training.config import EncoderSettings, TrainingConfig, field
 
 POOLING = ("final_state", "mean", "max", "mean_max")
 
 
+# Named `units` and `num_layers` before both apps shared the encoder's settings.
+RENAMED_ENCODER_SETTINGS = {"units": "encoder_units", "num_layers": "encoder_layers"}
+
+
 @dataclasses.dataclass(frozen=True)
-class SentimentConfig(TrainingConfig):
+class SentimentConfig(EncoderSettings, TrainingConfig):
     """Everything that decides a sentiment model; saved as `config.json` in each run."""
+
+    RENAMED_SETTINGS = RENAMED_ENCODER_SETTINGS
 
     max_length: int = field(200, "Tokens per text; longer texts are truncated.")
     truncate_from: str = field(
@@ -23,10 +28,6 @@ class SentimentConfig(TrainingConfig):
     max_tokens: int = field(20000, "Vocabulary size cap, [PAD] and [UNK] included.")
     min_count: int = field(2, "Minimum occurrences in the training texts for a word to get an id.")
     embedding_dim: int = field(128, "Size of the word embeddings.")
-    units: int = field(64, "Hidden size of each LSTM direction.")
-    num_layers: int = field(1, "Number of stacked bidirectional layers.")
-    cell: str = field("lstm", "Recurrent cell.", choices=CELL_TYPES)
-    dropout: float = field(0.2, "Dropout on the recurrent layers' inputs.")
     embedding_dropout: float = field(0.1, "Dropout of whole word vectors.")
     pooling: str = field(
         "mean_max",
@@ -50,25 +51,21 @@ class SentimentConfig(TrainingConfig):
     )
 
     def range_checks(self) -> list[tuple[str, bool, str]]:
-        checks = super().range_checks() + [
-            ("max_length", self.max_length >= 1, ">= 1"),
+        return [
+            *super().range_checks(),
+            *self.at_least_one("max_length"),
             ("max_tokens", self.max_tokens >= 3, ">= 3"),
-            ("min_count", self.min_count >= 1, ">= 1"),
-            ("embedding_dim", self.embedding_dim >= 1, ">= 1"),
-            ("units", self.units >= 1, ">= 1"),
-            ("num_layers", self.num_layers >= 1, ">= 1"),
+            *self.at_least_one("min_count"),
             ("ngram_dim", self.ngram_dim >= 0, ">= 0 (0 disables)"),
-            ("ngram_buckets", self.ngram_buckets >= 1, ">= 1"),
+            *self.at_least_one("ngram_buckets"),
             ("ngram_learning_rate_scale", self.ngram_learning_rate_scale > 0, "> 0"),
             (
                 "max_tokens",
                 self.ngram_dim == 0 or self.max_tokens <= 46340,
                 "<= 46340 with ngram_dim > 0 (int32 word-pair ids)",
             ),
+            *self.fractions("embedding_dropout", "head_dropout"),
         ]
-        for name in ("dropout", "embedding_dropout", "head_dropout"):
-            checks.append((name, 0 <= getattr(self, name) < 1, "in [0, 1)"))
-        return checks
 
 
 def _as_in_classifier(name: str):
@@ -78,16 +75,14 @@ def _as_in_classifier(name: str):
 
 
 @dataclasses.dataclass(frozen=True)
-class PretrainingConfig(TrainingConfig):
+class PretrainingConfig(EncoderSettings, TrainingConfig):
     """Sequence-autoencoder pretraining (Dai & Le 2015) of the classifier's encoder."""
+
+    RENAMED_SETTINGS = RENAMED_ENCODER_SETTINGS
 
     max_tokens: int = _as_in_classifier("max_tokens")
     min_count: int = _as_in_classifier("min_count")
     embedding_dim: int = _as_in_classifier("embedding_dim")
-    units: int = _as_in_classifier("units")
-    num_layers: int = _as_in_classifier("num_layers")
-    cell: str = _as_in_classifier("cell")
-    dropout: float = _as_in_classifier("dropout")
     embedding_dropout: float = _as_in_classifier("embedding_dropout")
     epochs: int = field(3, "Passes over the chunks (early stopping may end sooner).")
     batch_size: int = field(128, "Chunks per training step.")
@@ -102,14 +97,11 @@ class PretrainingConfig(TrainingConfig):
     max_chunks: int = field(0, "Use at most this many chunks, drawn at random (0: all).")
 
     def range_checks(self) -> list[tuple[str, bool, str]]:
-        return super().range_checks() + [
+        return [
+            *super().range_checks(),
             ("max_tokens", self.max_tokens >= 3, ">= 3"),
-            ("min_count", self.min_count >= 1, ">= 1"),
-            ("embedding_dim", self.embedding_dim >= 1, ">= 1"),
-            ("units", self.units >= 1, ">= 1"),
-            ("num_layers", self.num_layers >= 1, ">= 1"),
-            ("dropout", 0 <= self.dropout < 1, "in [0, 1)"),
-            ("embedding_dropout", 0 <= self.embedding_dropout < 1, "in [0, 1)"),
+            *self.at_least_one("min_count"),
+            *self.fractions("embedding_dropout"),
             ("chunk_length", self.chunk_length >= 2, ">= 2"),
             (
                 "min_chunk_tokens",

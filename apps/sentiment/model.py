@@ -19,11 +19,7 @@ def _encoder(config: SentimentConfig | PretrainingConfig, vocabulary_size: int):
     """The shared encoder, named `encoder` in both models: warm starts copy it by name."""
     return BidirectionalRecurrentEncoder(
         vocabulary_size=vocabulary_size,
-        embedding_dim=config.embedding_dim,
-        units=config.units,
-        num_layers=config.num_layers,
-        cell=config.cell,
-        dropout=config.dropout,
+        **config.encoder_arguments(),
         embedding_dropout=config.embedding_dropout,
         name="encoder",
     )
@@ -38,7 +34,7 @@ def build_classifier(
     pooled features before the dropout (wide and deep).
 
     Args:
-        config: model settings (`cell`, `units`, `pooling`, ...).
+        config: model settings (`cell`, `encoder_units`, `pooling`, ...).
         vocabulary_size: ids the vectorizer produces, `[PAD]` and `[UNK]` included.
         num_classes: number of labels; binary tasks use 2 so every app sees
             `probabilities [batch, classes]`.
@@ -80,7 +76,7 @@ def build_sequence_autoencoder(config: PretrainingConfig, vocabulary_size: int) 
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
     decoder_inputs = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
     _, states = _encoder(config, vocabulary_size)(token_ids)
-    decoder_units = 2 * config.units  # both directions' states, copied by the bridge
+    decoder_units = 2 * config.encoder_units  # both directions' states, copied by the bridge
     initial_states = StateBridge(
         decoder_units=decoder_units,
         decoder_cell=config.cell,

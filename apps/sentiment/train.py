@@ -21,21 +21,22 @@ from apps.sentiment.artifacts import (
     LABELS_FILE,
     REJECTED_ROWS_FILE,
     VOCABULARY_FILE,
-    PretrainedEncoder,
     TrainedSentimentModel,
 )
 from apps.sentiment.config import SentimentConfig
-from apps.sentiment.data import EMBEDDED, NO_GROUPS, DataOptions, load_examples
+from apps.sentiment.data import NO_GROUPS, DataOptions, load_examples
 from apps.sentiment.inference import SentimentPredictor
 from apps.sentiment.model import build_classifier
 from apps.sentiment.report import evaluate_and_report
+from apps.sentiment.run_settings import GROUP_SETTING, run_folder, run_settings
+from apps.sentiment.warm_start import start_from_source, warm_start_source
 from apps.sentiment.word_vectors import (
     EmbeddingSource,
     fit_dimensions,
     initial_embedding,
     start_embedding,
 )
-from shared.cli import default_run_dir, print_json_line
+from shared.cli import print_json_line
 from shared.datasets.examples import report_rejected_rows
 from shared.datasets.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
@@ -45,11 +46,7 @@ from shared.training.cluster import run_directory_for_this_worker
 from shared.training.distribution import describe_strategy, make_strategy
 from shared.training.pipelines import text_classification_dataset
 from shared.training.reproducibility import set_seeds
-from shared.training.run_directory import (
-    RunDirectory,
-    TrainingResult,
-    unfinished_run_without,
-)
+from shared.training.run_directory import TrainingResult
 from shared.training.splits import describe_split, split_examples
 from shared.training.trainer import (
     finish_run,
@@ -57,67 +54,6 @@ from shared.training.trainer import (
     make_optimizer,
     print_finished_run,
 )
-from shared.training.weights import copy_weights
-
-
-def run_settings(
-    config: SentimentConfig,
-    data,
-    validation_data,
-    options: DataOptions,
-    label_names: tuple[str, ...] | None,
-    init_from,
-    preset: str | None,
-) -> dict:
-    """Everything that decides the run's result: config, data source and how it is read.
-
-    The keys and values are those the command line has always written (`label_names` as
-    `--label-names` spells it), so a run folder's fingerprint does not depend on whether
-    the CLI or the Python API started it.
-    """
-    return {
-        **config.to_dict(),
-        "preset": preset,
-        "data": str(data) if data else EMBEDDED,
-        "validation_data": str(validation_data) if validation_data else None,
-        "text_column": options.text_column,
-        "label_column": options.label_column,
-        "label_names": ",".join(label_names) if label_names else None,
-        "on_bad_rows": options.on_bad_rows,
-        "init_from": str(init_from) if init_from else None,
-    }
-
-
-# Settings that decide the shapes of the weights: a warm start takes them from its source
-# (all of them from a classifier run, the encoder's from a `pretrain` run).
-ENCODER_SETTINGS = ("embedding_dim", "units", "num_layers", "cell")
-ARCHITECTURE_SETTINGS = (
-    *ENCODER_SETTINGS,
-    "pooling",
-    "ngram_dim",
-    "ngram_buckets",
-    "ngram_learning_rate_scale",
-)
-
-
-def warm_start_source(init_from, config: SentimentConfig):
-    """`--init-from RUN`: the finished run to start from (a classifier, or a `pretrain`
-    run's encoder), and the config with its shapes."""
-    if not init_from:
-        return None, config
-    if PretrainedEncoder.is_pretraining_run(init_from):
-        source, shape_settings = PretrainedEncoder.load(init_from), ENCODER_SETTINGS
-    else:
-        source = TrainedSentimentModel.load(init_from)
-        shape_settings = ARCHITECTURE_SETTINGS
-    changed = {
-        name: getattr(source.config, name)
-        for name in shape_settings
-        if getattr(source.config, name) != getattr(config, name)
-    }
-    if changed:
-        print(f"--init-from: model shape taken from {init_from}: {changed}")
-    return source, dataclasses.replace(config, **changed)
 
 
 def train(
@@ -192,19 +128,8 @@ def train(
     if validation_data:
         data = dataclasses.replace(data, groups=None, group_name=None)
     if data.groups is not None:
-        # Recorded only for grouped splits, so runs split at random keep their hash.
-        settings["group_column"] = data.group_name
-    explicit_run_dir = run_dir
-    run_dir = RunDirectory(run_dir or default_run_dir("sentiment", settings, settings["data"]))
-    legacy = unfinished_run_without(
-        settings,
-        ("group_column",),
-        lambda old: explicit_run_dir or default_run_dir("sentiment", old, old["data"]),
-    )
-    if legacy is not None:  # interrupted before grouped splits: finish it as it began
-        run_dir, settings = legacy
-        data = dataclasses.replace(data, groups=None, group_name=None)
-        print(f"{run_dir.path} was started with a random validation split; it keeps it")
+        settings[GROUP_SETTING] = data.group_name
+    run_dir, settings, data = run_folder(settings, run_dir, data)
 
     labels = LabelSet.infer(data, label_names, allow_odd=options.allow_odd_labels)
     label_ids = labels.encode(data)
@@ -281,21 +206,8 @@ def train(
         classifier = build_classifier(config, vectorizer.vocabulary_size, len(labels))
         if vectors.used:
             start_embedding(classifier, initial.matrix, vectors.trainable)
-        if source is not None:  # a resumed run's checkpoint overrides these weights
-            # Same number of classes but other names or order: the output rows would
-            # mean other things, so that layer starts afresh.
-            other_labels = source.labels is not None and tuple(source.labels.names) != tuple(
-                labels.names
-            )
-            skipped = copy_weights(
-                source.classifier,
-                classifier,
-                leave_out=("probabilities",) if other_labels else (),
-            )
-            print(
-                f"--init-from: weights of {init_from}"
-                + (f" (new: {', '.join(skipped)})" if skipped else "")
-            )
+        if source is not None:
+            start_from_source(source, classifier, labels, init_from)
         classifier.compile(
             optimizer=make_optimizer(config, steps_per_epoch=len(train_ds)),
             loss="sparse_categorical_crossentropy",

@@ -6,11 +6,11 @@ import dataclasses
 
 from shared.cli import MAX_BEAM_WIDTH
 from shared.ids import CELL_TYPES
-from shared.training.config import TrainingConfig, field
+from shared.training.config import EncoderSettings, TrainingConfig, field
 
 
 @dataclasses.dataclass(frozen=True)
-class TranslationConfig(TrainingConfig):
+class TranslationConfig(EncoderSettings, TrainingConfig):
     """Everything that decides a translation model; saved as `config.json` in each run."""
 
     epochs: int = field(12, "Maximum number of epochs (early stopping may end sooner).")
@@ -27,7 +27,6 @@ class TranslationConfig(TrainingConfig):
     max_target_length: int = field(48, "Maximum decoder steps, [END] included.")
     embedding_dim: int = field(128, "Size of source and target token embeddings.")
     encoder_units: int = field(128, "Hidden size of each encoder direction.")
-    encoder_layers: int = field(1, "Stacked bidirectional encoder layers.")
     decoder_units: int = field(256, "Decoder hidden size (2 x encoder_units lets states copy).")
     decoder_layers: int = field(1, "Stacked decoder layers.")
     cell: str = field("lstm", "Recurrent cell of encoder and decoder.", choices=CELL_TYPES)
@@ -61,11 +60,11 @@ class TranslationConfig(TrainingConfig):
     )
 
     def range_checks(self) -> list[tuple[str, bool, str]]:
-        checks = super().range_checks() + [
+        return [
+            *super().range_checks(),
             ("test_split", 0 < self.test_split < 1, "between 0 and 1"),
-            ("max_words", self.max_words >= 1, ">= 1"),
+            *self.at_least_one("max_words"),
             ("beam_width", 1 <= self.beam_width <= MAX_BEAM_WIDTH, f"in [1, {MAX_BEAM_WIDTH}]"),
-            ("dropout", 0 <= self.dropout < 1, "in [0, 1)"),
             ("label_smoothing", 0 <= self.label_smoothing < 1, "in [0, 1) (0 disables)"),
             ("ema_momentum", 0 <= self.ema_momentum < 1, "in [0, 1) (0 disables)"),
             ("average_last", self.average_last >= 0, ">= 0 (0 disables)"),
@@ -76,16 +75,11 @@ class TranslationConfig(TrainingConfig):
                 f"== 2 * encoder_units (= {2 * self.encoder_units}) with --bridge copy "
                 "(or --bridge dense/auto to project the states)",
             ),
+            *self.at_least_one(
+                "source_vocabulary_size",
+                "target_vocabulary_size",
+                "max_source_length",
+                "decoder_units",
+                "decoder_layers",
+            ),
         ]
-        for name in (
-            "source_vocabulary_size",
-            "target_vocabulary_size",
-            "max_source_length",
-            "embedding_dim",
-            "encoder_units",
-            "encoder_layers",
-            "decoder_units",
-            "decoder_layers",
-        ):
-            checks.append((name, getattr(self, name) >= 1, ">= 1"))
-        return checks

@@ -19,13 +19,7 @@ def build_translator(
     source_ids = keras.Input(shape=(None,), dtype="int32", name="source_ids")
     decoder_inputs = keras.Input(shape=(None,), dtype="int32", name="decoder_inputs")
     _, encoder_states = BidirectionalRecurrentEncoder(
-        vocabulary_size=source_vocabulary_size,
-        embedding_dim=config.embedding_dim,
-        units=config.encoder_units,
-        num_layers=config.encoder_layers,
-        cell=config.cell,
-        dropout=config.dropout,
-        name="encoder",
+        vocabulary_size=source_vocabulary_size, **config.encoder_arguments(), name="encoder"
     )(source_ids)
     initial_states = StateBridge(
         decoder_units=config.decoder_units,

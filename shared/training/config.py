@@ -13,7 +13,9 @@ import json
 import tomllib
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
+
+from shared.ids import CELL_TYPES
 
 ConfigT = TypeVar("ConfigT")
 
@@ -23,8 +25,16 @@ def field(default: Any, help: str, choices: tuple | None = None):  # noqa: A002
     return dataclasses.field(default=default, metadata={"help": help, "choices": choices})
 
 
+class _AcceptsOldNames(type):
+    """Configs also accept settings under the names they had before a rename
+    (`RENAMED_SETTINGS`): `SentimentConfig(units=32)` and `config.units` keep working."""
+
+    def __call__(cls, *args, **kwargs):
+        return super().__call__(*args, **with_new_names(cls, kwargs))
+
+
 @dataclasses.dataclass(frozen=True)
-class TrainingConfig:
+class TrainingConfig(metaclass=_AcceptsOldNames):
     """Settings every trainer shares. Apps subclass this and add their own fields."""
 
     seed: int = field(1337, "Seed for data shuffling, splits and weight initialisation.")
@@ -52,21 +62,49 @@ class TrainingConfig:
         False, "Make TensorFlow ops deterministic (bit-identical reruns, somewhat slower)."
     )
 
+    # Settings renamed since runs were first recorded: old name -> new name. Run folders'
+    # config.json, --config files and the old flags keep working under the old names.
+    RENAMED_SETTINGS: ClassVar[dict[str, str]] = {}
+
+    def __getattr__(self, name: str):  # only reached for names that are not attributes
+        new_name = type(self).RENAMED_SETTINGS.get(name)
+        if new_name is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(self, new_name)
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]):
+        """The config recorded in a run's settings (`config.json`), whatever its age.
+
+        Extra keys (`data`, `preset`, ...) are left out; settings renamed since the run
+        was written are read under their new names.
+        """
+        settings = with_new_names(cls, settings)
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in settings.items() if k in names})
 
     def range_checks(self) -> list[tuple[str, bool, str]]:
         """`(setting, is_valid, expected)` for every bounded setting; apps extend it."""
         return [
-            ("epochs", self.epochs >= 1, ">= 1"),
-            ("batch_size", self.batch_size >= 1, ">= 1"),
+            *self.at_least_one("epochs", "batch_size"),
             ("learning_rate", self.learning_rate > 0, "> 0"),
-            ("warmup_fraction", 0 <= self.warmup_fraction < 1, "in [0, 1)"),
+            *self.fractions("warmup_fraction"),
             ("weight_decay", self.weight_decay >= 0, ">= 0 (0 disables)"),
             ("clipnorm", self.clipnorm >= 0, ">= 0 (0 disables clipping)"),
-            ("patience", self.patience >= 1, ">= 1"),
+            *self.at_least_one("patience"),
             ("validation_split", 0 < self.validation_split < 1, "between 0 and 1"),
         ]
+
+    def at_least_one(self, *names: str) -> list[tuple[str, bool, str]]:
+        """Range checks of settings that count something (sizes, layers, epochs)."""
+        return [(name, getattr(self, name) >= 1, ">= 1") for name in names]
+
+    def fractions(self, *names: str) -> list[tuple[str, bool, str]]:
+        """Range checks of dropout-like rates: in [0, 1)."""
+        return [(name, 0 <= getattr(self, name) < 1, "in [0, 1)") for name in names]
 
     def validate(self) -> None:
         """Raises a ValueError naming the first setting out of its range."""
@@ -75,6 +113,58 @@ class TrainingConfig:
                 raise ValueError(
                     f"Expected `{name}` {expected}. Received: {name}={getattr(self, name)!r}"
                 )
+
+
+@dataclasses.dataclass(frozen=True)
+class EncoderSettings:
+    """The bidirectional encoder's settings, named alike in every app that has one.
+
+    A mixin listed before `TrainingConfig` (`class AppConfig(EncoderSettings,
+    TrainingConfig)`); an app redeclares a field to change its default or help. The range
+    checks here are the config's only ones for the encoder (the layers check their own
+    arguments again when built directly).
+    """
+
+    embedding_dim: int = field(128, "Size of the token embeddings.")
+    encoder_units: int = field(64, "Hidden size of each encoder direction.")
+    encoder_layers: int = field(1, "Stacked bidirectional encoder layers.")
+    cell: str = field("lstm", "Recurrent cell.", choices=CELL_TYPES)
+    dropout: float = field(0.2, "Dropout on the recurrent layers' inputs.")
+
+    def encoder_arguments(self) -> dict[str, Any]:
+        """Keyword arguments of `shared.layers.BidirectionalRecurrentEncoder`."""
+        return {
+            "embedding_dim": self.embedding_dim,
+            "units": self.encoder_units,
+            "num_layers": self.encoder_layers,
+            "cell": self.cell,
+            "dropout": self.dropout,
+        }
+
+    def range_checks(self) -> list[tuple[str, bool, str]]:
+        return [
+            *super().range_checks(),
+            *self.at_least_one("embedding_dim", "encoder_units", "encoder_layers"),
+            *self.fractions("dropout"),
+        ]
+
+
+def with_new_names(config_cls, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with settings renamed since (`config_cls.RENAMED_SETTINGS`) under new names.
+
+    An old name wins over its new one: `dataclasses.replace(config, units=8)` passes every
+    other setting too, `encoder_units` included.
+    """
+    renamed = getattr(config_cls, "RENAMED_SETTINGS", {})
+    new = {name: value for name, value in values.items() if name not in renamed}
+    new.update({renamed[name]: value for name, value in values.items() if name in renamed})
+    return new
+
+
+def with_old_names(config_cls, values: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of `with_new_names`: settings as runs recorded them before the renames."""
+    old_name = {new: old for old, new in getattr(config_cls, "RENAMED_SETTINGS", {}).items()}
+    return {old_name.get(name, name): value for name, value in values.items()}
 
 
 def _field_types(config_cls) -> dict[str, type]:
@@ -86,13 +176,15 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_cls) -> None:
     """Adds one `--flag` per dataclass field; defaults stay None so we know what was typed."""
     group = parser.add_argument_group("training settings (defaults shown; --config FILE overlays)")
     types = _field_types(config_cls)
+    old_names = {new: old for old, new in getattr(config_cls, "RENAMED_SETTINGS", {}).items()}
     for f in dataclasses.fields(config_cls):
-        flag = "--" + f.name.replace("_", "-")
+        # A renamed setting keeps its old flag as an alias (scripts and docs use it).
+        flags = [f"--{name.replace('_', '-')}" for name in (f.name, old_names.get(f.name)) if name]
         help_text = f"{f.metadata.get('help', '')} (default: {f.default})"
         kind = types[f.name]
         if kind is bool:
             group.add_argument(
-                flag,
+                *flags,
                 dest=f.name,
                 default=None,
                 action=argparse.BooleanOptionalAction,
@@ -101,7 +193,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_cls) -> None:
         else:
             choices = f.metadata.get("choices")
             group.add_argument(
-                flag,
+                *flags,
                 dest=f.name,
                 default=None,
                 type=kind,
@@ -141,17 +233,23 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 def coerce_values(config_cls, values: dict[str, Any], source: str) -> dict[str, Any]:
-    """Checks keys and types of `values` against `config_cls`; ints are accepted as floats."""
+    """Checks keys and types of `values` against `config_cls`; ints are accepted as floats.
+
+    Settings renamed since (`RENAMED_SETTINGS`) are accepted under their old names too,
+    named as given in errors, and returned under their new names.
+    """
     types = _field_types(config_cls)
     choices = {f.name: f.metadata.get("choices") for f in dataclasses.fields(config_cls)}
-    unknown = sorted(set(values) - set(types))
+    renamed = getattr(config_cls, "RENAMED_SETTINGS", {})
+    unknown = sorted(name for name in values if renamed.get(name, name) not in types)
     if unknown:
         raise ValueError(
             f"{source}: unknown setting(s) {unknown}. Expected names from: {sorted(types)}"
         )
     coerced = {}
-    for name, value in values.items():
-        kind = types[name]
+    for given_name, value in values.items():
+        field_name = renamed.get(given_name, given_name)
+        name, kind = given_name, types[field_name]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -160,12 +258,12 @@ def coerce_values(config_cls, values: dict[str, Any], source: str) -> dict[str, 
                 f"Received: {value!r} ({type(value).__name__})"
             )
         # argparse enforces choices for flags; config files need the same check.
-        if choices[name] is not None and value not in choices[name]:
+        if choices[field_name] is not None and value not in choices[field_name]:
             raise ValueError(
-                f"{source}: expected `{name}` to be one of {list(choices[name])}. "
+                f"{source}: expected `{name}` to be one of {list(choices[field_name])}. "
                 f"Received: {value!r}"
             )
-        coerced[name] = value
+        coerced[field_name] = value
     return coerced
 
 

@@ -127,10 +127,8 @@ class RunDirectory:
             )
 
     def load_config(self, config_cls):
-        """The run's settings as `config_cls` (extra keys such as `data` are left out)."""
-        settings = json.loads(self.config_path.read_text(encoding="utf-8"))
-        names = {f.name for f in dataclasses.fields(config_cls)}
-        return config_cls(**{k: v for k, v in settings.items() if k in names})
+        """The run's settings as `config_cls` (see `TrainingConfig.from_settings`)."""
+        return config_cls.from_settings(json.loads(self.config_path.read_text(encoding="utf-8")))
 
     def prepare(self, settings: dict[str, Any], overwrite: bool = False) -> str:
         """Claims the folder for `settings`.
@@ -167,7 +165,7 @@ class RunDirectory:
 
 
 def unfinished_run_without(
-    settings: dict[str, Any], new_keys: tuple[str, ...], run_dir_for
+    settings: dict[str, Any], new_keys: tuple[str, ...], run_dir_for, old_names=None
 ) -> tuple[RunDirectory, dict[str, Any]] | None:
     """An interrupted run started before `new_keys` were recorded, to resume as it began.
 
@@ -179,11 +177,14 @@ def unfinished_run_without(
         settings: the settings of this command, `new_keys` included.
         new_keys: the settings older versions did not record.
         run_dir_for: maps settings to the run folder the command would use for them.
+        old_names: maps settings to the names older versions recorded them under
+            (`shared.training.config.with_old_names`), for settings renamed since.
 
     Returns:
         `(run folder, its settings)`, or None when there is no such interrupted run.
     """
     old = {key: value for key, value in settings.items() if key not in new_keys}
+    old = old_names(old) if old_names is not None else old
     if old == settings:
         return None
     candidate = RunDirectory(run_dir_for(old))

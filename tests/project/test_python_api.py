@@ -170,7 +170,7 @@ def test_sentiment_train_takes_a_config_object_and_data_options(tmp_path, capsys
 
     # The config is used as given (no preset) and the data options are recorded.
     saved = json.loads((run_dir / "config.json").read_text())
-    assert saved["preset"] is None and saved["units"] == 4
+    assert saved["preset"] is None and saved["encoder_units"] == 4
     assert (saved["text_column"], saved["label_column"]) == ("review", "sentiment")
 
     again = train(config, data, options=options, run_dir=run_dir)
@@ -190,7 +190,7 @@ def test_the_cli_and_the_api_train_share_one_function(tiny_sentiment_run, capsys
     assert result.metrics == json.loads((tiny_sentiment_run / "metrics.json").read_text())
     assert "(finished)" in capsys.readouterr().out
     # A different setting in that folder is refused, as on the command line.
-    with pytest.raises(ValueError, match="differs in \\['units'\\]"):
+    with pytest.raises(ValueError, match="differs in \\['encoder_units'\\]"):
         train(
             SentimentConfig(**{**config.to_dict(), "units": config.units + 1}),
             settings["data"],

@@ -30,7 +30,6 @@ import re
 import shlex
 import subprocess
 import tomllib
-from dataclasses import dataclass
 from unittest import mock
 
 import pytest
@@ -41,11 +40,18 @@ import apps.translation.cli as translation_cli
 import benchmarks.__main__ as bench_main
 import shared.edge.__main__ as edge_main
 from tests.helpers.paths import REPO_ROOT
+from tests.helpers.readme import (
+    BASH,
+    ELLIPSIS,
+    INLINE,
+    Command,
+    bash_commands,
+    ids,
+    of_program,
+)
 
-README = REPO_ROOT / "README.md"
 MAKEFILE = REPO_ROOT / "Makefile"
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
-
 # Each console script's own parse step, exactly as its `main` calls it.
 PARSE = {
     "rnn-sentiment": lambda argv: sentiment_cli.build_parser().parse_args(argv),
@@ -54,151 +60,6 @@ PARSE = {
     "rnn-edge": edge_main.parse_args,
     "rnn-bench": lambda argv: bench_main.build_parser().parse_args(argv),
 }
-# The README's elision ("--sections inference ..."): not an argument.
-ELLIPSIS = "..."
-# Not in the repository: data beside it, build and run outputs, the venv, absolute paths.
-NOT_IN_REPO = ("../", "/", "runs/", "saved_models/", "bench_runs/", "data/", ".venv/", "~")
-SOURCE_SUFFIXES = (".py", ".md", ".toml", ".lock")
-PATH_TOKEN = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/?")
-PYTHON_M = re.compile(r"(?<![\w/.-])python(?:3(?:\.\d+)?)?\s+-m\b")
-NOTE_START = re.compile(r"^\s*(?:>\s*)?(?:\*\*|_)?note\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Command:
-    """One command of the README: where it is and what it says."""
-
-    line: int  # README line number where it starts
-    text: str  # as written: continuation lines joined, comment dropped
-    argv: tuple[str, ...]  # shell words, for one command of a pipeline
-    inline: bool = False  # quoted in the prose rather than in a ```bash block
-
-    @property
-    def where(self) -> str:
-        kind = "inline code" if self.inline else "bash block"
-        return f"README.md:{self.line} ({kind}): `{self.text}`"
-
-
-# -- extraction ---------------------------------------------------------------------------
-
-
-def fenced_blocks(text: str) -> list[tuple[str, int, list[str]]]:
-    """(language, first content line number, lines) for every ``` block, indented or not."""
-    blocks, language, start, body = [], None, 0, []
-    for number, line in enumerate(text.splitlines(), 1):
-        fence = re.match(r"^\s*```(\w*)\s*$", line)
-        if fence and language is None:
-            language, start, body = fence.group(1), number + 1, []
-        elif fence and not fence.group(1):
-            blocks.append((language, start, body))
-            language = None
-        elif language is not None:
-            body.append(line)
-    return blocks
-
-
-def shell_words(line: str) -> list[str]:
-    """Shell words of one logical line, `#` comments dropped, `|`, `;`, `&&` kept apart."""
-    lexer = shlex.shlex(line, posix=True, punctuation_chars="|;&")
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    return list(lexer)
-
-
-def split_pipeline(words: list[str]) -> list[list[str]]:
-    commands, current = [], []
-    for word in words:
-        if word and set(word) <= set("|;&"):
-            commands.append(current)
-            current = []
-        else:
-            current.append(word)
-    commands.append(current)
-    return [c for c in commands if c]
-
-
-def strip_comment(line: str) -> str:
-    """The line without its trailing comment (for messages; quotes respected)."""
-    quote = None
-    for index, char in enumerate(line):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and (index == 0 or line[index - 1].isspace()):
-            return line[:index].rstrip()
-    return line.rstrip()
-
-
-def bash_commands(text: str) -> list[Command]:
-    """Every command of every ```bash block."""
-    commands = []
-    for language, start, body in fenced_blocks(text):
-        if language != "bash":
-            continue
-        logical, first = "", None
-        for number, line in enumerate(body, start):
-            first = number if first is None else first
-            if line.rstrip().endswith("\\"):
-                logical += line.rstrip()[:-1] + " "
-                continue
-            logical = strip_comment(logical + line).strip()
-            for argv in split_pipeline(shell_words(logical)):
-                commands.append(Command(first, " ".join(logical.split()), tuple(argv)))
-            logical, first = "", None
-    return commands
-
-
-def prose(text: str) -> str:
-    """The README with fenced blocks blanked (line numbers kept)."""
-    lines, inside = text.splitlines(), False
-    for index, line in enumerate(lines):
-        fence = line.strip().startswith("```")
-        if fence or inside:
-            lines[index] = ""
-        if fence:
-            inside = not inside
-    return "\n".join(lines)
-
-
-def inline_spans(text: str) -> list[tuple[int, str]]:
-    """(line number, text) of every `code span` in the prose, whitespace normalised."""
-    body = prose(text)
-    return [
-        (body.count("\n", 0, match.start()) + 1, " ".join(match.group(1).split()))
-        for match in re.finditer(r"`([^`]+)`", body)
-    ]
-
-
-def inline_commands(text: str) -> list[Command]:
-    """`rnn-* ...` and `make TARGET ...` quoted in the prose (bare script names excluded)."""
-    commands = []
-    for line, span in inline_spans(text):
-        try:
-            argv = shell_words(span)
-        except ValueError:
-            continue
-        if len(argv) < 2:
-            continue
-        if argv[0].startswith("rnn-") or (argv[0] == "make" and not argv[1].startswith("-")):
-            commands.append(Command(line, span, tuple(argv), inline=True))
-    return commands
-
-
-README_TEXT = README.read_text(encoding="utf-8")
-BASH = bash_commands(README_TEXT)
-INLINE = inline_commands(README_TEXT)
-
-
-def of_program(commands: list[Command], predicate) -> list[Command]:
-    return [c for c in commands if c.argv and predicate(c.argv[0])]
-
-
-def ids(commands: list[Command]) -> list[str]:
-    return [f"L{c.line}:{' '.join(c.argv)[:60]}" for c in commands]
-
-
-# -- parsing rnn-* command lines ----------------------------------------------------------
 
 
 class _Captured(Exception):
@@ -274,9 +135,6 @@ def without_ellipsis(argv) -> list[str]:
     ]
 
 
-# -- make ---------------------------------------------------------------------------------
-
-
 def make_dry_run(argv: list[str]) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     return subprocess.run(
@@ -315,8 +173,6 @@ def check_make(command: Command) -> None:
                 f"{where}\n  (recipe line: {line.strip()})",
             )
 
-
-# -- the tests ----------------------------------------------------------------------------
 
 RNN_BASH = of_program(BASH, lambda program: program.startswith("rnn-"))
 RNN_INLINE = of_program(INLINE, lambda program: program.startswith("rnn-"))
@@ -383,139 +239,6 @@ make train-sentiment RUN_ARGS="--epochs-count 5"
                 check(command)
             else:
                 check_parses(command.argv[0], list(command.argv[1:]), command.where)
-
-
-# -- paths --------------------------------------------------------------------------------
-
-
-def source_dirs() -> set[str]:
-    """Top-level folders of the repository that hold its files (not outputs or the venv)."""
-    return {
-        p.name
-        for p in REPO_ROOT.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and not p.name.endswith(".egg-info")
-    } - {prefix.rstrip("/") for prefix in NOT_IN_REPO}
-
-
-def repo_path(token: str) -> str | None:
-    """The repository path a README token names, or None if it names none."""
-    token = token.split("#", 1)[0].rstrip(".,;:)")
-    if not PATH_TOKEN.fullmatch(token) or "/" not in token or token.startswith(NOT_IN_REPO):
-        return None
-    if token.split("/", 1)[0] in source_dirs() or token.endswith(SOURCE_SUFFIXES):
-        return token
-    return None
-
-
-def layout_paths(text: str) -> list[tuple[int, str]]:
-    """Entries of the tree under "## Layout": top-level folders and their children."""
-    heading = text.find("\n## Layout")
-    assert heading >= 0, "README has no '## Layout' section"
-    offset = text.count("\n", 0, heading) + 1
-    trees = [
-        (first, body) for lang, first, body in fenced_blocks(text) if not lang and first > offset
-    ]
-    assert trees, "no tree block under '## Layout'"
-    start, body = trees[0]
-    paths, parent = [], ""
-    for number, line in enumerate(body, start):
-        entry = re.match(r"^( {0,2})(\S+)", line)
-        if not entry:
-            continue  # a description's continuation line
-        name = entry.group(2)
-        if not entry.group(1):
-            parent = name if name.endswith("/") else ""
-            paths.append((number, name))
-        elif parent:
-            paths.append((number, parent + name))
-    return paths
-
-
-def readme_paths(text: str) -> list[tuple[int, str, str]]:
-    """(line, path, where) for every repository path the README names."""
-    found = []
-    for command in bash_commands(text):
-        for word in command.argv:
-            for part in word.split("=", 1)[-1:]:
-                if (path := repo_path(part)) is not None:
-                    found.append((command.line, path, "command"))
-    for line, span in inline_spans(text):
-        for word in span.split():
-            if (path := repo_path(word)) is not None:
-                found.append((line, path, "inline code"))
-    body = prose(text)
-    for match in re.finditer(r"\]\(([^)\s]+)\)", body):
-        target = match.group(1).split("#", 1)[0]
-        if target and "://" not in target:
-            found.append((body.count("\n", 0, match.start()) + 1, target, "link"))
-    for line, path in layout_paths(text):
-        if not path.startswith(NOT_IN_REPO):
-            found.append((line, path, "Layout tree"))
-    return found
-
-
-def test_repository_paths_exist():
-    paths = readme_paths(README_TEXT)
-    assert len(paths) >= 20, f"too few repository paths found: {paths}"
-    missing = [
-        f"README.md:{line} ({kind}): {path}"
-        for line, path, kind in paths
-        if not (REPO_ROOT / path).exists()
-    ]
-    assert not missing, "README names paths that do not exist:\n" + "\n".join(missing)
-
-
-def test_link_anchors_exist():
-    """`[...](FILE.md#anchor)` points at a heading of FILE.md (GitHub's slugs)."""
-
-    def slug(heading: str) -> str:
-        return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
-
-    body = prose(README_TEXT)
-    bad = []
-    for match in re.finditer(r"\]\(([^)\s#]+\.md)#([^)\s]+)\)", body):
-        target = REPO_ROOT / match.group(1)
-        if not target.is_file():
-            continue  # reported by test_repository_paths_exist
-        headings = re.findall(r"^#+\s+(.*)$", target.read_text(encoding="utf-8"), re.MULTILINE)
-        if match.group(2) not in {slug(h) for h in headings}:
-            line = body.count("\n", 0, match.start()) + 1
-            bad.append(f"README.md:{line}: {match.group(1)}#{match.group(2)}")
-    assert not bad, "links to headings that do not exist:\n" + "\n".join(bad)
-
-
-# -- python -m ----------------------------------------------------------------------------
-
-
-def python_m_outside_notes(text: str) -> list[str]:
-    """Lines using `python -m` outside a paragraph that starts with "Note"."""
-    bad, paragraph_start = [], ""
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("```"):
-            paragraph_start = ""
-            continue
-        paragraph_start = paragraph_start or line
-        if PYTHON_M.search(line) and not NOTE_START.match(paragraph_start):
-            bad.append(f"README.md:{number}: {line.strip()}")
-    return bad
-
-
-def test_no_python_m_outside_notes():
-    bad = python_m_outside_notes(README_TEXT)
-    assert not bad, "README runs modules with `python -m`; use the rnn-* scripts:\n" + "\n".join(
-        bad
-    )
-
-
-def test_python_m_rule_itself():
-    assert python_m_outside_notes("run `python -m apps.sentiment train`\n") != []
-    assert python_m_outside_notes("```bash\npython3 -m pytest\n```\n") != []
-    assert python_m_outside_notes("or `.venv/bin/python -m pytest -q`\n") == []
-    assert python_m_outside_notes("**Note:** the old\nway, `python -m apps.sentiment`\n") == []
-    assert python_m_outside_notes("rnn-serve\n") == []
-
-
-# -- --help, run for real -----------------------------------------------------------------
 
 
 def help_commands() -> list[tuple[str, ...]]:

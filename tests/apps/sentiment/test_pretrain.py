@@ -109,7 +109,7 @@ def test_init_from_a_pretraining_run_starts_the_classifier_from_its_encoder(
 
     run_dir = tmp_path / "classifier"
     # Other shapes on the command line: the pretrained encoder's win, and say so.
-    flags = {**TINY_SENTIMENT, "epochs": "1", "units": "4", "embedding-dim": "8"}
+    settings = {**TINY_SENTIMENT, "epochs": "1", "units": "4", "embedding-dim": "8"}
     args = build_parser().parse_args(
         [
             "train",
@@ -119,7 +119,7 @@ def test_init_from_a_pretraining_run_starts_the_classifier_from_its_encoder(
             str(run_dir),
             "--init-from",
             str(pretrained),
-            *flags(flags),
+            *flags(settings),
         ]
     )
     first = _FirstWeights()

@@ -17,6 +17,7 @@ from apps.translation.translator import Translator
 from shared.datasets.pairs import read_sentence_pairs, source_key
 from shared.evaluation.translation_metrics import translation_scores
 from shared.ids import START_ID
+from tests.helpers.cli import insert_line, last_json_line, train_argv
 
 TINY = [
     "--epochs",
@@ -60,12 +61,8 @@ def pairs_tsv(tmp_path_factory):
 @pytest.fixture(scope="session")
 def trained_run(pairs_tsv, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("runs") / "tiny"
-    assert main(["train", "--data", str(pairs_tsv), "--run-dir", str(run_dir), *TINY]) == 0
+    assert main(train_argv(pairs_tsv, run_dir, *TINY)) == 0
     return run_dir
-
-
-def last_json_line(text: str) -> dict:
-    return json.loads(text.strip().splitlines()[-1])
 
 
 def test_train_writes_a_complete_run_with_an_unseen_test_split(pairs_tsv, trained_run):
@@ -204,7 +201,7 @@ def test_malformed_pair_rows_are_named_by_file_and_line(tmp_path, capsys):
     path.write_text(
         "english\tspanish\nHello.\tHola.\nonly one column\nBye.\t\t\tx\n", encoding="utf-8"
     )
-    code = main(["train", "--data", str(path), "--run-dir", str(tmp_path / "run"), *TINY])
+    code = main(train_argv(path, tmp_path / "run", *TINY))
     err = capsys.readouterr().err
     assert code == 2
     assert f"{path}:3" in err and f"{path}:4" in err
@@ -213,7 +210,7 @@ def test_malformed_pair_rows_are_named_by_file_and_line(tmp_path, capsys):
 
 def test_rerunning_a_finished_train_reports_instead_of_retraining(pairs_tsv, trained_run, capsys):
     before = (trained_run / "model.keras").stat().st_mtime_ns
-    assert main(["train", "--data", str(pairs_tsv), "--run-dir", str(trained_run), *TINY]) == 0
+    assert main(train_argv(pairs_tsv, trained_run, *TINY)) == 0
     out = capsys.readouterr().out
     assert "(finished)" in out
     assert last_json_line(out) == json.loads((trained_run / "metrics.json").read_text())
@@ -240,24 +237,9 @@ def test_test_pairs_file_round_trips_through_the_reader(trained_run):
 
 
 def test_skip_mode_keeps_the_rejected_rows(pairs_tsv, tmp_path, capsys):
-    lines = pairs_tsv.read_text(encoding="utf-8").splitlines(keepends=True)
-    path = tmp_path / "some_bad.tsv"
-    path.write_text("".join(lines[:50]) + "no tab here\n" + "".join(lines[50:]), encoding="utf-8")
+    path = insert_line(pairs_tsv, tmp_path / "some_bad.tsv", 51, "no tab here")
     run_dir = tmp_path / "run"
-    code = main(
-        [
-            "train",
-            "--data",
-            str(path),
-            "--run-dir",
-            str(run_dir),
-            "--on-bad-rows",
-            "skip",
-            *TINY,
-            "--epochs",
-            "1",
-        ]
-    )
+    code = main(train_argv(path, run_dir, "--on-bad-rows", "skip", *TINY, "--epochs", "1"))
     out = capsys.readouterr().out
     assert code == 0
     assert f"skipped 1 bad row(s), e.g. {path}:51" in out
@@ -267,20 +249,7 @@ def test_skip_mode_keeps_the_rejected_rows(pairs_tsv, tmp_path, capsys):
 
 def test_a_copy_bridge_that_cannot_fit_is_refused_before_any_work(pairs_tsv, tmp_path, capsys):
     run_dir = tmp_path / "run"
-    code = main(
-        [
-            "train",
-            "--data",
-            str(pairs_tsv),
-            "--run-dir",
-            str(run_dir),
-            *TINY,
-            "--bridge",
-            "copy",
-            "--decoder-units",
-            "40",
-        ]
-    )
+    code = main(train_argv(pairs_tsv, run_dir, *TINY, "--bridge", "copy", "--decoder-units", "40"))
     assert code == 2
     assert "Expected `decoder_units` == 2 * encoder_units (= 32)" in capsys.readouterr().err
     assert not run_dir.exists()
@@ -312,7 +281,7 @@ def test_evaluate_on_embedded_scores_sources_the_corpus_does_not_contain():
 
 def test_an_interrupted_run_resumes_with_the_same_vocabularies(pairs_tsv, tmp_path, capsys):
     run_dir = tmp_path / "run"
-    args = ["train", "--data", str(pairs_tsv), "--run-dir", str(run_dir), *TINY, "--epochs", "1"]
+    args = train_argv(pairs_tsv, run_dir, *TINY, "--epochs", "1")
     assert main(args) == 0
     vocabularies = {
         name: (run_dir / name).read_bytes()

@@ -315,3 +315,57 @@ def test_help_does_not_import_tensorflow():
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+# --- encoder settings: one vocabulary in both apps, old names still accepted ------------
+
+
+def test_both_apps_name_the_encoder_settings_alike():
+    from apps.translation.config import TranslationConfig
+    from shared.training.config import EncoderSettings
+
+    names = {f.name for f in dataclasses.fields(EncoderSettings)}
+    assert {"encoder_units", "encoder_layers", "cell", "dropout", "embedding_dim"} <= names
+    for config_cls in (SentimentConfig, TranslationConfig):
+        assert names <= {f.name for f in dataclasses.fields(config_cls)}
+        arguments = config_cls().encoder_arguments()
+        assert arguments["units"] == config_cls().encoder_units
+        assert arguments["num_layers"] == config_cls().encoder_layers
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--units", "16", "--num-layers", "2"], ["--encoder-units", "16", "--encoder-layers", "2"]],
+)
+def test_old_and_new_encoder_flags_set_the_same_settings(argv):
+    config = resolve(*argv)
+    assert (config.encoder_units, config.encoder_layers) == (16, 2)
+
+
+def test_old_setting_names_keep_working_in_the_python_api():
+    config = SentimentConfig(units=4, num_layers=2)
+    assert (config.encoder_units, config.encoder_layers) == (4, 2)
+    assert (config.units, config.num_layers) == (4, 2)
+    assert dataclasses.replace(config, num_layers=3).encoder_layers == 3
+    with pytest.raises(AttributeError, match="no attribute 'lstm_units'"):
+        config.lstm_units  # noqa: B018
+
+
+def test_a_run_folder_written_before_the_rename_loads_under_the_new_names(tmp_path):
+    from apps.sentiment.config import PretrainingConfig
+    from shared.training.run_directory import RunDirectory
+
+    old = {**DEFAULTS.to_dict(), "data": "embedded", "preset": "embedded"}
+    del old["encoder_units"], old["encoder_layers"]
+    write_json(tmp_path, {**old, "units": 12, "num_layers": 2}, name="config.json")
+    for config_cls in (SentimentConfig, PretrainingConfig):
+        config = RunDirectory(tmp_path).load_config(config_cls)
+        assert (config.encoder_units, config.encoder_layers) == (12, 2)
+
+
+def test_an_encoder_range_error_names_the_setting():
+    from apps.translation.config import TranslationConfig
+
+    for config in (SentimentConfig(encoder_layers=0), TranslationConfig(encoder_layers=0)):
+        with pytest.raises(ValueError, match="Expected `encoder_layers` >= 1"):
+            config.validate()
