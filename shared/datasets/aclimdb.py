@@ -6,9 +6,9 @@ import os
 import re
 from pathlib import Path
 
+from shared.datasets.bad_rows import BadRows
 from shared.datasets.errors import DataError
 from shared.datasets.examples import LabelledTexts
-from shared.datasets.tabular import BadRows
 
 # aclImdb's `train/unsup` holds unlabelled reviews; it is not a class.
 IGNORED_FOLDERS = frozenset({"unsup"})

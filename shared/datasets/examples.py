@@ -37,8 +37,46 @@ def report_rejected_rows(rejected: list[RejectedRow], path: Path) -> None:
     )
 
 
+def require_equal_lengths(**columns: list) -> None:
+    """Raises unless the parallel lists of a container are equally long.
+
+    Raises:
+        ValueError: e.g. `Expected texts, labels and origins of equal length. Received:
+            3 texts, 2 labels, 3 origins.`
+    """
+    if len({len(values) for values in columns.values()}) > 1:
+        *names, last = columns
+        counts = ", ".join(f"{len(values)} {name}" for name, values in columns.items())
+        raise ValueError(
+            f"Expected {', '.join(names)} and {last} of equal length. Received: {counts}."
+        )
+
+
+def take(values: list, indices) -> list:
+    """The items of `values` at `indices`, in that order."""
+    return [values[i] for i in indices]
+
+
+class ParallelLists:
+    """What a container of parallel lists (one item per example) shares: its length, the
+    check that the lists agree, and their items at some indices. A subclass names its
+    lists in `PARALLEL`, the first one counting the examples."""
+
+    PARALLEL: tuple[str, ...] = ()
+
+    def require_equal_lengths(self) -> None:
+        require_equal_lengths(**{name: getattr(self, name) for name in self.PARALLEL})
+
+    def __len__(self) -> int:
+        return len(getattr(self, self.PARALLEL[0]))
+
+    def taken(self, indices) -> dict[str, list]:
+        """Each parallel list's items at `indices`, by list name."""
+        return {name: take(getattr(self, name), indices) for name in self.PARALLEL}
+
+
 @dataclasses.dataclass(frozen=True)
-class LabelledTexts:
+class LabelledTexts(ParallelLists):
     """Texts with their raw label values, in file order.
 
     Attributes:
@@ -61,13 +99,10 @@ class LabelledTexts:
     groups: list[str] | None = None
     group_name: str | None = None
 
+    PARALLEL = ("texts", "labels", "origins")
+
     def __post_init__(self):
-        if not (len(self.texts) == len(self.labels) == len(self.origins)):
-            raise ValueError(
-                "Expected texts, labels and origins of equal length. Received: "
-                f"{len(self.texts)} texts, {len(self.labels)} labels, "
-                f"{len(self.origins)} origins."
-            )
+        self.require_equal_lengths()
         if (self.groups is None) != (self.group_name is None):
             raise ValueError(
                 "Expected groups and group_name to be given together. Received: "
@@ -80,15 +115,10 @@ class LabelledTexts:
                 f"{len(self.groups)} groups for {len(self.texts)} texts."
             )
 
-    def __len__(self) -> int:
-        return len(self.texts)
-
     def subset(self, indices) -> LabelledTexts:
         """Returns the examples at `indices` (in that order); rejected rows stay behind."""
         return LabelledTexts(
-            texts=[self.texts[i] for i in indices],
-            labels=[self.labels[i] for i in indices],
-            origins=[self.origins[i] for i in indices],
-            groups=None if self.groups is None else [self.groups[i] for i in indices],
+            **self.taken(indices),
+            groups=None if self.groups is None else take(self.groups, indices),
             group_name=self.group_name,
         )

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import os
 import random
 import unicodedata
 import urllib.parse
-import zlib
 from pathlib import Path, PurePosixPath
 
+from shared.datasets.bad_rows import BadRows
+from shared.datasets.decoded_lines import DecodedLines, read_decoded_file
 from shared.datasets.download import download_and_extract
 from shared.datasets.errors import DataError
-from shared.datasets.examples import RejectedRow
+from shared.datasets.examples import ParallelLists, RejectedRow
+from shared.datasets.grouping import connected_roots
 from shared.datasets.languages import LANGUAGE_CODES, language_name
-
-# `_Lines` decodes line by line so that invalid UTF-8 is pinned to one line; reusing it
-# keeps one definition of what a bad byte, a NUL or a BOM means across loaders.
-from shared.datasets.tabular import _GZIP_MAGIC, BadRows, _Lines
 
 ANKI_URL_TEMPLATE = "https://www.manythings.org/anki/{code}-eng.zip"
 # The 2018 snapshot the TensorFlow tutorials use; it holds `spa-eng/spa.txt`, two columns.
@@ -26,7 +23,7 @@ TENSORFLOW_SPA_ENG_URL = "http://storage.googleapis.com/download.tensorflow.org/
 
 
 @dataclasses.dataclass(frozen=True)
-class SentencePairs:
+class SentencePairs(ParallelLists):
     """Source and target sentences, in file order.
 
     Attributes:
@@ -44,24 +41,14 @@ class SentencePairs:
     rejected: list[RejectedRow] = dataclasses.field(default_factory=list)
     filtered: int = 0
 
-    def __post_init__(self):
-        if not (len(self.sources) == len(self.targets) == len(self.origins)):
-            raise ValueError(
-                "Expected sources, targets and origins of equal length. Received: "
-                f"{len(self.sources)} sources, {len(self.targets)} targets, "
-                f"{len(self.origins)} origins."
-            )
+    PARALLEL = ("sources", "targets", "origins")
 
-    def __len__(self) -> int:
-        return len(self.sources)
+    def __post_init__(self):
+        self.require_equal_lengths()
 
     def subset(self, indices) -> SentencePairs:
         """Returns the pairs at `indices` (in that order); rejected and filtered stay behind."""
-        return SentencePairs(
-            sources=[self.sources[i] for i in indices],
-            targets=[self.targets[i] for i in indices],
-            origins=[self.origins[i] for i in indices],
-        )
+        return SentencePairs(**self.taken(indices))
 
 
 def read_sentence_pairs(
@@ -118,25 +105,15 @@ def read_sentence_pairs(
                 f"Expected {name} to be a positive integer or None. Received: {limit!r}."
             )
     source = os.fspath(path)
-    file_path = Path(path)
-    if not file_path.is_file():
-        found = "a folder" if file_path.is_dir() else "no such file"
-        raise DataError(f"Expected a sentence-pair file at {source}. Received: {found}.")
-    bad_rows = BadRows(source, on_bad_rows)
-    reader = _PairReader(source, source_language, target_language, bad_rows)
-    with open(file_path, "rb") as file:
-        gzipped = file.read(2) == _GZIP_MAGIC
-        file.seek(0)
-        lines = _Lines(gzip.GzipFile(fileobj=file, mode="rb") if gzipped else file)
-        try:
-            reader.read(lines)
-        except (OSError, EOFError, zlib.error) as error:
-            if not gzipped:
-                raise
-            raise DataError(
-                f"{source}: expected a complete gzip file. Received one that cannot be read "
-                f"after line {lines.line_number} ({error}). Compress or download it again."
-            ) from error
+
+    def read(lines: DecodedLines) -> _PairReader:
+        bad_rows = BadRows(source, on_bad_rows)
+        reader = _PairReader(source, source_language, target_language, bad_rows)
+        reader.read(lines)
+        return reader
+
+    reader = read_decoded_file(path, "a sentence-pair file", read)
+    bad_rows = reader.bad_rows
     if not reader.sources and not bad_rows.count:
         found = "an empty file" if reader.columns is None else "only a header"
         raise DataError(f"{source}: expected at least one sentence pair. Received: {found}.")
@@ -175,7 +152,7 @@ class _PairReader:
         self.targets: list[str] = []
         self.origins: list[str] = []
 
-    def read(self, lines: _Lines) -> None:
+    def read(self, lines: DecodedLines) -> None:
         for _ in lines:
             raw, problem = lines.take_record(None)
             if not raw:
@@ -321,22 +298,12 @@ def split_by_source(
 def _join_shared_targets(pairs: SentencePairs, groups: list[list[int]]) -> list[list[int]]:
     """Merges source groups whose pairs share a target key (union-find); keeps the order
     of first appearance."""
-    parent = list(range(len(groups)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    group_of_target: dict[str, int] = {}
-    for number, group in enumerate(groups):
-        for index in group:
-            other = group_of_target.setdefault(source_key(pairs.targets[index]), number)
-            parent[root(number)] = root(other)
+    roots = connected_roots(
+        [source_key(pairs.targets[index]) for index in group] for group in groups
+    )
     joined: dict[int, list[int]] = {}
     for number, group in enumerate(groups):
-        joined.setdefault(root(number), []).extend(group)
+        joined.setdefault(roots[number], []).extend(group)
     return [sorted(group) for group in joined.values()]
 
 

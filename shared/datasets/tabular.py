@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import gzip
-import itertools
 import os
-import zlib
-from collections.abc import Iterable, Iterator
-from pathlib import Path
 
+from shared.datasets.bad_rows import BadRows
+from shared.datasets.decoded_lines import DecodedLines, read_decoded_file
 from shared.datasets.errors import DataError
-from shared.datasets.examples import LabelledTexts, RejectedRow
+from shared.datasets.examples import LabelledTexts
 
 # A review can be long (hundreds of KB); the csv module's default cap (128 KiB) would
 # reject it. Texts are truncated later, by the model's vectorizer. Beyond this size a
@@ -20,90 +17,8 @@ from shared.datasets.examples import LabelledTexts, RejectedRow
 MAX_FIELD_CHARS = 16 * 1024 * 1024
 csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
 
-MAX_LISTED_PROBLEMS = 10
 # A column of this name groups the examples by default (IMDB files: the film's id).
 DEFAULT_GROUP_COLUMN = "movie"
-ON_BAD_ROWS_CHOICES = ("error", "skip")
-_GZIP_MAGIC = b"\x1f\x8b"
-_UTF8_BOM = b"\xef\xbb\xbf"
-
-
-class BadRows:
-    """Collects the rows a loader cannot use, then rejects them or raises one error.
-
-    Loaders report every problem in one pass so that a user fixes a file once rather than
-    once per bad row.
-
-    Args:
-        source: the file or folder being read, named in the summary error.
-        on_bad_rows: `"error"` to raise at the end if any row was bad, `"skip"` to keep
-            the bad rows as `RejectedRow`s instead.
-    """
-
-    def __init__(self, source: str, on_bad_rows: str):
-        if on_bad_rows not in ON_BAD_ROWS_CHOICES:
-            raise ValueError(
-                f"Expected on_bad_rows to be one of {list(ON_BAD_ROWS_CHOICES)}. "
-                f"Received: {on_bad_rows!r}."
-            )
-        self.source = source
-        self.skip = on_bad_rows == "skip"
-        self.count = 0
-        self.rejected: list[RejectedRow] = []
-        self._listed: list[str] = []
-        self._hints: dict[str, None] = {}  # A dict keeps hints unique and in order.
-
-    def add(self, origin: str, reason: str, raw: str, hint: str | None = None) -> None:
-        """Records one bad row.
-
-        Args:
-            origin: where the row is, as `path:line` or a file path.
-            reason: what is wrong with it.
-            raw: the row's raw text, kept for the rejected-rows file.
-            hint: an optional sentence on how to fix this kind of problem, said once.
-        """
-        self.count += 1
-        if self.skip:
-            self.rejected.append(RejectedRow(origin=origin, reason=reason, raw=raw))
-        elif len(self._listed) < MAX_LISTED_PROBLEMS:
-            self._listed.append(f"  {origin}: {reason}")
-        if hint:
-            self._hints[hint] = None
-
-    def finish(self, good: int) -> list[RejectedRow]:
-        """Raises if bad rows must stop the load, else returns the rejected rows.
-
-        Args:
-            good: how many usable examples the loader found.
-
-        Returns:
-            The rejected rows (empty unless skipping).
-
-        Raises:
-            DataError: in `"error"` mode when any row was bad, or when every row was bad.
-        """
-        if not self.count or (self.skip and good):
-            return self.rejected
-        if self.skip:
-            # Every row was bad; say why, as error mode would, instead of returning nothing.
-            self._listed = [f"  {r.origin}: {r.reason}" for r in self.rejected]
-        lines = self._listed[:MAX_LISTED_PROBLEMS]
-        if self.count > len(lines):
-            lines.append(f"  ... and {self.count - len(lines)} more.")
-        message = (
-            f"{self.source}: expected every row to hold a usable example. Received: "
-            f"{self.count} bad row(s) out of {self.count + good}:\n" + "\n".join(lines)
-        )
-        for hint in self._hints:
-            message += f"\n{hint}"
-        if good:
-            message += (
-                "\nFix them, or pass --on-bad-rows skip to skip them (the skipped rows are "
-                "then written to the run directory)."
-            )
-        else:
-            message += "\nNo examples are left, so there is nothing to skip to."
-        raise DataError(message)
 
 
 def read_labelled_table(
@@ -155,25 +70,12 @@ def read_labelled_table(
         )
     source = os.fspath(path)
     bad_rows = BadRows(source, on_bad_rows)
-    path = Path(path)
-    if not path.is_file():
-        found = "a folder" if path.is_dir() else "no such file"
-        raise DataError(f"Expected a CSV or TSV file at {source}. Received: {found}.")
-    with open(path, "rb") as file:
-        gzipped = file.read(2) == _GZIP_MAGIC
-        file.seek(0)
-        stream = gzip.GzipFile(fileobj=file, mode="rb") if gzipped else file
-        lines = _Lines(stream)
-        try:
-            columns = _Columns(text_column, label_column, group_column, default_group_column)
-            texts, labels, origins, groups = _read_rows(lines, source, columns, delimiter, bad_rows)
-        except (OSError, EOFError, zlib.error) as error:
-            if not gzipped:
-                raise
-            raise DataError(
-                f"{source}: expected a complete gzip file. Received one that cannot be read "
-                f"after line {lines.line_number} ({error}). Compress or download it again."
-            ) from error
+    columns = _Columns(text_column, label_column, group_column, default_group_column)
+    texts, labels, origins, groups = read_decoded_file(
+        path,
+        "a CSV or TSV file",
+        lambda lines: _read_rows(lines, source, columns, delimiter, bad_rows),
+    )
     rejected = bad_rows.finish(len(texts))
     if groups is not None and not any(groups):
         groups = None  # An empty column groups nothing.
@@ -198,7 +100,7 @@ class _Columns:
 
 
 def _read_rows(
-    lines: _Lines,
+    lines: DecodedLines,
     source: str,
     columns: _Columns,
     delimiter: str | None,
@@ -266,78 +168,6 @@ def _read_rows(
             f"Received: {found}."
         )
     return texts, labels, origins, groups
-
-
-class _Lines:
-    """Decodes a binary stream line by line for csv.reader, remembering each record's lines.
-
-    Decoding per line (instead of opening in text mode) is what lets invalid UTF-8 be
-    pinned to a line and byte, and be rejected alone instead of failing the whole file.
-    csv.reader pulls exactly the lines of one record before returning it, so the lines
-    seen since the last `take_record` are that record's raw text.
-    """
-
-    def __init__(self, stream: Iterable[bytes]):
-        self._stream = iter(stream)
-        self._first: bytes | None = None
-        self.line_number = 0
-        self.not_utf8 = False
-        self._offset = 0
-        self._raw: list[str] = []
-        self._problem: str | None = None
-
-    def peek(self) -> bytes:
-        """Returns the first line without consuming it (empty for an empty file)."""
-        if self._first is None:
-            self._first = next(self._stream, b"")
-            self._stream = itertools.chain([self._first], self._stream)
-        return self._first
-
-    def __iter__(self) -> Iterator[str]:
-        for data in self._stream:
-            self.line_number += 1
-            if self.line_number == 1 and data.startswith(_UTF8_BOM):
-                data = data[len(_UTF8_BOM) :]  # Spreadsheet exports start with one.
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as error:
-                text = data.decode("utf-8", errors="replace")
-                self.not_utf8 = True
-                self._note(
-                    f"not valid UTF-8: expected UTF-8 text, received byte "
-                    f"0x{data[error.start]:02x} at byte {error.start + 1} of the line "
-                    f"(offset {self._offset + error.start} in the file)"
-                )
-            if "\0" in text:
-                self._note(
-                    f"expected text, received a NUL byte at byte {data.index(0) + 1} "
-                    "of the line (is this a binary or UTF-16 file?)"
-                )
-            self._offset += len(data)
-            self._raw.append(text)
-            yield text
-
-    def _note(self, problem: str) -> None:
-        if self._problem is None:  # The first problem of a record is the one reported.
-            self._problem = problem
-
-    def take_record(self, reason: str | None) -> tuple[str, str | None]:
-        """Returns the current record's raw text and its problem, then starts a new one."""
-        # Line ends are framing, not content: the rejected-rows file adds its own.
-        raw, problem = "".join(self._raw).rstrip("\r\n"), self._problem or reason
-        self._raw, self._problem = [], None
-        return raw, problem
-
-    def hint(self, source: str) -> str:
-        """Says how to re-encode `source` to UTF-8."""
-        name = Path(source).name.removesuffix(".gz")
-        fixed = f"{Path(name).stem}-utf8{Path(name).suffix}"
-        read = f"zcat {source} | iconv" if source.endswith(".gz") else f"iconv {source}"
-        read = read.replace("iconv", "iconv -f latin1 -t utf-8", 1)
-        return (
-            f"{source} is not valid UTF-8; re-encode it from its real encoding, "
-            f"e.g. `{read} > {fixed}`."
-        )
 
 
 def _infer_delimiter(source: str, first_line: bytes) -> str:

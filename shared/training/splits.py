@@ -9,6 +9,7 @@ from sklearn.model_selection import train_test_split
 
 from shared.datasets.errors import DataError
 from shared.datasets.examples import LabelledTexts
+from shared.datasets.grouping import connected_roots
 from shared.datasets.labels import LabelSet
 
 
@@ -62,20 +63,10 @@ def grouped_split(
     joined groups into `round(1 / fraction)` folds with class shares as even as it can, and
     the first fold is held out: the validation share is the nearest `1/k` to `fraction`.
     """
-    parent = list(range(len(data)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[tuple[str, str], int] = {}
-    for index, (text, group) in enumerate(zip(data.texts, data.groups, strict=True)):
-        for key in (("text", text), ("group", group)) if group else (("text", text),):
-            other = first.setdefault(key, index)
-            parent[root(index)] = root(other)
-    components = [root(i) for i in range(len(data))]
+    components = connected_roots(
+        (("text", text), ("group", group)) if group else (("text", text),)
+        for text, group in zip(data.texts, data.groups, strict=True)
+    )
     folds = max(2, round(1 / fraction))
     counts = {labels.names[c]: label_ids.count(c) for c in sorted(set(label_ids))}
     joined = len(set(components))

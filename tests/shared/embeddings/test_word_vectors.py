@@ -220,8 +220,8 @@ def vector_file(reviews, tmp_path_factory):
     return path
 
 
-def _train(reviews, run_dir, *flags, capsys=None):
-    argv = ["train", "--data", str(reviews), "--run-dir", str(run_dir), *flags(TINY), *flags]
+def _train(reviews, run_dir, *extra_flags, capsys=None):
+    argv = ["train", "--data", str(reviews), "--run-dir", str(run_dir), *flags(TINY), *extra_flags]
     assert main(argv) == 0
 
 
