@@ -14,8 +14,9 @@ from pathlib import Path
 
 from apps.sentiment.data import NO_GROUPS, DataOptions
 from shared.cli import print_json_line
+from shared.embeddings.embedding_matrix import EmbeddingInit, embedding_matrix
 from shared.embeddings.learned_vectors import WordVectorConfig, learn_word_vectors
-from shared.embeddings.vector_files import EmbeddingInit, embedding_matrix, inspect_vector_file
+from shared.embeddings.vector_files import inspect_vector_file
 from shared.training.run_directory import RunDirectory, write_json_atomic
 
 LEARNED_VECTORS_FILE = "word_vectors.bin"

@@ -16,6 +16,8 @@ from apps.sentiment import word_vectors as wv
 from apps.sentiment.cli import main
 from shared.datasets.errors import DataError
 from shared.embeddings import vector_files as vf
+from shared.embeddings.embedding_matrix import embedding_matrix
+from tests.helpers.cli import write_csv
 from tests.helpers.runs import TINY_SENTIMENT, flags
 
 # What the file holds: "Movie" only cased (found by folding), "great" both exactly and
@@ -85,8 +87,8 @@ def test_every_format_gives_the_same_matrix(tmp_path, name):
     path = writer(tmp_path / name, vectors)
     assert vf.inspect_vector_file(path).format == expected_format
     assert vf.inspect_vector_file(path).dim == DIM
-    init = vf.embedding_matrix(path, VOCABULARY, seed=3)
-    reference = vf.embedding_matrix(write_glove(tmp_path / "ref.txt", vectors), VOCABULARY, seed=3)
+    init = embedding_matrix(path, VOCABULARY, seed=3)
+    reference = embedding_matrix(write_glove(tmp_path / "ref.txt", vectors), VOCABULARY, seed=3)
     np.testing.assert_array_equal(init.matrix, reference.matrix)
     matrix = init.matrix
     assert matrix.shape == (len(VOCABULARY), DIM)
@@ -107,7 +109,7 @@ def test_missing_words_start_on_the_found_vectors_scale(tmp_path):
     path.write_text(
         "".join(f"{w} " + " ".join(map(str, rng.normal(0, 3.0, 50))) + "\n" for w in words[:100])
     )
-    init = vf.embedding_matrix(path, ["[PAD]", "[UNK]", *words], seed=0)
+    init = embedding_matrix(path, ["[PAD]", "[UNK]", *words], seed=0)
     assert init.found == 100 and init.coverage == 0.5
     found_std, random_std = init.matrix[2:102].std(), init.matrix[102:].std()
     assert abs(random_std / found_std - 1) < 0.1, (found_std, random_std)
@@ -138,7 +140,7 @@ def test_malformed_files_get_one_line_errors_naming_the_line(tmp_path, content, 
     path = tmp_path / "bad.txt"
     path.write_bytes(content)
     with pytest.raises(DataError) as raised:
-        vf.embedding_matrix(path, ["[PAD]", "[UNK]", "the", "movie"])
+        embedding_matrix(path, ["[PAD]", "[UNK]", "the", "movie"])
     message = str(raised.value)
     assert expected in message and "\n" not in message and str(path) in message
 
@@ -146,13 +148,13 @@ def test_malformed_files_get_one_line_errors_naming_the_line(tmp_path, content, 
 def test_a_truncated_binary_file_names_the_missing_entry(tmp_path):
     path = write_word2vec_binary(tmp_path / "v.bin", _file_vectors(), count=9)
     with pytest.raises(DataError, match=r"entry 8: expected 9 words .* ends after 7"):
-        vf.embedding_matrix(path, VOCABULARY)
+        embedding_matrix(path, VOCABULARY)
 
 
 def test_a_file_without_any_vocabulary_word_is_refused(tmp_path):
     path = write_glove(tmp_path / "v.txt", {"zebra": np.ones(DIM, np.float32)})
     with pytest.raises(DataError, match="Received none among 1 words read"):
-        vf.embedding_matrix(path, VOCABULARY)
+        embedding_matrix(path, VOCABULARY)
 
 
 # -- vectors learned with gensim ---------------------------------------------------------
@@ -180,7 +182,7 @@ def test_learned_vectors_put_words_of_the_same_contexts_closer(tmp_path):
     stats = learn_word_vectors(_context_corpus(400), out, dim=16, min_count=1, epochs=10)
     assert stats["words"] == vf.inspect_vector_file(out).count and stats["tokens"] > 5_000
     words = ANIMALS + VEHICLES
-    init = vf.embedding_matrix(out, ["[PAD]", "[UNK]", *words])
+    init = embedding_matrix(out, ["[PAD]", "[UNK]", *words])
     assert init.found == len(words)  # same tokenizer: "cat." became "cat" "."
     unit = init.matrix[2:] / np.linalg.norm(init.matrix[2:], axis=1, keepdims=True)
     similarity = unit @ unit.T
@@ -197,13 +199,8 @@ TINY = {**TINY_SENTIMENT, "epochs": "1", "embedding-dim": "8", "units": "4"}
 def reviews(tmp_path_factory):
     from apps.sentiment.corpus import generate_reviews
 
-    path = tmp_path_factory.mktemp("wv-data") / "reviews.csv"
     texts, labels = generate_reviews(200, seed=7)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "label"])
-        writer.writerows(zip(texts, labels, strict=True))
-    return path
+    return write_csv(tmp_path_factory.mktemp("wv-data") / "reviews.csv", texts, labels)
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +264,7 @@ def test_train_embeddings_starts_from_the_file_and_records_it(
     _train(reviews, run_dir, "--embeddings", str(vector_file), flag)
     out = capsys.readouterr().out
     vocabulary = (run_dir / "vocabulary.txt").read_text(encoding="utf-8").splitlines()
-    initial = vf.embedding_matrix(vector_file, vocabulary, seed=1337)
+    initial = embedding_matrix(vector_file, vocabulary, seed=1337)
     assert f"embeddings: {initial.found:,} of {len(vocabulary) - 2:,} vocabulary words" in out
     assert 0.8 < initial.coverage < 0.95  # one word in ten was left out of the file
     trained = _embedding(run_dir)
