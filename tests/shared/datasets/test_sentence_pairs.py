@@ -1,6 +1,5 @@
 """Tests for reading, filtering, splitting and downloading translation sentence pairs."""
 
-import gzip
 import zipfile
 from pathlib import Path
 
@@ -14,14 +13,9 @@ from shared.datasets.pairs import (
     source_key,
     split_by_source,
 )
+from tests.helpers.files import write_file as write
 
 ATTRIBUTION = "CC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM) & #4986655 (cueyayotl)"
-
-
-def write(path: Path, text: str | bytes, gz: bool = False) -> Path:
-    data = text.encode() if isinstance(text, str) else text
-    path.write_bytes(gzip.compress(data) if gz else data)
-    return path
 
 
 # --- the two layouts ----------------------------------------------------------------------

@@ -1,27 +1,16 @@
-"""Tests for the CSV/TSV, class-folder and download loaders, on small files written here."""
+"""Tests for reading labelled CSV/TSV tables (`shared.datasets.tabular`)."""
 
 import gzip
-import hashlib
-import io
-import tarfile
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-from shared.datasets.aclimdb import read_class_folders
-from shared.datasets.download import download_and_extract
 from shared.datasets.errors import DataError
 from shared.datasets.tabular import read_labelled_table
+from tests.helpers.files import write_file as write
 from tests.helpers.paths import shared_data_dir
 
 SHARED_DATA = shared_data_dir()
-
-
-def write(path: Path, data: bytes | str, gz: bool = False) -> Path:
-    data = data.encode() if isinstance(data, str) else data
-    path.write_bytes(gzip.compress(data) if gz else data)
-    return path
 
 
 # --- read_labelled_table ---------------------------------------------------------------
@@ -219,168 +208,6 @@ def test_a_movie_column_groups_by_default_and_a_named_one_must_exist(tmp_path):
     message = str(raised.value)
     assert "expected a group column named 'movie' (--group-column)" in message
     assert "received columns ['text', 'label', 'film']" in message
-
-
-# --- read_class_folders -----------------------------------------------------------------
-
-
-def make_aclimdb(root: Path) -> Path:
-    files = {
-        "train/pos/10_9.txt": "Great film.",
-        "train/pos/2_8.txt": "  Loved it.\n",
-        "train/neg/0_1.txt": "Awful.",
-        "train/unsup/0_0.txt": "No label.",
-        "train/urls_pos.txt": "http://example.com",
-        "train/labeledBow.feat": "0:1",
-        "test/pos/0_10.txt": "Test pos.",
-        "test/neg/1_2.txt": "Test neg.",
-        "README": "readme",
-    }
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    return root
-
-
-def test_class_folders_from_root_and_split(tmp_path):
-    root = make_aclimdb(tmp_path / "aclImdb")
-    # A root holding both splits is ambiguous: guessing could score on training data.
-    with pytest.raises(DataError, match=r"Received an aclImdb root with train/ and test/"):
-        read_class_folders(root)
-    data = read_class_folders(root / "train")
-    assert data.texts == ["Awful.", "Great film.", "Loved it."]
-    assert data.labels == ["neg", "pos", "pos"]
-    assert data.origins == [
-        str(root / p) for p in ("train/neg/0_1.txt", "train/pos/10_9.txt", "train/pos/2_8.txt")
-    ]
-    test = read_class_folders(root / "test")
-    assert (test.texts, test.labels) == (["Test neg.", "Test pos."], ["neg", "pos"])
-
-
-def test_class_folders_group_reviews_by_the_film_in_the_urls_files(tmp_path):
-    split = make_aclimdb(tmp_path / "aclImdb") / "train"
-    data = read_class_folders(split)
-    assert data.groups is None  # urls_pos.txt names no IMDb title
-    # Line N of urls_<class>.txt is the page of the film that review id N is about.
-    pages = [f"http://www.imdb.com/title/tt0000{n}/usercomments" for n in range(11)]
-    (split / "urls_pos.txt").write_text("\n".join(pages) + "\n", encoding="utf-8")
-    (split / "urls_neg.txt").write_text(pages[7] + "\n", encoding="utf-8")
-    data = read_class_folders(split)
-    assert data.group_name == "movie"
-    # neg/0_1.txt -> line 0 of urls_neg; pos/10_9.txt -> line 10; pos/2_8.txt -> line 2.
-    assert data.groups == ["tt00007", "tt000010", "tt00002"]
-    assert read_class_folders(split, read_groups=False).groups is None
-    (split / "neg/1_3.txt").write_text("No page for me.", encoding="utf-8")
-    assert read_class_folders(split).groups[1] == ""  # no line 1: no known film
-
-
-def test_class_folders_bad_files(tmp_path):
-    root = make_aclimdb(tmp_path / "aclImdb")
-    (root / "train/neg/5_2.txt").write_bytes(b"caf\xe9")
-    (root / "train/pos/7_9.txt").write_bytes(b" \n")
-    with pytest.raises(DataError) as raised:
-        read_class_folders(root / "train")
-    message = str(raised.value)
-    assert f"{root / 'train/neg/5_2.txt'}: not valid UTF-8" in message
-    assert f"{root / 'train/pos/7_9.txt'}: expected a text, received only whitespace" in message
-    data = read_class_folders(root / "train", on_bad_rows="skip")
-    assert len(data) == 3
-    assert [(r.origin, r.raw) for r in data.rejected] == [
-        (str(root / "train/neg/5_2.txt"), "caf\ufffd"),
-        (str(root / "train/pos/7_9.txt"), " \n"),
-    ]
-
-
-def test_class_folders_wrong_layout(tmp_path):
-    root = make_aclimdb(tmp_path / "aclImdb")
-    with pytest.raises(DataError, match=r"one sub-folder per class.*Received: \['0_1.txt'\]"):
-        read_class_folders(root / "train/neg")
-    with pytest.raises(DataError, match="Received: nothing"):
-        read_class_folders(tmp_path / "missing")
-
-
-# --- download_and_extract ---------------------------------------------------------------
-
-
-def make_archive(path: Path, members: dict[str, str]) -> Path:
-    with tarfile.open(path, "w:gz") as tar:
-        for name, text in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(text.encode())
-            tar.addfile(info, io.BytesIO(text.encode()))
-    return path
-
-
-@pytest.fixture
-def archive(tmp_path) -> Path:
-    members = {"aclImdb/train/pos/0_9.txt": "Good.", "aclImdb/train/neg/0_1.txt": "Bad."}
-    return make_archive(tmp_path / "aclImdb_v1.tar.gz", members)
-
-
-def test_download_extracts_and_is_reused(tmp_path, archive, capsys):
-    dest = tmp_path / "data"
-    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    folder = download_and_extract(archive.as_uri(), dest, sha256=digest)
-    assert folder == dest / "aclImdb"
-    assert read_class_folders(folder).texts == ["Bad.", "Good."]
-    assert sorted(p.name for p in dest.iterdir()) == ["aclImdb", "aclImdb_v1.tar.gz"]
-    archive.unlink()  # A second call must not need the source.
-    assert download_and_extract(archive.as_uri(), dest) == folder
-    assert download_and_extract(archive.as_uri(), dest, folder_name="aclImdb") == folder
-    assert "already exists; not downloading" in capsys.readouterr().err
-
-
-def test_sha256_mismatch_leaves_nothing(tmp_path, archive):
-    dest = tmp_path / "data"
-    with pytest.raises(DataError) as raised:
-        download_and_extract(archive.as_uri(), dest, sha256="ab" * 32, progress=False)
-    actual = hashlib.sha256(archive.read_bytes()).hexdigest()
-    assert f"Expected {archive.as_uri()} to have sha256 {'ab' * 32}. Received: {actual}" in str(
-        raised.value
-    )
-    assert list(dest.iterdir()) == []
-
-
-def test_leftovers_of_a_killed_run_are_not_taken_as_finished(tmp_path, archive):
-    dest = tmp_path / "data"
-    dest.mkdir()
-    (dest / "aclImdb_v1.tar.gz.part").write_bytes(archive.read_bytes()[:50])
-    (dest / ".aclImdb_v1.tar.gz.extract-old/aclImdb/train/pos").mkdir(parents=True)
-    folder = download_and_extract(archive.as_uri(), dest, folder_name="aclImdb", progress=False)
-    assert len(read_class_folders(folder)) == 2
-    assert sorted(p.name for p in dest.iterdir()) == ["aclImdb", "aclImdb_v1.tar.gz"]
-
-
-def test_killed_extraction_leaves_no_folder(tmp_path, archive, monkeypatch):
-    def killed(self, path, *args, **kwargs):
-        (Path(path) / "aclImdb/train/pos").mkdir(parents=True)
-        raise KeyboardInterrupt
-
-    dest = tmp_path / "data"
-    with monkeypatch.context() as patch:
-        patch.setattr(tarfile.TarFile, "extractall", killed)
-        with pytest.raises(KeyboardInterrupt):
-            download_and_extract(archive.as_uri(), dest, progress=False)
-    assert sorted(p.name for p in dest.iterdir()) == ["aclImdb_v1.tar.gz"]
-    assert len(read_class_folders(download_and_extract(archive.as_uri(), dest))) == 2
-
-
-def test_path_traversal_is_refused(tmp_path):
-    evil = make_archive(tmp_path / "evil.tar.gz", {"aclImdb/ok.txt": "x", "../escaped.txt": "x"})
-    with pytest.raises(DataError, match="unsafe member"):
-        download_and_extract(evil.as_uri(), tmp_path / "data", progress=False)
-    assert not (tmp_path / "escaped.txt").exists()
-    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["evil.tar.gz"]
-
-
-def test_unreachable_url_and_non_archive(tmp_path):
-    missing = (tmp_path / "missing.tar.gz").as_uri()
-    with pytest.raises(DataError, match=f"Expected to download {missing}.*--data"):
-        download_and_extract(missing, tmp_path / "data", progress=False)
-    page = write(tmp_path / "page.tar.gz", "<html>Not found</html>")
-    with pytest.raises(DataError, match="readable .tar.gz archive.*deleted"):
-        download_and_extract(page.as_uri(), tmp_path / "data", progress=False)
-    assert list((tmp_path / "data").iterdir()) == []
 
 
 # --- the real data in ../shared/data ----------------------------------------------------
