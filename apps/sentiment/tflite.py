@@ -1,11 +1,11 @@
 """Sentiment run -> builtins-only `.tflite` models (three precisions) and `metadata.json`.
 
 The model takes token ids `[1, length]` (from the pure-Python tokenizer on the phone,
-`shared.edge.text.WordTokenizer`) and returns `probabilities [1, classes]`. By default the
+`shared.edge.tokenizers.WordTokenizer`) and returns `probabilities [1, classes]`. By default the
 length is dynamic: the app feeds exactly the text's ids (padding is masked, so this equals
 padding to `max_length`) and short texts cost less. Batch stays 1: the LSTMs need it,
 both as TFLite's fused sequence op (used when the encoder allows, 3-4x faster than the
-`WHILE` loop of a converted Keras 3 LSTM; `shared.export.fused_lstm`) and as that loop.
+`WHILE` loop of a converted Keras 3 LSTM; `shared.export.tflite.fused_lstm`) and as that loop.
 
 The fused op keeps its states in variable tensors, overwritten by each call: a runner
 must reset them after every call, or its answers drift with what it classified before.
@@ -21,32 +21,18 @@ otherwise, parts from Keras).
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
-from shared.export.fused_lstm import fused_encoder_call, lstm_encoder_is_fusable
 
 from apps.sentiment.artifacts import TrainedSentimentModel
-from shared.edge.metadata import (
-    DEFAULT_VARIANT,
-    METADATA_FILE,
-    VARIANTS,
-    add_model_files,
-    new_metadata,
-    write_metadata,
-)
-from shared.edge.runtime import VARIABLE_RESET_CALLS, LiteModel, has_variable_tensors
-from shared.edge.sentiment import APP, FILE_PATTERN, INPUT_NAME, OUTPUT_NAME, SIGNATURE
-from shared.export.tflite import (
-    Probe,
-    common_tensor_name,
-    convert_variants,
-    save_endpoints,
-    write_variants,
-)
+from shared.edge.metadata import VARIANTS
+from shared.edge.sentiment import INPUT_NAME, OUTPUT_NAME, SIGNATURE, EdgeSentimentClassifier
+from shared.export.tflite.fused_lstm import fused_encoder_call, lstm_encoder_is_fusable
+from shared.export.tflite.phone_export import EmbeddingTable, PhoneExportSpec, write_phone_export
+from shared.export.tflite.verification import Probe
 from shared.ids import PAD_ID, UNK_ID
 
 
@@ -59,7 +45,7 @@ def classifier_function(
         classifier: the trained Keras classifier (`apps.sentiment.model`).
         sequence_length: None for a dynamic length (resized at run time), else fixed.
         fuse_lstm: run the encoder's LSTMs as TFLite's fused sequence op when they allow
-            it (`shared.export.fused_lstm.fused_encoder_call`); else the Keras graph, whose
+            it (`shared.export.tflite.fused_lstm.fused_encoder_call`); else the Keras graph, whose
             LSTMs become `WHILE` loops (slower, and more so the longer the text).
     """
     encoder = classifier.get_layer("encoder")
@@ -144,7 +130,7 @@ def write_tflite_models(
     within `PROBE_TOLERANCE[variant]` of Keras on a random review and on long repetitive
     ones (`repetitive_probe_ids`): a model converted without its weights, or one whose
     fused LSTM clips its cell state, fails here, not on a phone. Each then gets the
-    fingerprint of `metadata.json` embedded (`shared.export.tflite.write_variants`, which
+    fingerprint of `metadata.json` embedded (`shared.export.tflite.phone_export`, which
     checks the final bytes again), so a runner refuses the pair once either is edited.
 
     Args:
@@ -159,8 +145,6 @@ def write_tflite_models(
         "fingerprint", "fused_lstm", "probe_differences": {variant: {"<signature>/<output>":
         float}}}`.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     classifier, vectorizer = trained.classifier, trained.vectorizer
     vocabulary = vectorizer.get_vocabulary()
     encoder = classifier.get_layer("encoder")
@@ -178,60 +162,31 @@ def write_tflite_models(
         )
         for ids in inputs
     ]
-
-    with tempfile.TemporaryDirectory(prefix="sentiment-tflite-") as saved_model_dir:
-        save_endpoints(saved_model_dir, classifier, {SIGNATURE: function})
-        converted = convert_variants(
-            saved_model_dir, [SIGNATURE], probes, classifier.count_params(), variants
-        )
-
-    contents = {variant: item["content"] for variant, item in converted.items()}
-    reference = contents[variants[0]]
     embedding = encoder.embedding
-    table = common_tensor_name(
-        contents,
-        [len(vocabulary), embedding.output_dim],
-        embedding.name.split("/")[-1],
-        "vocabulary",
-    )
-    # Recorded for phone apps; the edge runner decides itself what it checks.
-    size_checks = [
-        {"what": "labels", "signature": SIGNATURE, "output": OUTPUT_NAME, "axis": -1},
-        {"what": "vocabulary", "tensor": table, "axis": 0},
-    ]
-    stateful = has_variable_tensors(reference)
-    metadata = new_metadata(
-        APP,
-        default_variant=DEFAULT_VARIANT if DEFAULT_VARIANT in converted else variants[0],
-        signatures=LiteModel(reference).describe_signatures(),
+    spec = PhoneExportSpec(
+        runner=EdgeSentimentClassifier,
+        model=classifier,
+        endpoints={SIGNATURE: function},
+        probes=probes,
+        table=EmbeddingTable(
+            "vocabulary", [len(vocabulary), embedding.output_dim], embedding.name.split("/")[-1]
+        ),
         special_ids={"pad": PAD_ID, "unk": UNK_ID},
-        size_checks=size_checks,
         run_config=dataclasses.asdict(trained.config),
-        vocabulary=vocabulary,
-        labels=list(trained.labels.names),
-        max_length=vectorizer.max_length,
-        truncate_from=vectorizer.truncate_from,
-        fused_lstm=fused,
-        reset_variables_after_each_call=stateful,
-        reset_variables_with=VARIABLE_RESET_CALLS if stateful else None,
-        exported_with={"tensorflow": tf.__version__, "keras": keras.__version__},
+        metadata_fields=lambda signatures: {
+            "vocabulary": vocabulary,
+            "labels": list(trained.labels.names),
+            "max_length": vectorizer.max_length,
+            "truncate_from": vectorizer.truncate_from,
+            "fused_lstm": fused,
+        },
     )
-    # Each model carries the metadata's fingerprint; the final bytes are checked again.
-    written = write_variants(
-        converted,
-        out_dir,
-        FILE_PATTERN,
-        metadata["fingerprint"],
-        probes,
-        classifier.count_params(),
-    )
-    metadata = add_model_files(metadata, {v: item["path"] for v, item in written.items()})
-    metadata_path = write_metadata(out_dir / METADATA_FILE, metadata)
+    export = write_phone_export(spec, out_dir, variants)
     return {
-        "directory": str(out_dir),
-        "metadata": str(metadata_path),
-        "files": metadata["models"],
-        "fingerprint": metadata["fingerprint"],
+        "directory": export["directory"],
+        "metadata": export["metadata"],
+        "files": export["files"],
+        "fingerprint": export["fingerprint"],
         "fused_lstm": fused,
-        "probe_differences": {v: item["probe_differences"] for v, item in written.items()},
+        "probe_differences": export["probe_differences"],
     }

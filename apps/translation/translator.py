@@ -8,9 +8,9 @@ import numpy as np
 import tensorflow as tf
 
 from apps.translation.artifacts import TrainedTranslator
-from shared.decoding import beam_search_decode, beam_search_n_best, greedy_decode
 from shared.decoding.logits import NEG_INF
-from shared.ids import END_ID, PAD_ID, START_ID
+from shared.decoding.policy import decode
+from shared.ids import PAD_ID
 
 
 class Translator:
@@ -45,33 +45,10 @@ class Translator:
     def decode_ids(self, ids, beam_width: int):
         """Source ids `[n, length]` -> target ids `[n, max_target_length]` (graph code).
 
+        Decodes as `shared.decoding.policy` says (an empty source gives an empty target).
         Static shapes throughout, so it compiles with XLA (the serving export does).
         """
-        config = self.trained.config
-        # One padding column keeps an all-empty batch at length >= 1; masking ignores it.
-        ids = tf.pad(ids, [[0, 0], [0, 1]], constant_values=PAD_ID)
-        states = self.encode_ids(ids)
-        start = tf.zeros_like(ids[:, 0]) + START_ID
-        banned = (PAD_ID, START_ID)
-        # An empty source translates to an empty target (not whatever the decoder makes of
-        # nothing), and bucket-filling rows never keep the loop running.
-        empty = tf.reduce_all(tf.equal(ids, PAD_ID), axis=1)
-        if beam_width == 1:
-            return greedy_decode(
-                self.step, states, start, config.max_target_length, END_ID, banned, empty
-            )
-        ids, _ = beam_search_decode(
-            self.step,
-            states,
-            start,
-            config.max_target_length,
-            END_ID,
-            beam_width=beam_width,
-            alpha=config.length_penalty,
-            banned_ids=banned,
-            finished=empty,
-        )
-        return ids
+        return self._decode(ids, beam_width)
 
     def decode_n_best(self, ids, beam_width: int, n_best: int):
         """Source ids `[n, length]` -> the `n_best` best beams (graph code).
@@ -81,19 +58,20 @@ class Translator:
             hypothesis 0 is what `decode_ids(ids, beam_width)` returns. Scores are the
             length-normalised log-probabilities beam search ranks by.
         """
+        return self._decode(ids, beam_width, n_best)
+
+    def _decode(self, ids, beam_width: int, n_best: int | None = None):
         config = self.trained.config
-        ids = tf.pad(ids, [[0, 0], [0, 1]], constant_values=PAD_ID)  # as decode_ids
-        return beam_search_n_best(
+        # One padding column keeps an all-empty batch at length >= 1; masking ignores it.
+        ids = tf.pad(ids, [[0, 0], [0, 1]], constant_values=PAD_ID)
+        return decode(
             self.step,
             self.encode_ids(ids),
-            tf.zeros_like(ids[:, 0]) + START_ID,
+            ids,
             config.max_target_length,
-            END_ID,
-            beam_width=beam_width,
-            alpha=config.length_penalty,
-            banned_ids=(PAD_ID, START_ID),
-            finished=tf.reduce_all(tf.equal(ids, PAD_ID), axis=1),
-            n_best=n_best,
+            beam_width,
+            config.length_penalty,
+            n_best,
         )
 
     @functools.cache  # noqa: B019  (one traced graph per setting, for the object's life)

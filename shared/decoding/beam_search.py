@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from shared.decoding.greedy import write_column
 from shared.decoding.logits import NEG_INF, ban_tokens
-from shared.layers.masking import PAD_ID
+from shared.ids import PAD_ID
 
 
 def length_penalty(lengths, alpha: float):
@@ -24,6 +24,7 @@ def beam_search_decode(
     alpha: float = 0.6,
     banned_ids: tuple[int, ...] = (),
     finished=None,
+    n_best: int | None = None,
 ):
     """Finds high-probability sequences by keeping the `beam_width` best prefixes.
 
@@ -44,86 +45,22 @@ def beam_search_decode(
         banned_ids: ids never generated (e.g. `[PAD]`, `[START]`).
         finished: optional bool `[batch]`: entries with nothing to decode; they yield
             only padding (score 0) and never keep the loop running.
+        n_best: None for the best beam only; else this many final beams per entry,
+            1 <= n_best <= beam_width, ranked by score (`tf.math.top_k`: on a tie the
+            lower beam first, as `argmax` picks), so hypothesis 0 is the best beam. The
+            beams are distinct token sequences whenever the vocabulary, banned ids aside,
+            has at least `beam_width` ids.
 
     Returns:
         `(ids, scores)`: int32 `[batch, max_length]` best sequence per entry, `end_id`
         kept and `PAD_ID` after it; float32 `[batch]` its length-normalised log-probability.
+        With `n_best`: `[batch, n_best, max_length]` and `[batch, n_best]`, best first.
     """
-    sequences, scores = _final_beams(
-        step_fn,
-        initial_states,
-        start_tokens,
-        max_length,
-        end_id,
-        beam_width,
-        alpha,
-        banned_ids,
-        finished,
-    )
-    best_beam = tf.argmax(scores, axis=-1, output_type=tf.int32)
-    best = tf.gather(sequences, best_beam, batch_dims=1)
-    return best, tf.gather(scores, best_beam, batch_dims=1)
-
-
-def beam_search_n_best(
-    step_fn,
-    initial_states,
-    start_tokens,
-    max_length: int,
-    end_id: int,
-    beam_width: int = 4,
-    alpha: float = 0.6,
-    banned_ids: tuple[int, ...] = (),
-    finished=None,
-    n_best: int = 1,
-):
-    """The `n_best` best final beams of `beam_search_decode`, best first.
-
-    The search is the same; instead of the single best beam, the final beams are ranked
-    by score (`tf.math.top_k`: on a tie the lower beam first, as `argmax` picks), so
-    hypothesis 0 is exactly `beam_search_decode`'s answer. The beams are distinct token
-    sequences whenever the vocabulary, banned ids aside, has at least `beam_width` ids.
-
-    Args:
-        as `beam_search_decode`, plus
-        n_best: how many hypotheses per entry, 1 <= n_best <= beam_width.
-
-    Returns:
-        `(ids, scores)`: int32 `[batch, n_best, max_length]` and float32 `[batch, n_best]`
-        (length-normalised log-probabilities, descending).
-    """
-    if not 1 <= n_best <= beam_width:
+    if n_best is not None and not 1 <= n_best <= beam_width:
         raise ValueError(
             f"Expected n_best between 1 and the beam width ({beam_width}). "
             f"Received: n_best={n_best}"
         )
-    sequences, scores = _final_beams(
-        step_fn,
-        initial_states,
-        start_tokens,
-        max_length,
-        end_id,
-        beam_width,
-        alpha,
-        banned_ids,
-        finished,
-    )
-    top_scores, order = tf.math.top_k(scores, k=n_best)
-    return tf.gather(sequences, order, batch_dims=1), top_scores
-
-
-def _final_beams(
-    step_fn,
-    initial_states,
-    start_tokens,
-    max_length,
-    end_id,
-    beam_width,
-    alpha,
-    banned_ids,
-    finished,
-):
-    """The search itself: `(sequences [batch, k, max_length], scores [batch, k])`."""
     start_tokens = tf.cast(start_tokens, tf.int32)
     batch = tf.shape(start_tokens)[0]
     k = beam_width
@@ -181,4 +118,10 @@ def _final_beams(
         (tf.constant(0), tokens, states, log_probs, finished, lengths, sequences),
         maximum_iterations=max_length,
     )
-    return sequences, log_probs / length_penalty(lengths, alpha)
+    scores = log_probs / length_penalty(lengths, alpha)
+    if n_best is not None:
+        top_scores, order = tf.math.top_k(scores, k=n_best)
+        return tf.gather(sequences, order, batch_dims=1), top_scores
+    best_beam = tf.argmax(scores, axis=-1, output_type=tf.int32)
+    best = tf.gather(sequences, best_beam, batch_dims=1)
+    return best, tf.gather(scores, best_beam, batch_dims=1)

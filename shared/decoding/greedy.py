@@ -5,7 +5,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from shared.decoding.logits import ban_tokens
-from shared.layers.masking import PAD_ID
+from shared.ids import PAD_ID
 
 
 def greedy_decode(

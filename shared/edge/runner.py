@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from shared.edge.metadata import load_export, verify_fingerprint, verify_sizes
+from shared.edge.fingerprint import verify_fingerprint
+from shared.edge.model_files import load_export, verify_sizes
 from shared.edge.runtime import LiteModel
 
 
 class ExportRunner:
     """Base of the app runners (`EdgeSentimentClassifier`, `EdgeTranslator`).
 
-    Subclasses name their app and the sizes the model must agree on with its metadata;
-    the constructor refuses a model and metadata that do not belong together.
+    Subclasses name their app, their model files and the sizes the model must agree on
+    with its metadata: the model's interface, which the exporter
+    (`shared.export.tflite.phone_export`) reads from here too. The constructor refuses a
+    model and metadata that do not belong together.
 
     Args:
         model: the loaded model.
@@ -22,6 +25,7 @@ class ExportRunner:
     """
 
     APP: str
+    FILE_PATTERN: str  # the model files' names, with a `{variant}` field
     # metadata list -> (signature, output) whose last axis must have its length.
     OUTPUT_SIZE_CHECKS: Mapping[str, tuple[str, str]] = {}
     # metadata lists whose length must match a tensor named in metadata `size_checks`.

@@ -12,7 +12,7 @@ import numpy as np
 from shared.answers import sentiment_answer
 from shared.edge.runner import ExportRunner
 from shared.edge.runtime import LiteModel
-from shared.edge.text import WordTokenizer
+from shared.edge.tokenizers import WordTokenizer
 from shared.ids import PAD_ID
 
 APP = "sentiment"
@@ -33,10 +33,7 @@ class EdgeSentimentClassifier(ExportRunner):
     a dynamic length gets exactly a text's ids (at least one: an empty text is one
     `[PAD]`, fully masked like an all-padding row); a fixed-length one gets them padded.
 
-    Args:
-        model: the loaded model.
-        metadata: its validated metadata (`shared.edge.metadata.load_metadata`); checked
-            against the model here (sizes, and the fingerprint the model carries).
+    Args: as `ExportRunner` (the model, and its metadata checked against it).
 
     Example:
         >>> classifier = EdgeSentimentClassifier.from_directory("exports/sentiment")
@@ -44,9 +41,8 @@ class EdgeSentimentClassifier(ExportRunner):
         'positive'
     """
 
-    APP = APP
-    OUTPUT_SIZE_CHECKS = OUTPUT_SIZE_CHECKS
-    TENSOR_SIZE_CHECKS = TENSOR_SIZE_CHECKS
+    APP, FILE_PATTERN = APP, FILE_PATTERN
+    OUTPUT_SIZE_CHECKS, TENSOR_SIZE_CHECKS = OUTPUT_SIZE_CHECKS, TENSOR_SIZE_CHECKS
 
     def __init__(self, model: LiteModel, metadata: dict):
         super().__init__(model, metadata)

@@ -17,15 +17,14 @@ import numpy as np
 
 from shared.edge.runner import ExportRunner
 from shared.edge.runtime import LiteModel
-from shared.edge.text import WordPieceTokenizer
-from shared.ids import END_ID, PAD_ID, START_ID
+from shared.edge.tokenizers import WordPieceTokenizer
+from shared.ids import BANNED_IDS, END_ID, PAD_ID, START_ID
 
 APP = "translation"
 FILE_PATTERN = "translation_{variant}.tflite"
 ENCODE, DECODE_STEP = "encode", "decode_step"  # signatures
 GREEDY, BEAM_SEARCH = "greedy", "beam_search"  # optional whole-loop signatures
 SOURCE_IDS, TOKENS, LOGITS, TARGET_IDS = "source_ids", "tokens", "logits", "target_ids"
-BANNED_IDS = (PAD_ID, START_ID)  # never generated
 NEG_INF = np.float32(-1e9)  # shared/decoding/logits.py
 # What the runner checks against the model, whatever metadata.json says: one target piece
 # per logit, and one source piece per encoder embedding row (the table metadata names).
@@ -120,7 +119,7 @@ def beam_search(
             `[batch, beam_width]` of which the best (`kept = 1`) is returned. (The export
             uses it to tell near ties from real differences.)
         n_best: return this many final beams per sequence, best first (on a tie the
-            lower beam first, as `shared.decoding.beam_search_n_best`); at most
+            lower beam first, as `shared.decoding.beam_search_decode`); at most
             `beam_width`.
 
     Returns:
@@ -210,10 +209,7 @@ class EdgeTranslator(ExportRunner):
       tokens); several sentences decode faster together step by step (300 sentences:
       0.09 s against 0.18 s one by one).
 
-    Args:
-        model: the loaded model.
-        metadata: its validated metadata (`shared.edge.metadata.load_metadata`); checked
-            against the model here (sizes, and the fingerprint the model carries).
+    Args: as `ExportRunner` (the model, and its metadata checked against it).
 
     Example:
         >>> translator = EdgeTranslator.from_directory("exports/translation")
@@ -221,9 +217,8 @@ class EdgeTranslator(ExportRunner):
         ['Where is the station?']
     """
 
-    APP = APP
-    OUTPUT_SIZE_CHECKS = OUTPUT_SIZE_CHECKS
-    TENSOR_SIZE_CHECKS = TENSOR_SIZE_CHECKS
+    APP, FILE_PATTERN = APP, FILE_PATTERN
+    OUTPUT_SIZE_CHECKS, TENSOR_SIZE_CHECKS = OUTPUT_SIZE_CHECKS, TENSOR_SIZE_CHECKS
 
     def __init__(self, model: LiteModel, metadata: dict):
         super().__init__(model, metadata)
@@ -293,9 +288,7 @@ class EdgeTranslator(ExportRunner):
             return np.zeros((0, self.max_target_length), np.int32)
         if use_loop_signature is None:  # the faster (see the class docstring)
             use_loop_signature = beam_width > 1 or len(texts) == 1
-        sources = [self.source_ids(t) for t in texts]
-        # An empty source is finished before it starts: an empty translation, as in TF.
-        finished = np.array([bool(is_empty_source(ids)[0]) for ids in sources])
+        sources, finished = self._sources(texts)
         signature = self.loop_signature(beam_width) if use_loop_signature else None
         if signature is not None:
             empty = np.full((1, self.max_target_length), PAD_ID, np.int32)
@@ -305,22 +298,35 @@ class EdgeTranslator(ExportRunner):
                     for ids, done in zip(sources, finished, strict=True)
                 ]
             )
-        states = self.encode_ids(sources)
         if beam_width == 1:
+            states = self.encode_ids(sources)
             return greedy_search(
                 self.step, states, len(texts), self.max_target_length, self.banned_ids, finished
             )
-        ids, _ = beam_search(
+        ids, _ = self._beam_search(sources, finished, beam_width)
+        return ids
+
+    def _sources(self, texts: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
+        """`source_ids` per text, and which are empty: those are finished before they
+        start (an empty translation, as in TF)."""
+        sources = [self.source_ids(t) for t in texts]
+        return sources, np.array([bool(is_empty_source(ids)[0]) for ids in sources])
+
+    def _beam_search(
+        self, sources: list[np.ndarray], finished: np.ndarray, beam_width: int, n_best=None
+    ):
+        """`beam_search` of `sources` step by step in numpy, as the export's settings say."""
+        return beam_search(
             self.step,
-            states,
-            len(texts),
+            self.encode_ids(sources),
+            len(sources),
             self.max_target_length,
             beam_width,
             self.length_penalty,
             self.banned_ids,
             finished,
+            n_best=n_best,
         )
-        return ids
 
     def translate_n_best(
         self, texts: list[str], n_best: int, beam_width: int | None = None
@@ -339,19 +345,7 @@ class EdgeTranslator(ExportRunner):
             )
         if not texts:
             return []
-        sources = [self.source_ids(t) for t in texts]
-        finished = np.array([bool(is_empty_source(ids)[0]) for ids in sources])
-        ids, scores = beam_search(
-            self.step,
-            self.encode_ids(sources),
-            len(texts),
-            self.max_target_length,
-            beam_width,
-            self.length_penalty,
-            self.banned_ids,
-            finished,
-            n_best=n_best,
-        )
+        ids, scores = self._beam_search(*self._sources(texts), beam_width, n_best)
         return [
             [
                 (self.target_tokenizer.decode(row), float(score))

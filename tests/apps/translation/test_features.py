@@ -12,7 +12,7 @@ from apps.translation.artifacts import TrainedTranslator
 from apps.translation.cli import main
 from apps.translation.config import TranslationConfig
 from apps.translation.translator import Translator
-from shared.decoding import beam_search_decode, beam_search_n_best
+from shared.decoding import beam_search_decode
 from shared.layers import RecurrentDecoder
 from shared.training.averaging import (
     KeepEpochWeights,
@@ -181,7 +181,7 @@ def n_best_of_trap(n_best, beam_width=3):
     start = tf.fill([1], START)
     kwargs = {"beam_width": beam_width, "alpha": 0.0}
     best = beam_search_decode(markov_step([TRAP]), (choice,), start, 6, END, **kwargs)
-    hypotheses = beam_search_n_best(
+    hypotheses = beam_search_decode(
         markov_step([TRAP]), (choice,), start, 6, END, n_best=n_best, **kwargs
     )
     return best, hypotheses
@@ -218,7 +218,7 @@ def test_the_phone_runners_numpy_n_best_matches_the_graph_one_ties_included():
     entry = np.arange(batch, dtype=np.float32)[:, None]
     finished = np.array([0, 0, 1, 0], bool)
     for n_best in (1, 3, 4):
-        ids, scores = beam_search_n_best(
+        ids, scores = beam_search_decode(
             tf_step, (tf.constant(entry),), tf.fill([batch], START), 7, END, width, 0.6,
             (0, START), tf.constant(finished), n_best=n_best,
         )  # fmt: skip

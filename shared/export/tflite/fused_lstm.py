@@ -54,8 +54,9 @@ def fusable_lstm(inputs, init_h, init_c, kernel, recurrent_kernel, bias):
     """A Keras LSTM layer (gates i, f, c, o; sigmoid and tanh) that TFLite fuses into one op.
 
     TensorFlow runs this body; the TFLite converter replaces it with
-    `UNIDIRECTIONAL_SEQUENCE_LSTM` (convert with `shared.export.tflite.convert_saved_model`,
-    which also removes the clipping the converter adds). Use only the first two results.
+    `UNIDIRECTIONAL_SEQUENCE_LSTM` (convert with
+    `shared.export.tflite.converter.convert_saved_model`, which also removes the clipping
+    the converter adds). Use only the first two results.
 
     Returns:
         `(last_output [batch, units], outputs [batch, time, units], h, c, runtime)`.

@@ -1,0 +1,213 @@
+"""One phone export for every app: endpoints -> verified `.tflite` variants + `metadata.json`.
+
+An app describes its export in a `PhoneExportSpec` (its runner, endpoints, probes, the
+embedding table to record, its metadata fields) and `write_phone_export` does the rest:
+save the endpoints -> convert and verify every variant (leaving out an optional signature
+whose conversion or check fails) -> find the embedding table's tensor in every variant ->
+metadata -> embed its fingerprint in each model, verify the final bytes, write both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from shared.edge.flatbuffer import has_variable_tensors, tensor_shapes
+from shared.edge.metadata import DEFAULT_VARIANT, METADATA_FILE, VARIANTS
+from shared.edge.metadata_writer import add_model_files, new_metadata, write_metadata
+from shared.edge.runner import ExportRunner
+from shared.edge.runtime import VARIABLE_RESET_CALLS, LiteModel
+from shared.export.progress import stage
+from shared.export.tflite import TFLiteExportError
+from shared.export.tflite.converter import save_endpoints
+from shared.export.tflite.variants import convert_variants, write_variants
+from shared.export.tflite.verification import ModelCheck, Probe, Verification
+
+
+@dataclasses.dataclass(frozen=True)
+class EmbeddingTable:
+    """An embedding table the runner checks a metadata list's length against.
+
+    Attributes:
+        what: the metadata list (one of the runner's `TENSOR_SIZE_CHECKS`).
+        shape: `[rows, dim]`: one row per entry of the list.
+        name_contains: part of the table's tensor name (the embedding layer's name).
+    """
+
+    what: str
+    shape: Sequence[int]
+    name_contains: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PhoneExportSpec:
+    """What is specific to one app's phone export.
+
+    Attributes:
+        runner: the app's edge runner class: its `APP`, `FILE_PATTERN` and size checks are
+            the model's interface.
+        model: the Keras model whose variables the endpoints use (its weights are counted).
+        endpoints: signature name -> traced `tf.function` with an `input_signature`.
+        probes: calls every variant must reproduce within `PROBE_TOLERANCE[variant]`.
+        table: the embedding table metadata names for the runner's size check.
+        special_ids: metadata's `special_ids`.
+        run_config: the exporting run's configuration.
+        metadata_fields: `signatures -> the app's metadata fields` (`describe_signatures()`
+            of the converted model: a field may depend on which signatures converted).
+        optional_checks: signature name -> the `ModelCheck` of a signature the export may
+            go without: if its conversion or check fails, it is left out and the reason
+            returned. A failed check names its signature; a failed conversion does not, so
+            the last optional signature is left out first.
+    """
+
+    runner: type[ExportRunner]
+    model: keras.Model
+    endpoints: Mapping[str, tf.types.experimental.Function]
+    probes: Sequence[Probe]
+    table: EmbeddingTable
+    special_ids: Mapping[str, int]
+    run_config: Mapping
+    metadata_fields: Callable[[dict], Mapping]
+    optional_checks: Mapping[str, ModelCheck] = dataclasses.field(default_factory=dict)
+
+
+def write_phone_export(
+    spec: PhoneExportSpec, out_dir: str | Path, variants: Sequence[str] = VARIANTS
+) -> dict:
+    """Converts `spec` to one `.tflite` per variant plus `metadata.json` in `out_dir`.
+
+    Every model is checked after conversion (`Verification`: builtins only, weights
+    present, probes within `PROBE_TOLERANCE[variant]` of TensorFlow, the optional
+    signatures' checks), gets the fingerprint of `metadata.json` embedded
+    (`write_variants`, which checks the final bytes again), so a runner refuses the pair
+    once either is edited.
+
+    Returns:
+        `{"directory", "metadata", "signatures": {name: description}, "files": {variant:
+        {"file", "sha256", "bytes"}}, "fingerprint", "probe_differences": {variant:
+        {"<signature>/<output>": float}}, "left_out": {signature: reason}}`.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"{spec.runner.APP}-tflite-") as saved_model_dir:
+        save_endpoints(saved_model_dir, spec.model, spec.endpoints)
+        converted, verification, left_out = _convert_leaving_out_failures(
+            spec, saved_model_dir, variants
+        )
+
+    contents = {variant: item["content"] for variant, item in converted.items()}
+    reference = contents[variants[0]]
+    signatures = LiteModel(reference).describe_signatures()
+    stateful = has_variable_tensors(reference)
+    metadata = new_metadata(
+        spec.runner.APP,
+        default_variant=DEFAULT_VARIANT if DEFAULT_VARIANT in converted else variants[0],
+        signatures=signatures,
+        special_ids=dict(spec.special_ids),
+        size_checks=size_checks(spec, contents),
+        run_config=dict(spec.run_config),
+        **spec.metadata_fields(signatures),
+        reset_variables_after_each_call=stateful,
+        reset_variables_with=VARIABLE_RESET_CALLS if stateful else None,
+        exported_with={"tensorflow": tf.__version__, "keras": keras.__version__},
+    )
+    # Each model carries the metadata's fingerprint; the final bytes are checked again,
+    # the optional signatures' checks included.
+    written = write_variants(
+        converted, out_dir, spec.runner.FILE_PATTERN, metadata["fingerprint"], verification
+    )
+    metadata = add_model_files(metadata, {v: item["path"] for v, item in written.items()})
+    metadata_path = write_metadata(out_dir / METADATA_FILE, metadata)
+    return {
+        "directory": str(out_dir),
+        "metadata": str(metadata_path),
+        "signatures": signatures,
+        "files": metadata["models"],
+        "fingerprint": metadata["fingerprint"],
+        "probe_differences": {v: item["probe_differences"] for v, item in written.items()},
+        "left_out": left_out,
+    }
+
+
+def _convert_leaving_out_failures(spec: PhoneExportSpec, saved_model_dir, variants):
+    """`convert_variants` of every endpoint, leaving out optional signatures that fail.
+
+    Returns:
+        `(converted, the verification it passed, {signature left out: reason})`.
+    """
+    keys = list(spec.endpoints)
+    left_out = {}
+    parameter_count = spec.model.count_params()
+    while True:
+        optional = [k for k in keys if k in spec.optional_checks]
+        checks = [spec.optional_checks[k] for k in optional]
+        verification = Verification(spec.probes, parameter_count, checks)
+        try:
+            converted = convert_variants(saved_model_dir, keys, verification, variants)
+            return converted, verification, left_out
+        except TFLiteExportError as error:
+            if not optional:
+                raise
+            culprit = getattr(error, "signature", None)
+            if culprit not in optional:
+                culprit = optional[-1]
+            left_out[culprit] = str(error)
+            keys.remove(culprit)
+            stage("TFLite: %s failed (metadata says why); converting without it", culprit)
+
+
+def size_checks(spec: PhoneExportSpec, contents: Mapping[str, bytes]) -> list[dict]:
+    """Metadata's `size_checks`: the runner's output checks, then its embedding table.
+
+    Recorded for phone apps; the edge runner decides itself what it checks.
+    """
+    checks = [
+        {"what": what, "signature": signature, "output": output, "axis": -1}
+        for what, (signature, output) in spec.runner.OUTPUT_SIZE_CHECKS.items()
+    ]
+    table = spec.table
+    if list(spec.runner.TENSOR_SIZE_CHECKS) != [table.what]:
+        raise ValueError(
+            f"Expected the export to name the table of every tensor size check of "
+            f"{spec.runner.__name__} ({list(spec.runner.TENSOR_SIZE_CHECKS)}). "
+            f"Received a table for {table.what!r}."
+        )
+    name = common_tensor_name(
+        contents, table.shape, table.name_contains, table.what.replace("_", " ")
+    )
+    return [*checks, {"what": table.what, "tensor": name, "axis": 0}]
+
+
+def common_tensor_name(
+    model_contents: Mapping[str, bytes], shape: Sequence[int], name_contains: str, what: str
+) -> str:
+    """The shortest tensor name containing `name_contains` with exactly `shape` in every
+    model (variant -> bytes).
+
+    Records where an embedding table sits, so the edge runner can check a vocabulary's
+    length against it (`shared.edge.model_files.verify_sizes`); the runner refuses metadata
+    without it, so a model where it cannot be found fails here, at export.
+
+    Raises:
+        TFLiteExportError: no such tensor in one of the models.
+    """
+    common = None
+    for variant, content in model_contents.items():
+        names = {
+            name
+            for name, tensor_shape in tensor_shapes(content).items()
+            if tensor_shape == list(shape) and name_contains in name
+        }
+        common = names if common is None else common & names
+        if not common:
+            raise TFLiteExportError(
+                f"Expected a tensor named like {name_contains!r} with shape {list(shape)} (the "
+                f"{what} table) in every variant, so the edge runner can check the {what} "
+                f"against it. Received none common to the models up to the {variant} one."
+            )
+    return min(common, key=lambda name: (len(name), name))
