@@ -25,12 +25,19 @@ from benchmarks.accuracy_trace import ValidationTrace
 
 @dataclasses.dataclass(frozen=True)
 class RecipeSettings:
-    max_features: int = 20000
-    max_length: int = 200
-    embedding_dim: int = 128
-    units: int = 64
-    batch_size: int = 32
-    epochs: int = 2
+    """The example's hyperparameters; `KERAS_IO_RECIPE` holds its values."""
+
+    max_features: int
+    max_length: int
+    embedding_dim: int
+    units: int
+    batch_size: int
+    epochs: int
+
+
+KERAS_IO_RECIPE = RecipeSettings(
+    max_features=20000, max_length=200, embedding_dim=128, units=64, batch_size=32, epochs=2
+)
 
 
 @dataclasses.dataclass
@@ -65,7 +72,7 @@ def train_reference(
     val_texts: list[str],
     val_labels: list[int],
     *,
-    settings: RecipeSettings = RecipeSettings(),
+    settings: RecipeSettings = KERAS_IO_RECIPE,
     trace_every_steps: int = 100,
     seed: int = 1337,
     verbose: int = 2,

@@ -27,7 +27,7 @@ from apps.sentiment.train import train_command
 from benchmarks.accuracy_trace import TracePoint, ValidationTrace, seconds_to_reach
 from benchmarks.context import BenchContext, cpu_cores
 from benchmarks.plotting import new_figure, save_figure
-from benchmarks.reference_recipe import RecipeSettings, train_reference
+from benchmarks.reference_recipe import KERAS_IO_RECIPE, train_reference
 from benchmarks.report import Section, Table, ratio
 from shared.datasets.labels import LabelSet
 from shared.evaluation.paired_comparison import describe_comparison
@@ -189,7 +189,7 @@ def run_dataset(context: BenchContext, data: SentimentData) -> dict | str:
         np.mean(baseline.predict(split.val_texts) == np.asarray(split.val_labels))
     )
 
-    settings = RecipeSettings(epochs=1) if context.quick else RecipeSettings()
+    settings = dataclasses.replace(KERAS_IO_RECIPE, epochs=1) if context.quick else KERAS_IO_RECIPE
     steps = -(-len(split.train_texts) // settings.batch_size)
     reference = train_reference(
         split.train_texts,

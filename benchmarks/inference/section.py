@@ -18,6 +18,7 @@ from benchmarks.inference.settings import (
     QUICK_REPEATS,
     THROUGHPUT_BATCH,
     MissingInput,
+    RunToMeasure,
 )
 from benchmarks.inference.tables import (
     accuracy_table,
@@ -75,7 +76,7 @@ def run(
             try:
                 run_dir = finished_run(app, name, run_dir)
                 export = export_run(app, name, run_dir, context, exports, skipped)
-                result = measure(context, name, run_dir, export, repeats, skipped)
+                result = measure(RunToMeasure(context, name, run_dir, export, repeats, skipped))
             except MissingInput as missing:
                 skipped.append(str(missing))
                 continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -22,7 +21,7 @@ from benchmarks.inference.settings import (
     SENTIMENT_LENGTHS,
     THROUGHPUT_BATCH,
     MissingInput,
-    Repeats,
+    RunToMeasure,
     tflite_path,
 )
 from shared.datasets.errors import DataError
@@ -32,19 +31,12 @@ from shared.export.latency import compare_calls
 from shared.export.shape_buckets import text_of_words
 
 
-def measure_sentiment(
-    context: BenchContext,
-    name: str,
-    run_dir: Path,
-    export: dict,
-    repeats: Repeats,
-    skipped: list[str],
-) -> dict:
+def measure_sentiment(run: RunToMeasure) -> dict:
     """Latency, throughput, sizes and dev-set accuracy of one sentiment run."""
-    trained = TrainedSentimentModel.load(run_dir)
+    trained = TrainedSentimentModel.load(run.run_dir)
     classifier, vectorizer = trained.classifier, trained.vectorizer
-    serving = tf.saved_model.load(export["path"])
-    lites = lite_runners(EdgeSentimentClassifier, export)
+    serving = tf.saved_model.load(run.export["path"])
+    lites = lite_runners(EdgeSentimentClassifier, run.export)
     words = vectorizer.get_vocabulary()[2:]
     cases = []
     for length in SENTIMENT_LENGTHS:
@@ -53,10 +45,14 @@ def measure_sentiment(
         ids = vectorizer.vectorize(tf.constant([text]), pad_to_max_length=False).numpy()
         single = sentiment_calls(classifier, serving, lites, text, ids, 1)
         batch = sentiment_calls(classifier, serving, lites, text, ids, THROUGHPUT_BATCH)
-        latency = by_candidate(compare_calls({"b1": single}, repeats.latency, repeats.warmup))
-        bulk = by_candidate(compare_calls({"b32": batch}, repeats.throughput, repeats.warmup))
+        latency = by_candidate(
+            compare_calls({"b1": single}, run.repeats.latency, run.repeats.warmup)
+        )
+        bulk = by_candidate(
+            compare_calls({"b32": batch}, run.repeats.throughput, run.repeats.warmup)
+        )
         eager = measure_latency(
-            lambda ids=ids: classifier(ids, training=False).numpy(), repeats.eager, warmup=1
+            lambda ids=ids: classifier(ids, training=False).numpy(), run.repeats.eager, warmup=1
         )
         paths = {}
         for path in single:
@@ -78,18 +74,18 @@ def measure_sentiment(
             }
         )
     result = {
-        "run_dir": str(run_dir),
-        "export": export["path"],
-        "export_notes": export["notes"],
+        "run_dir": str(run.run_dir),
+        "export": run.export["path"],
+        "export_notes": run.export["notes"],
         "max_length": vectorizer.max_length,
         "keras_jit_compile": bool(classifier.jit_compile),
         "cases": cases,
-        "sizes": artifact_sizes(run_dir, export),
+        "sizes": artifact_sizes(run.run_dir, run.export),
     }
     try:
-        result["accuracy"] = sentiment_accuracy(context, name, trained, lites)
+        result["accuracy"] = sentiment_accuracy(run.context, run.name, trained, lites)
     except (MissingInput, DataError) as problem:
-        skipped.append(f"sentiment run `{name}`: no accuracy: {problem}")
+        run.skipped.append(f"sentiment run `{run.name}`: no accuracy: {problem}")
     return result
 
 

@@ -7,6 +7,9 @@ run or data file.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+
+from benchmarks.context import BenchContext
 
 KEY = "inference"
 
@@ -36,6 +39,27 @@ class Repeats:
 
 QUICK_REPEATS = Repeats(latency=20, throughput=10, translation=20, eager=3)
 FULL_REPEATS = Repeats(latency=200, throughput=50, translation=100, eager=10)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunToMeasure:
+    """One exported run, as every `measure_*` function of the section takes it.
+
+    Attributes:
+        context: where data and work folders are, and whether this is the quick subset.
+        name: the run's name in the tables (`"sst2"`, `"spa-eng"`).
+        run_dir: the finished run folder.
+        export: `exports.export_run`'s summary of its export.
+        repeats: how often to time each call.
+        skipped: notes of what could not be measured; appended to.
+    """
+
+    context: BenchContext
+    name: str
+    run_dir: Path
+    export: dict
+    repeats: Repeats
+    skipped: list[str]
 
 
 class MissingInput(Exception):

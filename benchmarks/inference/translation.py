@@ -11,13 +11,12 @@ import tensorflow as tf
 from apps.translation import export as translation_export
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.translator import Translator
-from benchmarks.context import BenchContext
 from benchmarks.inference.exports import artifact_sizes, lite_runners
 from benchmarks.inference.settings import (
     KERAS,
     SAVED_MODEL,
     TRANSLATION_SOURCE_TOKENS,
-    Repeats,
+    RunToMeasure,
     tflite_path,
 )
 from shared.edge.translation import EdgeTranslator
@@ -26,22 +25,15 @@ from shared.export.latency import compare_calls
 from shared.export.shape_buckets import text_of_words
 
 
-def measure_translation(
-    context: BenchContext,
-    name: str,
-    run_dir: Path,
-    export: dict,
-    repeats: Repeats,
-    skipped: list[str],
-) -> dict:
+def measure_translation(run: RunToMeasure) -> dict:
     """Latency of one sentence, greedy and beam search, on every path (text in, text out)."""
-    trained = TrainedTranslator.load(run_dir)
+    trained = TrainedTranslator.load(run.run_dir)
     translator = Translator(trained)
-    version = Path(export["path"])
+    version = Path(run.export["path"])
     info = json.loads((version / EXPORT_INFO_RELATIVE_PATH).read_text(encoding="utf-8"))
     beam_width = int(info["beam_width"])
     serving = tf.saved_model.load(str(version))
-    lites = lite_runners(EdgeTranslator, export)
+    lites = lite_runners(EdgeTranslator, run.export)
     length = min(TRANSLATION_SOURCE_TOKENS, trained.config.max_source_length)
     text = text_of_words(translation_export.whole_source_words(trained), length)
     source_tokens = int(translator.source_ids(tf.constant([text]))[1].numpy()[0])
@@ -66,7 +58,7 @@ def measure_translation(
         loops[decoding] = {
             tflite_path(variant): runner.loop_signature(width) for variant, runner in lites.items()
         }
-    rows = compare_calls(cases, repeats.translation, repeats.warmup)
+    rows = compare_calls(cases, run.repeats.translation, run.repeats.warmup)
     measured = {decoding: {} for decoding in cases}
     for row in rows:
         measured[row["case"]][row["candidate"]] = {
@@ -76,16 +68,16 @@ def measure_translation(
             "output": outputs[row["case"]][row["candidate"]],
         }
     return {
-        "run_dir": str(run_dir),
+        "run_dir": str(run.run_dir),
         "export": str(version),
-        "export_notes": export["notes"],
+        "export_notes": run.export["notes"],
         "max_source_length": trained.config.max_source_length,
         "source_tokens": source_tokens,
         "source_text": text,
         "beam_width": beam_width,
         "decodings": measured,
         "tflite_loop_signatures": loops,
-        "sizes": artifact_sizes(run_dir, export),
+        "sizes": artifact_sizes(run.run_dir, run.export),
     }
 
 
