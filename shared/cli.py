@@ -73,7 +73,7 @@ def positive_int(value: str) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, received {value!r}")
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1. Received: {value!r}")
     return number
 
 

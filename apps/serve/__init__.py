@@ -19,7 +19,7 @@ Files, one responsibility each:
     manager.py       which version serves; polling, background loads, atomic switch
     version_folder.py  is a version folder complete (settled, whole SavedModel)?
     connections.py   header timeout, per-address and overall limits on idle connections
-    batching.py      per-signature queues, merged calls on worker threads
+    request_merging.py  per-signature queues, merged calls on worker threads
     api.py           the /v1/ routes, TF Serving's paths and error words
     app.py           the Starlette app: API, demo page, /debug/stats (batching, loads)
     loadtest.py      `python -m apps.serve.loadtest`: bounded concurrent load test

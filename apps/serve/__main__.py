@@ -16,128 +16,104 @@ from shared.cli import add_verbose_argument, positive_int, quiet_tensorflow
 LISTEN_BACKLOG = 2048
 
 
+# flag, ServeConfig field, type (or the choices), help; every field has one. The help
+# ends with the field's default unless it names it itself.
+CONFIG_FLAGS = (
+    ("--model-root", "model_root", Path, "TF Serving layout: <root>/<model>/<version>/"),
+    (
+        "--host",
+        "host",
+        str,
+        "interface to bind (default: %(default)s; nothing authenticates, "
+        "so expose it to a network only behind something that does)",
+    ),
+    ("--port", "port", int, "0..65535"),
+    ("--max-batch-size", "max_batch_size", positive_int, "most rows per merged signature call"),
+    (
+        "--batch-timeout-ms",
+        "batch_timeout_ms",
+        float,
+        "how long a batch waits for more requests",
+    ),
+    ("--num-batch-threads", "num_batch_threads", positive_int, "signature calls running at once"),
+    (
+        "--max-enqueued-batches",
+        "max_enqueued_batches",
+        positive_int,
+        "most batches waiting per signature; more requests get 503",
+    ),
+    (
+        "--limit-concurrency",
+        "limit_concurrency",
+        positive_int,
+        "most connections and requests handled at once; more get 503",
+    ),
+    (
+        "--header-timeout-seconds",
+        "header_timeout_s",
+        float,
+        "a connection's request headers must arrive within this time of its opening "
+        "(or of its last response), else it is closed",
+    ),
+    (
+        "--max-waiting-connections-per-client",
+        "max_waiting_per_client",
+        positive_int,
+        "most connections one client address may hold open without a request in "
+        "progress; a new one closes its oldest",
+    ),
+    ("--poll-seconds", "poll_seconds", float, "how often new versions are looked for"),
+    (
+        "--version-settle-seconds",
+        "version_settle_s",
+        float,
+        "load a new version only once none of its files has changed for this long, "
+        "so one being copied in is not loaded half-way",
+    ),
+    (
+        "--warmup-before-available",
+        "warmup_before_available",
+        WARMUP_CHOICES,
+        "warmup requests replayed before a version is AVAILABLE: the first of each "
+        "signature at the smallest batch (the others while it serves), or all (TF Serving's "
+        "way; minutes with XLA)",
+    ),
+    (
+        "--load-retry-interval-seconds",
+        "load_retry_interval_s",
+        float,
+        "wait before an unchanged version that failed to load is tried again",
+    ),
+    (
+        "--max-load-retries",
+        "max_load_retries",
+        int,
+        "most such retries; a change of the version's files always retries",
+    ),
+    ("--max-body-bytes", "max_body_bytes", positive_int, "largest request body"),
+    ("--max-instances", "max_instances", positive_int, "most instances per predict request"),
+    (
+        "--max-text-chars",
+        "max_text_chars",
+        positive_int,
+        "longest string input, in characters",
+    ),
+)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     defaults = ServeConfig()
     parser = argparse.ArgumentParser(
         prog="rnn-serve",
         description="Serve the exported SavedModels with TF Serving's REST API and a demo page.",
     )
-    parser.add_argument(
-        "--model-root",
-        type=Path,
-        default=defaults.model_root,
-        help="TF Serving layout: <root>/<model>/<version>/ (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--host",
-        default=defaults.host,
-        help="interface to bind (default: %(default)s; nothing authenticates, "
-        "so expose it to a network only behind something that does)",
-    )
-    parser.add_argument(
-        "--port", type=int, default=defaults.port, help="0..65535 (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--max-batch-size",
-        type=positive_int,
-        default=defaults.max_batch_size,
-        help="most rows per merged signature call (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--batch-timeout-ms",
-        type=float,
-        default=defaults.batch_timeout_ms,
-        help="how long a batch waits for more requests (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--num-batch-threads",
-        type=positive_int,
-        default=defaults.num_batch_threads,
-        help="signature calls running at once (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-enqueued-batches",
-        type=positive_int,
-        default=defaults.max_enqueued_batches,
-        help="most batches waiting per signature; more requests get 503 (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--limit-concurrency",
-        type=positive_int,
-        default=defaults.limit_concurrency,
-        help="most connections and requests handled at once; more get 503 (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--header-timeout-seconds",
-        dest="header_timeout_s",
-        type=float,
-        default=defaults.header_timeout_s,
-        help="a connection's request headers must arrive within this time of its opening "
-        "(or of its last response), else it is closed (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-waiting-connections-per-client",
-        dest="max_waiting_per_client",
-        type=positive_int,
-        default=defaults.max_waiting_per_client,
-        help="most connections one client address may hold open without a request in "
-        "progress; a new one closes its oldest (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--poll-seconds",
-        type=float,
-        default=defaults.poll_seconds,
-        help="how often new versions are looked for (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--version-settle-seconds",
-        dest="version_settle_s",
-        type=float,
-        default=defaults.version_settle_s,
-        help="load a new version only once none of its files has changed for this long, "
-        "so one being copied in is not loaded half-way (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--warmup-before-available",
-        choices=WARMUP_CHOICES,
-        default=defaults.warmup_before_available,
-        help="warmup requests replayed before a version is AVAILABLE: the first of each "
-        "signature at the smallest batch (the others while it serves), or all (TF Serving's "
-        "way; minutes with XLA) (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--load-retry-interval-seconds",
-        dest="load_retry_interval_s",
-        type=float,
-        default=defaults.load_retry_interval_s,
-        help="wait before an unchanged version that failed to load is tried again "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-load-retries",
-        type=int,
-        default=defaults.max_load_retries,
-        help="most such retries; a change of the version's files always retries "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-body-bytes",
-        type=positive_int,
-        default=defaults.max_body_bytes,
-        help="largest request body (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-instances",
-        type=positive_int,
-        default=defaults.max_instances,
-        help="most instances per predict request (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--max-text-chars",
-        type=positive_int,
-        default=defaults.max_text_chars,
-        help="longest string input, in characters (default: %(default)s)",
-    )
+    for flag, field, kind, help_text in CONFIG_FLAGS:
+        typed = {"choices": kind} if isinstance(kind, tuple) else {"type": kind}
+        if "%(default)s" not in help_text:
+            help_text += " (default: %(default)s)"
+        parser.add_argument(
+            flag, dest=field, default=getattr(defaults, field), help=help_text, **typed
+        )
     parser.add_argument("--access-log", action="store_true", help="log every request")
     add_verbose_argument(parser)
     return parser.parse_args(argv)

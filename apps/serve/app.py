@@ -1,4 +1,4 @@
-"""The Starlette application: TF Serving's REST API, the demo page and batching stats.
+"""The Starlette application: TF Serving's REST API, the demo page and request-merging stats.
 
 `build_app(config)` wires the model manager (loading, hot reload), the batch scheduler
 and the routes. Startup starts loading and warming up every model and answers at once:
@@ -19,10 +19,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from apps.serve.api import RestApi
-from apps.serve.batching import BatchScheduler
 from apps.serve.config import ServeConfig
 from apps.serve.errors import echo
 from apps.serve.manager import ModelManager
+from apps.serve.request_merging import BatchScheduler
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Not part of TF Serving's API (which owns everything under /v1/): a clearly separate path.

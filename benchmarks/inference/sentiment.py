@@ -25,8 +25,8 @@ from benchmarks.inference.settings import (
     tflite_path,
 )
 from shared.datasets.errors import DataError
-from shared.edge.runtime import measure_latency
 from shared.edge.sentiment import INPUT_NAME, OUTPUT_NAME, SIGNATURE, EdgeSentimentClassifier
+from shared.edge.timing import measure_latency
 from shared.export.latency import compare_calls
 from shared.export.shape_buckets import text_of_words
 

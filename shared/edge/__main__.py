@@ -20,6 +20,7 @@ import re
 import sys
 
 from shared.answers import translation_answer
+from shared.cli import positive_int
 from shared.edge.metadata import TFLITE_FOLDER, VARIANTS, MetadataError
 from shared.startup import stderr_without
 
@@ -29,19 +30,6 @@ COMMANDS = {
     "classify": "sentiment: label and probabilities per text",
     "translate": "translation: greedy or beam search on the device",
 }
-
-
-def beam_width(value: str) -> int:
-    """argparse type for `--beam-width`: an integer >= 1."""
-    try:
-        width = int(value)
-    except ValueError:
-        width = 0
-    if width < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected an integer >= 1 (1 = greedy). Received: {value!r}"
-        )
-    return width
 
 
 def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
@@ -69,13 +57,13 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         if name == "translate":
             command.add_argument(
                 "--beam-width",
-                type=beam_width,
+                type=positive_int,
                 default=None,
                 help="1 = greedy; default: metadata's",
             )
             command.add_argument(
                 "--n-best",
-                type=beam_width,
+                type=positive_int,
                 default=None,
                 metavar="K",
                 help="also print the K best beam hypotheses with scores (K <= beam width)",

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from shared.edge.runtime import interleaved_latency
+from shared.edge.timing import interleaved_latency
 
 
 def compare_latency(

@@ -9,10 +9,11 @@ import tensorflow as tf
 
 from shared.ids import CHARS_PER_TOKEN_CAP, PAD_ID, PAD_TOKEN, TRUNCATION_SIDES, UNK_TOKEN
 from shared.text.normalization import count_words, normalize_text, split_words
+from shared.text.text_to_ids import TextToIdsLayer
 
 
 @keras.saving.register_keras_serializable(package="rnn_suite")
-class WordVectorizer(keras.layers.Layer):
+class WordVectorizer(TextToIdsLayer):
     """Raw UTF-8 strings -> int32 token ids `[batch, max_length]`, right-padded with 0.
 
     Id 0 is padding, id 1 is `[UNK]` (any word not in the vocabulary), words start at 2.
@@ -29,6 +30,8 @@ class WordVectorizer(keras.layers.Layer):
         **kwargs: standard `keras.layers.Layer` arguments.
     """
 
+    LEARN_CALL = "adapt(texts)"
+
     def __init__(
         self,
         vocabulary: list[str] | None = None,
@@ -38,19 +41,16 @@ class WordVectorizer(keras.layers.Layer):
         truncate_from: str = "end",
         **kwargs,
     ):
-        kwargs.setdefault("trainable", False)
-        super().__init__(**kwargs)
+        super().__init__(max_length=max_length, **kwargs)
         if truncate_from not in TRUNCATION_SIDES:
             raise ValueError(
                 f"Expected `truncate_from` in {TRUNCATION_SIDES}. Received: {truncate_from!r}"
             )
         if max_length < 1:
             raise ValueError(f"Expected `max_length` >= 1. Received: {max_length}")
-        self.max_length = max_length
         self.max_tokens = max_tokens
         self.min_count = min_count
         self.truncate_from = truncate_from
-        self.vocabulary = None
         self._lookup = None
         if vocabulary is not None:
             self.set_vocabulary(vocabulary)
@@ -103,13 +103,6 @@ class WordVectorizer(keras.layers.Layer):
         frequent.sort(key=lambda item: (-item[1], item[0]))
         self.set_vocabulary([w for w, _ in frequent[: self.max_tokens - 2]])
 
-    def _require_vocabulary(self):
-        if self.vocabulary is None:
-            raise ValueError(
-                "WordVectorizer has no vocabulary yet. Call `adapt(texts)` or pass "
-                "`vocabulary=` first."
-            )
-
     # -- tokenisation -----------------------------------------------------------------
     def tokenize(self, texts) -> tf.RaggedTensor:
         """Normalised word tokens `[batch, (n)]`, before truncation to `max_length`."""
@@ -157,21 +150,13 @@ class WordVectorizer(keras.layers.Layer):
             self._lookup.build(None)
         self.built = True
 
-    def call(self, texts):
-        texts = tf.convert_to_tensor(texts, dtype=tf.string)
-        if texts.shape.rank == 2:  # a Keras Input of shape (1,) gives [batch, 1]
-            texts = tf.squeeze(texts, axis=-1)
+    def ids_for(self, texts):
         return self.vectorize(texts)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.max_length)
 
     def get_config(self):
         config = super().get_config()
         config.update(
             {
-                "vocabulary": self.vocabulary,
-                "max_length": self.max_length,
                 "max_tokens": self.max_tokens,
                 "min_count": self.min_count,
                 "truncate_from": self.truncate_from,

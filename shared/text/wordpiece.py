@@ -17,10 +17,11 @@ from shared.text.normalization import (
     normalize_text,
     split_words,
 )
+from shared.text.text_to_ids import TextToIdsLayer
 
 
 @keras.saving.register_keras_serializable(package="rnn_suite")
-class SubwordTokenizer(keras.layers.Layer):
+class SubwordTokenizer(TextToIdsLayer):
     """Raw strings <-> WordPiece ids with `[PAD]=0 [UNK]=1 [START]=2 [END]=3`.
 
     Text is normalised (`normalize_text`), split into words and punctuation
@@ -36,12 +37,11 @@ class SubwordTokenizer(keras.layers.Layer):
         **kwargs: standard `keras.layers.Layer` arguments.
     """
 
+    LEARN_CALL = "learn_vocabulary(texts, size)"
+
     def __init__(self, vocabulary=None, lowercase: bool = True, max_length: int = 64, **kwargs):
-        kwargs.setdefault("trainable", False)
-        super().__init__(**kwargs)
+        super().__init__(max_length=max_length, **kwargs)
         self.lowercase = lowercase
-        self.max_length = max_length
-        self.vocabulary = None
         self._wordpiece = None
         if vocabulary is not None:
             self.set_vocabulary(vocabulary)
@@ -89,13 +89,6 @@ class SubwordTokenizer(keras.layers.Layer):
         )
         self.set_vocabulary(vocabulary)
 
-    def _require_vocabulary(self):
-        if self.vocabulary is None:
-            raise ValueError(
-                "SubwordTokenizer has no vocabulary yet. Call `learn_vocabulary(texts, size)` "
-                "or pass `vocabulary=` first."
-            )
-
     def tokenize(self, texts) -> tf.RaggedTensor:
         """Ids `[batch, (pieces)]` for strings `[batch]`, untruncated, no START/END."""
         self._require_vocabulary()
@@ -118,27 +111,12 @@ class SubwordTokenizer(keras.layers.Layer):
         # A continuation piece with nothing before it is still text, not "##s".
         return tf.strings.regex_replace(text, "^" + JOINER, "")
 
-    def call(self, texts):
-        """Ids `[batch, max_length]`, right-padded with 0 and truncated."""
-        texts = tf.convert_to_tensor(texts, dtype=tf.string)
-        if texts.shape.rank == 2:
-            texts = tf.squeeze(texts, axis=-1)
+    def ids_for(self, texts):
+        """Ids `[batch, max_length]`, right-padded with 0 and truncated (what `call` returns)."""
         ids = self.tokenize(texts)[:, : self.max_length]
         return ids.to_tensor(default_value=PAD_ID, shape=[None, self.max_length])
 
-    def build(self, input_shape=None):
-        self.built = True
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.max_length)
-
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "vocabulary": self.vocabulary,
-                "lowercase": self.lowercase,
-                "max_length": self.max_length,
-            }
-        )
+        config.update({"lowercase": self.lowercase})
         return config

@@ -90,6 +90,26 @@ class ServerThread:
         return self.app.state.scheduler
 
 
+def wait_for(condition, what: str, seconds: float = 60):
+    """Polls `condition()` until it returns something true, and returns that."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not seen within {seconds} s")
+
+
+def version_rows(client, model: str = "sentiment") -> dict[str, dict]:
+    """The model's status rows (TF Serving's `model_version_status`) by version."""
+    rows = client.get(f"/v1/models/{model}").json()["model_version_status"]
+    return {row["version"]: row for row in rows}
+
+
+def version_states(client, model: str = "sentiment") -> dict[str, str]:
+    return {version: row["state"] for version, row in version_rows(client, model).items()}
+
+
 def export_tiny_models(root: Path, sentiment_run: Path, translation_run: Path) -> Path:
     """Version 1 of both tiny models under `root` (see the module docstring for XLA)."""
     export_version(build_sentiment_export(sentiment_run, tflite=False), root)

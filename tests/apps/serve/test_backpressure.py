@@ -15,8 +15,8 @@ import time
 import httpx
 import numpy as np
 
-from apps.serve.batching import BatchScheduler
 from apps.serve.errors import ServingError
+from apps.serve.request_merging import BatchScheduler
 
 PREDICT = "/v1/models/sentiment:predict"
 QUEUE_FULL = "The batch scheduling queue to which this task was submitted is full"

@@ -22,12 +22,17 @@ from apps.serve.config import ServeConfig
 from apps.serve.servable import LoadedVersion, first_and_later
 from shared.export.exporter import export_version
 from shared.export.warmup import read_warmup_requests
-from tests.helpers.serving import ServerThread, free_port
+from tests.helpers.serving import (
+    ServerThread,
+    free_port,
+    version_rows,
+    version_states,
+    wait_for,
+)
 
 STATUS = "/v1/models/sentiment"
 PREDICT = "/v1/models/sentiment:predict"
 TEXTS = ["A moving, beautifully acted film.", "Two hours I will never get back."]
-WAIT_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
@@ -36,24 +41,6 @@ def exported(tiny_sentiment_run, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("faults_export")
     spec = build_sentiment_export(tiny_sentiment_run, tflite=False, jit_compile=False)
     return Path(export_version(spec, root)["path"])
-
-
-def wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: not seen within {WAIT_SECONDS} s")
-
-
-def version_rows(client) -> dict[str, dict]:
-    rows = client.get(STATUS).json()["model_version_status"]
-    return {row["version"]: row for row in rows}
-
-
-def version_states(client) -> dict[str, str]:
-    return {version: row["state"] for version, row in version_rows(client).items()}
 
 
 @contextlib.contextmanager

@@ -20,10 +20,9 @@ import pytest
 from apps.sentiment.export import build_export as build_sentiment_export
 from apps.serve.config import ServeConfig
 from shared.export.exporter import EXPORT_INFO_RELATIVE_PATH, export_version
-from tests.helpers.serving import ServerThread, free_port
+from tests.helpers.serving import ServerThread, free_port, version_states, wait_for
 
 POLL_SECONDS = 0.2
-WAIT_SECONDS = 60
 PREDICT = "/v1/models/sentiment:predict"
 TEXTS = ["A moving, beautifully acted film.", "Two hours I will never get back."]
 
@@ -40,21 +39,6 @@ def export_sentiment(run, root, favour_last_class: bool = False) -> dict:
         bias[-1] = 5.0
         output.set_weights([np.zeros_like(kernel), bias])
     return export_version(spec, root)
-
-
-def wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(POLL_SECONDS / 2)
-    raise AssertionError(f"{what}: not seen within {WAIT_SECONDS} s")
-
-
-def version_states(client) -> dict[str, str]:
-    rows = client.get("/v1/models/sentiment").json()["model_version_status"]
-    return {row["version"]: row["state"] for row in rows}
 
 
 @pytest.fixture(scope="module")

@@ -30,21 +30,11 @@ from apps.serve.servable import LoadedVersion, first_and_later
 from shared.export.exporter import export_version
 from shared.export.warmup import read_warmup_requests
 from tests.helpers.paths import REPO_ROOT
-from tests.helpers.serving import ServerThread, decoded, direct_outputs, free_port
+from tests.helpers.serving import ServerThread, decoded, direct_outputs, free_port, wait_for
 
 WAIT_SECONDS = 60
 HELD_AFTER = 1  # warmup requests replayed before the gate holds the next one
 TEXTS = ["A moving, beautifully acted film.", "Two hours I will never get back."]
-
-
-def wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: not seen within {WAIT_SECONDS} s")
 
 
 @pytest.fixture(scope="module")

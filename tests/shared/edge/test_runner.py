@@ -16,18 +16,18 @@ from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.tflite import write_tflite_models as write_sentiment_models
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.tflite import write_tflite_models as write_translation_models
+from shared.edge.fingerprint import fingerprint_of, read_fingerprint
+from shared.edge.flatbuffer import with_metadata_entry
 from shared.edge.metadata import (
     FINGERPRINT_ENTRY,
     FORMAT_VERSION,
     METADATA_FILE,
     TFLITE_FOLDER,
     MetadataError,
-    describe_model_file,
-    fingerprint_of,
-    read_fingerprint,
 )
-from shared.edge.runtime import interleaved_latency, measure_latency, with_metadata_entry
+from shared.edge.model_files import describe_model_file
 from shared.edge.sentiment import EdgeSentimentClassifier
+from shared.edge.timing import interleaved_latency, measure_latency
 from shared.edge.translation import EdgeTranslator, beam_search, greedy_search, top_k_indices
 from shared.text.vectorizer import WordVectorizer
 from tests.helpers.paths import REPO_ROOT

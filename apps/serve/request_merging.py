@@ -1,10 +1,12 @@
-"""Server-side batching: requests that arrive together share one signature call.
+"""Request merging: requests that arrive together share one signature call.
 
-Like TF Serving's batching session: one queue per (version, signature, input shapes);
-the first request in a queue waits up to `batch_timeout_s` for others, up to
-`max_batch_size` rows; the merged batch runs once in a worker thread (the event loop never
-blocks on TensorFlow) and each request gets its own rows back. Two differences, both to
-keep one request from hurting another:
+This is what TF Serving's batching session does (hence `BatchScheduler`, its name there);
+not the XLA shape buckets (`shared/export/shape_buckets.py`) nor TF Serving's parameters
+file (`shared/export/tf_serving_config.py`). As there: one queue per (version, signature,
+input shapes); the first request in a queue waits up to `batch_timeout_s` for others, up
+to `max_batch_size` rows; the merged batch runs once in a worker thread (the event loop
+never blocks on TensorFlow) and each request gets its own rows back. Two differences,
+both to keep one request from hurting another:
 
 - Requests with more rows than `max_batch_size` are split into chunks of at most that
   many rows (TF Serving's `enable_large_batch_splitting`), whose answers are joined again.

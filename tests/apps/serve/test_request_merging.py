@@ -1,4 +1,4 @@
-"""Server-side batching: concurrent requests share signature calls, answers stay exact.
+"""Request merging: concurrent requests share signature calls, answers stay exact.
 
 Merging is observed through the batching counters at `/debug/stats` (not part of TF
 Serving's API). The batch timeout is raised to 200 ms while these tests run, so that
