@@ -23,6 +23,7 @@ class AppEntry:
     Attributes:
         name: the app's name (`runs/<name>/`, `saved_models/<name>/`).
         package: the package `python -m` runs (its command line).
+        cli: `main(argv) -> exit status`, the command line (console script `rnn-...`).
         train: `train(config, data, ...) -> TrainingResult`, the Python API.
         load: `load(run_dir=None) -> ...`, the Python API's loaded model.
         evaluate: the `evaluate` command, given the parsed command line.
@@ -35,6 +36,7 @@ class AppEntry:
 
     name: str
     package: str
+    cli: str
     train: str
     load: str
     evaluate: str
@@ -56,6 +58,7 @@ APPS = {
     "sentiment": AppEntry(
         name="sentiment",
         package="apps.sentiment",
+        cli="apps.sentiment.cli:main",
         train="apps.sentiment.train:train",
         load="apps.sentiment.api:load",
         evaluate="apps.sentiment.evaluate:evaluate",
@@ -66,6 +69,7 @@ APPS = {
     "translation": AppEntry(
         name="translation",
         package="apps.translation",
+        cli="apps.translation.cli:main",
         train="apps.translation.train:train",
         load="apps.translation.api:load",
         evaluate="apps.translation.evaluate:evaluate",
