@@ -92,21 +92,62 @@ def add_workers_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def run_with_local_workers(
-    module: str, args: argparse.Namespace, argv: list[str] | None, check: Callable[[], None]
+    module: str,
+    argv: list[str] | None,
+    workers: int,
+    strategy: str | None,
+    *,
+    check: Callable[[], None],
+    verbose: bool,
 ) -> int:
-    """`train --workers N`: checks the arguments, then starts and watches the workers."""
+    """`train --workers N`: checks the arguments, then starts and watches the workers.
+
+    Args:
+        module: the package the workers run (`python -m <module> <argv>`).
+        argv: the command line (default: `sys.argv[1:]`).
+        workers: how many local workers.
+        strategy: `--strategy` as typed (None or multi-worker).
+        check: validates the arguments before anything starts.
+        verbose: keep TensorFlow's C++ start-up log.
+    """
 
     def command() -> int:
-        if args.strategy not in (None, "multi-worker"):
+        if strategy not in (None, "multi-worker"):
             raise ValueError(
                 "Expected --workers with --strategy multi-worker (or no --strategy). "
-                f"Received: --strategy {args.strategy}"
+                f"Received: --strategy {strategy}"
             )
         from shared.training.launcher import launch_local_workers  # noqa: PLC0415
 
-        return launch_local_workers(module, sys.argv[1:] if argv is None else argv, args.workers)
+        return launch_local_workers(module, sys.argv[1:] if argv is None else argv, workers)
 
-    return run_command(command, check=check, verbose=args.verbose, needs_tensorflow=False)
+    return run_command(command, check=check, verbose=verbose, needs_tensorflow=False)
+
+
+def run_app(
+    package: str,
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    check: Callable[[argparse.Namespace], None],
+    commands: dict[str, Callable[[argparse.Namespace], int]],
+) -> int:
+    """An app's `main` after parsing: runs `commands[args.command](args)` as `run_command`
+    does (`download` without TensorFlow), or `train --workers N` as local workers."""
+    if getattr(args, "workers", None):
+        return run_with_local_workers(
+            package,
+            argv,
+            args.workers,
+            args.strategy,
+            check=lambda: check(args),
+            verbose=args.verbose,
+        )
+    return run_command(
+        lambda: commands[args.command](args),
+        check=lambda: check(args),
+        verbose=args.verbose,
+        needs_tensorflow=args.command != "download",
+    )
 
 
 def default_run_dir(app: str, settings: dict, data: str) -> Path:
@@ -138,10 +179,11 @@ def print_json_line(value: dict, stream=None) -> None:
     stream.flush()
 
 
-def read_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str | None]]:
-    """Yields `(origin, text, problem)`; stdin is read as bytes so bad UTF-8 is reported."""
-    if args.texts:
-        for i, text in enumerate(args.texts, start=1):
+def read_inputs(texts: list[str]) -> Iterator[tuple[str, str | None, str | None]]:
+    """Yields `(origin, text, problem)` for `texts`, or for stdin's lines when there are none
+    (read as bytes, so bad UTF-8 is reported)."""
+    if texts:
+        for i, text in enumerate(texts, start=1):
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError as error:  # argv bytes that were not UTF-8
@@ -167,7 +209,7 @@ def read_inputs(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str
 
 
 def answer_each_input(
-    args: argparse.Namespace,
+    texts: list[str],
     *,
     accept: Callable[[str], bool],
     rejection: str,
@@ -183,7 +225,7 @@ def answer_each_input(
     `max_tokens` are counted and `truncation_note(count)` goes to stderr once.
 
     Args:
-        args: parsed CLI args with `texts` (stdin is read when empty).
+        texts: the texts given as arguments (stdin's lines are read when empty).
         accept: whether a decoded text can be processed.
         rejection: the reason given for texts `accept` refuses.
         run: `texts -> (outputs, token_counts)` for the accepted texts.
@@ -194,7 +236,7 @@ def answer_each_input(
     Returns:
         The exit status: 0 when every input got a result, 1 otherwise.
     """
-    inputs = list(read_inputs(args))
+    inputs = list(read_inputs(texts))
     if not inputs:
         raise ValueError("Expected texts as arguments or one per line on stdin. Received none.")
     valid = [i for i, (_, text, problem) in enumerate(inputs) if problem is None and accept(text)]

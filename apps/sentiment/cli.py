@@ -13,8 +13,7 @@ from shared.cli import (
     add_workers_argument,
     require_input_path,
     require_run,
-    run_command,
-    run_with_local_workers,
+    run_app,
 )
 from shared.embeddings.learned_vectors import WordVectorConfig
 from shared.training.config import add_config_arguments
@@ -311,67 +310,77 @@ def check_arguments(args: argparse.Namespace) -> None:
         require_run(args.run_dir, "sentiment")
 
 
+# The commands, run after the arguments were checked. Each imports its module when it
+# runs, so `--help` answers instantly, without starting TensorFlow.
+
+
+def _train(args: argparse.Namespace) -> int:
+    from apps.sentiment.presets import resolve_sentiment_config
+    from apps.sentiment.train import train_command
+
+    return train_command(args, resolve_sentiment_config(args))
+
+
+def _word_vectors(args: argparse.Namespace) -> int:
+    from apps.sentiment.word_vectors import word_vectors_command
+    from shared.training.config import resolve_config
+
+    return word_vectors_command(args, resolve_config(WordVectorConfig, args, {}))
+
+
+def _pretrain(args: argparse.Namespace) -> int:
+    from apps.sentiment.pretrain import pretrain
+    from shared.training.config import resolve_config
+
+    return pretrain(args, resolve_config(PretrainingConfig, args, {}))
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from apps.sentiment.evaluate import evaluate
+
+    return evaluate(args)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from apps.sentiment.predict_command import predict
+
+    return predict(args)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from apps.sentiment.export import build_export, latency_comparison
+    from shared.export.exporter import run_export_command
+
+    return run_export_command(
+        args, build_export, "sentiment", latency_comparison, fuse_lstm=not args.no_fused_lstm
+    )
+
+
+def _download(args: argparse.Namespace) -> int:
+    from shared.datasets.download import IMDB_FOLDER, IMDB_SHA256, IMDB_URL, download_and_extract
+
+    # A mirror (--url) may repackage the archive, so only the official one is checked.
+    folder = download_and_extract(
+        args.url or IMDB_URL,
+        args.dest,
+        sha256=None if args.url else IMDB_SHA256,
+        folder_name=IMDB_FOLDER,
+    )
+    print(f"IMDB reviews in {folder}; train with --data {folder / 'train'}")
+    return 0
+
+
+COMMANDS = {
+    "train": _train,
+    "word-vectors": _word_vectors,
+    "pretrain": _pretrain,
+    "evaluate": _evaluate,
+    "predict": _predict,
+    "export": _export,
+    "download": _download,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "workers", None):  # `--workers N`: start and watch the local workers
-        return run_with_local_workers("apps.sentiment", args, argv, lambda: check_arguments(args))
-
-    def command() -> int:
-        # Imported here so `--help` answers instantly, without starting TensorFlow.
-        if args.command == "train":
-            from apps.sentiment.presets import resolve_sentiment_config
-            from apps.sentiment.train import train_command
-
-            return train_command(args, resolve_sentiment_config(args))
-        if args.command == "word-vectors":
-            from apps.sentiment.word_vectors import word_vectors_command
-            from shared.training.config import resolve_config
-
-            return word_vectors_command(args, resolve_config(WordVectorConfig, args, {}))
-        if args.command == "pretrain":
-            from apps.sentiment.pretrain import pretrain
-            from shared.training.config import resolve_config
-
-            return pretrain(args, resolve_config(PretrainingConfig, args, {}))
-        if args.command == "evaluate":
-            from apps.sentiment.evaluate import evaluate
-
-            return evaluate(args)
-        if args.command == "predict":
-            from apps.sentiment.predict_command import predict
-
-            return predict(args)
-        if args.command == "export":
-            from apps.sentiment.export import build_export, latency_comparison
-            from shared.export.exporter import run_export_command
-
-            return run_export_command(
-                args,
-                build_export,
-                "sentiment",
-                latency_comparison,
-                fuse_lstm=not args.no_fused_lstm,
-            )
-        from shared.datasets.download import (
-            IMDB_FOLDER,
-            IMDB_SHA256,
-            IMDB_URL,
-            download_and_extract,
-        )
-
-        # A mirror (--url) may repackage the archive, so only the official one is checked.
-        folder = download_and_extract(
-            args.url or IMDB_URL,
-            args.dest,
-            sha256=None if args.url else IMDB_SHA256,
-            folder_name=IMDB_FOLDER,
-        )
-        print(f"IMDB reviews in {folder}; train with --data {folder / 'train'}")
-        return 0
-
-    return run_command(
-        command,
-        check=lambda: check_arguments(args),
-        verbose=args.verbose,
-        needs_tensorflow=args.command != "download",
-    )
+    return run_app("apps.sentiment", args, argv, check_arguments, COMMANDS)

@@ -49,6 +49,17 @@ class DataOptions:
     # (`--allow-odd-labels`); by default training refuses them (`LabelSet.infer`).
     allow_odd_labels: bool = False
 
+    @classmethod
+    def from_args(cls, args) -> DataOptions:
+        """The options a command's flags give (flags a command lacks keep their default)."""
+        return cls(
+            args.text_column,
+            args.label_column,
+            args.on_bad_rows,
+            group_column=getattr(args, "group_column", None),
+            allow_odd_labels=getattr(args, "allow_odd_labels", False),
+        )
+
 
 @functools.cache
 def _neutral_context() -> tuple[str, ...]:
@@ -131,3 +142,9 @@ def load_examples(source: str | Path | None, options: DataOptions = DataOptions(
         f"Expected --data to be a CSV/TSV file, a folder of class sub-folders, or "
         f"'{EMBEDDED}'. Received: {source} (no such file or folder)."
     )
+
+
+def load_training_examples(source: str | Path | None, options: DataOptions) -> LabelledTexts:
+    """`train`'s data: `load_examples`, where class folders never read `unsup/` (it is
+    not a class; pretraining reads it)."""
+    return load_examples(source, dataclasses.replace(options, read_unlabelled_folders=False))

@@ -23,7 +23,7 @@ def predict(args: argparse.Namespace) -> int:
     max_length = trained.config.max_length
     side = "first" if trained.config.truncate_from == "end" else "last"
     return answer_each_input(
-        args,
+        args.texts,
         accept=lambda text: bool(text.strip()),
         rejection="empty text: expected at least one non-space character",
         run=SentimentPredictor(trained).predict,

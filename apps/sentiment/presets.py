@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 
-from shared.training.presets import AUTO, Preset
+from shared.training.presets import AUTO, Preset, ResolvedSettings, resolve_with_preset
 
 # The embedded corpus `make train-sentiment` uses (BENCHMARKS.md, "The default model"):
 # the dataclass defaults, with whole-word dropout raised from 0.1 to 0.25 so the model
@@ -72,19 +72,19 @@ def choose_preset(requested: str, data_source, texts: list[str] | None) -> tuple
     return SENTENCES, f"auto: median {median:.0f} words per text, < {LONG_TEXT_WORDS}"
 
 
-def resolve_sentiment_config(args):
-    """The run's config: defaults, the preset (`--preset`, or auto from the data), then
-    `--config FILE`, then typed flags. Sets `args.preset` to the preset used and prints why."""
-    from apps.sentiment.config import SentimentConfig
-    from apps.sentiment.data import DataOptions, load_examples
-    from shared.training.config import resolve_config
-    from shared.training.presets import announce
+def resolve_sentiment_config(args) -> ResolvedSettings:
+    """The run's settings: defaults, the preset (`--preset`, or auto from the data), then
+    `--config FILE`, then typed flags; prints which preset and why.
 
-    texts = None
+    `auto` on a data file reads the training data to measure its texts; that data goes
+    on in the result, so training does not read it again.
+    """
+    from apps.sentiment.config import SentimentConfig
+    from apps.sentiment.data import DataOptions, load_training_examples
+
+    examples = None
     if args.preset == AUTO and args.data is not None and str(args.data) != "embedded":
-        options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
-        texts = load_examples(args.data, options).texts
+        examples = load_training_examples(args.data, DataOptions.from_args(args))
+    texts = examples.texts if examples is not None else None
     preset, reason = choose_preset(args.preset, args.data, texts)
-    args.preset = preset.name
-    print(announce(preset, reason))
-    return resolve_config(SentimentConfig, args, preset.values)
+    return resolve_with_preset(SentimentConfig, args, preset, reason, examples)

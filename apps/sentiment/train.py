@@ -37,7 +37,7 @@ from apps.sentiment.word_vectors import (
     start_embedding,
 )
 from shared.cli import print_json_line
-from shared.datasets.examples import report_rejected_rows
+from shared.datasets.examples import LabelledTexts, report_rejected_rows
 from shared.datasets.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
 from shared.package_api import callable_module
@@ -45,6 +45,7 @@ from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabul
 from shared.training.cluster import run_directory_for_this_worker
 from shared.training.distribution import describe_strategy, make_strategy
 from shared.training.pipelines import text_classification_dataset
+from shared.training.presets import ResolvedSettings
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import TrainingResult
 from shared.training.splits import describe_split, split_examples
@@ -71,6 +72,7 @@ def train(
     embeddings: str | Path | None = None,
     unlabelled: Sequence[str | Path] = (),
     embeddings_trainable: bool = True,
+    examples: LabelledTexts | None = None,
 ) -> TrainingResult:
     """Trains a classifier (or resumes an interrupted run, or reports a finished one).
 
@@ -96,6 +98,8 @@ def train(
         unlabelled: sources of unlabelled text: word2vec vectors (`embedding_dim` values)
             are learned from them plus the training texts first, cached in the run folder.
         embeddings_trainable: fine-tune those vectors (True) or keep them frozen.
+        examples: `data` as already read with `options` (the command line reads it once,
+            to choose its preset); default: read here.
 
     Returns:
         The run folder, what it held before (`"new"`, `"resume"`, `"finished"`) and the
@@ -124,7 +128,7 @@ def train(
     vectors, config = fit_dimensions(vectors, config)
     settings = run_settings(config, data, validation_data, options, label_names, init_from, preset)
     settings.update(vectors.settings())  # only when used: other runs keep their hash
-    data = load_examples(data, options)
+    data = examples if examples is not None else load_examples(data, options)
     if validation_data:
         data = dataclasses.replace(data, groups=None, group_name=None)
     if data.groups is not None:
@@ -268,29 +272,25 @@ def train(
 
 
 def train_command(
-    args: argparse.Namespace, config: SentimentConfig, callbacks: Sequence = ()
+    args: argparse.Namespace, settings: ResolvedSettings, callbacks: Sequence = ()
 ) -> int:
-    """`python -m apps.sentiment train`: `train` with the parsed flags; exit status 0."""
+    """`python -m apps.sentiment train`: `train` with the parsed flags and the settings
+    they resolve to (`resolve_sentiment_config`); exit status 0."""
     train(
-        config,
+        settings.config,
         args.data,
         validation_data=args.validation_data,
-        options=DataOptions(
-            args.text_column,
-            args.label_column,
-            args.on_bad_rows,
-            group_column=getattr(args, "group_column", None),
-            allow_odd_labels=getattr(args, "allow_odd_labels", False),
-        ),
+        options=DataOptions.from_args(args),
         label_names=args.label_names.split(",") if args.label_names else None,
         run_dir=args.run_dir,
         overwrite=args.overwrite,
         init_from=getattr(args, "init_from", None),
-        preset=getattr(args, "preset", None),
+        preset=settings.preset,
         callbacks=callbacks,
         embeddings=getattr(args, "embeddings", None),
         unlabelled=getattr(args, "unlabelled", None) or (),
         embeddings_trainable=getattr(args, "embeddings_trainable", True),
+        examples=settings.data,
     )
     return 0
 

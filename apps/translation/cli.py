@@ -16,8 +16,7 @@ from shared.cli import (
     positive_int,
     require_input_path,
     require_run,
-    run_command,
-    run_with_local_workers,
+    run_app,
 )
 from shared.training.config import add_config_arguments
 from shared.training.presets import add_preset_argument
@@ -159,46 +158,55 @@ def check_arguments(args: argparse.Namespace) -> None:
         )
 
 
+# The commands, run after the arguments were checked. Each imports its module when it
+# runs, so `--help` answers without starting TensorFlow.
+
+
+def _train(args: argparse.Namespace) -> int:
+    from apps.translation.presets import resolve_translation_config
+    from apps.translation.train import train_command
+
+    return train_command(args, resolve_translation_config(args))
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from apps.translation.evaluate import evaluate
+
+    return evaluate(args)
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from apps.translation.translate_command import translate
+
+    return translate(args)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from apps.translation.export import build_export, latency_comparison
+    from shared.export.exporter import run_export_command
+
+    return run_export_command(
+        args, build_export, "translation", latency_comparison, beam_width=args.beam_width
+    )
+
+
+def _download(args: argparse.Namespace) -> int:
+    from shared.datasets.pairs import download_anki_pairs
+
+    path = download_anki_pairs(args.language, args.dest, url=args.url)
+    print(f"pairs in {path}; train with --data {path}")
+    return 0
+
+
+COMMANDS = {
+    "train": _train,
+    "evaluate": _evaluate,
+    "translate": _translate,
+    "export": _export,
+    "download": _download,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "workers", None):  # `--workers N`: start and watch the local workers
-        return run_with_local_workers("apps.translation", args, argv, lambda: check_arguments(args))
-
-    def command() -> int:
-        # Imported here so `--help` answers without starting TensorFlow.
-        if args.command == "train":
-            from apps.translation.presets import resolve_translation_config
-            from apps.translation.train import train_command
-
-            return train_command(args, resolve_translation_config(args))
-        if args.command == "evaluate":
-            from apps.translation.evaluate import evaluate
-
-            return evaluate(args)
-        if args.command == "translate":
-            from apps.translation.translate_command import translate
-
-            return translate(args)
-        if args.command == "export":
-            from apps.translation.export import build_export, latency_comparison
-            from shared.export.exporter import run_export_command
-
-            return run_export_command(
-                args,
-                build_export,
-                "translation",
-                latency_comparison,
-                beam_width=args.beam_width,
-            )
-        from shared.datasets.pairs import download_anki_pairs
-
-        path = download_anki_pairs(args.language, args.dest, url=args.url)
-        print(f"pairs in {path}; train with --data {path}")
-        return 0
-
-    return run_command(
-        command,
-        check=lambda: check_arguments(args),
-        verbose=args.verbose,
-        needs_tensorflow=args.command != "download",
-    )
+    return run_app("apps.translation", args, argv, check_arguments, COMMANDS)

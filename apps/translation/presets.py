@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.training.presets import AUTO, Preset
+from shared.training.presets import AUTO, Preset, ResolvedSettings, resolve_with_preset
 
 # The dataclass defaults: sized for the small generated corpus `make train-translation` uses.
 EMBEDDED = Preset("embedded", "the generated demo corpus (the dataclass defaults)", {})
@@ -40,13 +40,9 @@ def choose_preset(requested: str, data_source) -> tuple[Preset, str]:
     return SENTENCE_PAIRS, "auto: a data file"
 
 
-def resolve_translation_config(args):
-    """Defaults, the preset, `--config FILE`, then flags; sets `args.preset` and says why."""
+def resolve_translation_config(args) -> ResolvedSettings:
+    """Defaults, the preset, `--config FILE`, then flags; prints which preset and why."""
     from apps.translation.config import TranslationConfig
-    from shared.training.config import resolve_config
-    from shared.training.presets import announce
 
     preset, reason = choose_preset(args.preset, args.data)
-    args.preset = preset.name
-    print(announce(preset, reason))
-    return resolve_config(TranslationConfig, args, preset.values)
+    return resolve_with_preset(TranslationConfig, args, preset, reason)

@@ -38,6 +38,7 @@ from shared.training.averaging import KeepEpochWeights, average_last_epochs
 from shared.training.cluster import run_directory_for_this_worker
 from shared.training.distribution import describe_strategy, make_strategy
 from shared.training.pipelines import seq2seq_dataset
+from shared.training.presets import ResolvedSettings
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import (
     RunDirectory,
@@ -266,15 +267,16 @@ def train(
     return TrainingResult(run_dir.path, state, metrics)
 
 
-def train_command(args: argparse.Namespace, config: TranslationConfig) -> int:
-    """`python -m apps.translation train`: `train` with the parsed flags; exit status 0."""
+def train_command(args: argparse.Namespace, settings: ResolvedSettings) -> int:
+    """`python -m apps.translation train`: `train` with the parsed flags and the settings
+    they resolve to (`resolve_translation_config`); exit status 0."""
     train(
-        config,
+        settings.config,
         args.data,
         on_bad_rows=args.on_bad_rows,
         run_dir=args.run_dir,
         overwrite=args.overwrite,
-        preset=getattr(args, "preset", None),
+        preset=settings.preset,
     )
     return 0
 

@@ -44,7 +44,7 @@ def translate(args: argparse.Namespace) -> int:
         return translation_answer(output[0][0] if output else "", beam, output)
 
     return answer_each_input(
-        args,
+        args.texts,
         accept=has_words,
         rejection="nothing to translate: expected at least one letter or digit",
         run=run,

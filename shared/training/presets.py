@@ -45,3 +45,29 @@ def add_preset_argument(parser: argparse.ArgumentParser, presets: dict[str, Pres
 
 def announce(preset: Preset, reason: str) -> str:
     return f"preset: {preset.name} ({reason}; --preset to choose another)"
+
+
+@dataclasses.dataclass(frozen=True)
+class ResolvedSettings:
+    """What a `train` command line resolves to, handed to the app's `train_command`.
+
+    Attributes:
+        config: the app's config (defaults, preset, `--config FILE`, typed flags).
+        preset: the name of the preset it started from (recorded in the run's settings).
+        data: the training data, when choosing the preset had to read it (so training
+            does not read it again); None otherwise.
+    """
+
+    config: Any
+    preset: str
+    data: Any = None
+
+
+def resolve_with_preset(
+    config_cls, args: argparse.Namespace, preset: Preset, reason: str, data: Any = None
+) -> ResolvedSettings:
+    """Says which preset and why, then resolves the config over its values."""
+    from shared.training.config import resolve_config  # noqa: PLC0415
+
+    print(announce(preset, reason))
+    return ResolvedSettings(resolve_config(config_cls, args, preset.values), preset.name, data)

@@ -159,7 +159,7 @@ def test_training_runs_the_cli_with_the_preset_and_the_pair_languages(tmp_path, 
     monkeypatch.setattr(
         apps.translation.train,
         "train_command",
-        lambda args, config: seen.append((args, config)) or 0,
+        lambda args, settings: seen.append((args, settings)) or 0,
     )
     data = tmp_path / "fra-eng.tsv.gz"
     with gzip.open(data, "wt", encoding="utf-8") as f:
@@ -167,11 +167,12 @@ def test_training_runs_the_cli_with_the_preset_and_the_pair_languages(tmp_path, 
     context = _context(tmp_path, quick=quick)
     run_dir, reused = translation.train_pair(context, "fra-eng", data)
 
-    [(args, config)] = seen
+    [(args, settings)] = seen
+    config = settings.config
     assert run_dir == args.run_dir == context.work("translation", "fra-eng")
     assert not args.overwrite and not reused
     assert (config.source_language, config.target_language) == ("french", "english")
-    assert args.preset == SENTENCE_PAIRS.name
+    assert settings.preset == SENTENCE_PAIRS.name
     expected = {**SENTENCE_PAIRS.values, **(QUICK_VALUES if quick else {})}
     assert {k: getattr(config, k) for k in expected} == expected
     if quick:  # trained on a slice written under the work folder, never on the file itself

@@ -51,3 +51,13 @@ def insert_line(source, path, line_number: int, line: str):
     before, after = lines[: line_number - 1], lines[line_number - 1 :]
     path.write_text("".join(before) + line + "\n" + "".join(after), encoding="utf-8")
     return path
+
+
+def assert_rerun_reports_the_finished_run(main, argv: list[str], run_dir, capsys) -> None:
+    """`train` again on a finished run reports it (its metrics line) and trains nothing."""
+    before = (run_dir / "model.keras").stat().st_mtime_ns
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "(finished)" in out
+    assert last_json_line(out) == json.loads((run_dir / "metrics.json").read_text())
+    assert (run_dir / "model.keras").stat().st_mtime_ns == before

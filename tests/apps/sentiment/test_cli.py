@@ -8,7 +8,11 @@ import pytest
 
 from apps.sentiment.cli import main
 from shared.training.history import read_history
-from tests.helpers.cli import TINY_SENTIMENT_FLAGS, last_json_line, train_argv
+from tests.helpers.cli import (
+    TINY_SENTIMENT_FLAGS,
+    assert_rerun_reports_the_finished_run,
+    train_argv,
+)
 
 
 def test_train_writes_a_complete_run_folder(trained_run):
@@ -49,12 +53,8 @@ def test_report_sets_model_beside_baseline_on_the_same_examples(trained_run):
 
 
 def test_rerunning_a_finished_train_reports_instead_of_retraining(corpus_csv, trained_run, capsys):
-    before = (trained_run / "model.keras").stat().st_mtime_ns
-    assert main(train_argv(corpus_csv, trained_run, *TINY_SENTIMENT_FLAGS)) == 0
-    out = capsys.readouterr().out
-    assert "(finished)" in out
-    assert last_json_line(out) == json.loads((trained_run / "metrics.json").read_text())
-    assert (trained_run / "model.keras").stat().st_mtime_ns == before
+    argv = train_argv(corpus_csv, trained_run, *TINY_SENTIMENT_FLAGS)
+    assert_rerun_reports_the_finished_run(main, argv, trained_run, capsys)
 
 
 def test_other_settings_in_the_same_run_folder_are_refused(corpus_csv, trained_run, capsys):

@@ -43,21 +43,21 @@ def test_auto_picks_reviews_for_long_texts_and_sentences_for_short(tmp_path, cap
     long_file = _csv(tmp_path / "long.csv", [" ".join(["word"] * 150)] * 10)
     short_file = _csv(tmp_path / "short.csv", ["a fine film ."] * 10)
     args = _sentiment("--data", str(long_file))
-    config = resolve_sentiment_config(args)
-    assert args.preset == "reviews"
+    resolved = resolve_sentiment_config(args)
+    assert resolved.preset == "reviews"
     assert "median 150 words" in capsys.readouterr().out
     for name, value in SENTIMENT_PRESETS["reviews"].values.items():
-        assert getattr(config, name) == value
+        assert getattr(resolved.config, name) == value
     args = _sentiment("--data", str(short_file))
-    resolve_sentiment_config(args)
-    assert args.preset == "sentences"
+    assert resolve_sentiment_config(args).preset == "sentences"
+    assert args.preset == "auto"  # the parsed flags are left as typed
 
 
 def test_embedded_corpus_uses_the_defaults_with_more_word_dropout(capsys):
     args = _sentiment()
-    config = resolve_sentiment_config(args)
-    assert config == dataclasses.replace(SentimentConfig(), embedding_dropout=0.25)
-    assert args.preset == "embedded"
+    resolved = resolve_sentiment_config(args)
+    assert resolved.config == dataclasses.replace(SentimentConfig(), embedding_dropout=0.25)
+    assert resolved.preset == "embedded"
     assert "auto: the embedded corpus" in capsys.readouterr().out
 
 
@@ -67,7 +67,7 @@ def test_flags_and_config_files_win_over_the_preset(tmp_path):
     reviews = SENTIMENT_PRESETS["reviews"].values
     config = resolve_sentiment_config(
         _sentiment("--preset", "reviews", "--config", str(settings), "--max-length", "17")
-    )
+    ).config
     assert config.max_length == 17  # flag over preset
     assert config.epochs == 9  # file over preset
     assert config.truncate_from == reviews["truncate_from"]  # preset over default
@@ -75,22 +75,37 @@ def test_flags_and_config_files_win_over_the_preset(tmp_path):
 
 def test_an_explicit_preset_is_used_without_reading_the_data(tmp_path):
     args = _sentiment("--preset", "sentences", "--data", str(tmp_path / "missing.csv"))
-    resolve_sentiment_config(args)  # no DataError: the file is never opened
-    assert args.preset == "sentences"
+    resolved = resolve_sentiment_config(args)  # no DataError: the file is never opened
+    assert resolved.preset == "sentences" and resolved.data is None
     assert choose_preset("reviews", None, None)[0].name == "reviews"
 
 
 def test_translation_auto_uses_the_real_data_preset_for_files(tmp_path):
     args = translation_parser().parse_args(["train", "--data", str(tmp_path / "pairs.tsv")])
-    config = resolve_translation_config(args)
-    assert args.preset == "sentence-pairs"
-    assert config.encoder_units == TRANSLATION_PRESETS["sentence-pairs"].values["encoder_units"]
+    resolved = resolve_translation_config(args)
+    assert resolved.preset == "sentence-pairs"
+    expected = TRANSLATION_PRESETS["sentence-pairs"].values["encoder_units"]
+    assert resolved.config.encoder_units == expected
     args = translation_parser().parse_args(["train"])
-    assert resolve_translation_config(args) == TranslationConfig()
-    assert args.preset == "embedded"
+    resolved = resolve_translation_config(args)
+    assert resolved.config == TranslationConfig()
+    assert resolved.preset == "embedded"
 
 
 def test_unknown_preset_is_refused_with_the_choices(capsys):
     with pytest.raises(SystemExit):
         _sentiment("--preset", "huge")
     assert "invalid choice: 'huge'" in capsys.readouterr().err
+
+
+def test_auto_reads_the_training_data_once_and_hands_it_to_training(tmp_path, monkeypatch):
+    import apps.sentiment.data as data_module
+
+    reads = []
+    real = data_module.load_examples
+    monkeypatch.setattr(
+        data_module, "load_examples", lambda *a, **k: reads.append(a) or real(*a, **k)
+    )
+    path = _csv(tmp_path / "short.csv", ["a fine film ."] * 10)
+    resolved = resolve_sentiment_config(_sentiment("--data", str(path)))
+    assert len(reads) == 1 and resolved.data.texts == ["a fine film ."] * 10

@@ -17,7 +17,12 @@ from apps.translation.translator import Translator
 from shared.datasets.pairs import read_sentence_pairs, source_key
 from shared.evaluation.translation_metrics import translation_scores
 from shared.ids import START_ID
-from tests.helpers.cli import insert_line, last_json_line, train_argv
+from tests.helpers.cli import (
+    assert_rerun_reports_the_finished_run,
+    insert_line,
+    last_json_line,
+    train_argv,
+)
 
 TINY = [
     "--epochs",
@@ -209,12 +214,8 @@ def test_malformed_pair_rows_are_named_by_file_and_line(tmp_path, capsys):
 
 
 def test_rerunning_a_finished_train_reports_instead_of_retraining(pairs_tsv, trained_run, capsys):
-    before = (trained_run / "model.keras").stat().st_mtime_ns
-    assert main(train_argv(pairs_tsv, trained_run, *TINY)) == 0
-    out = capsys.readouterr().out
-    assert "(finished)" in out
-    assert last_json_line(out) == json.loads((trained_run / "metrics.json").read_text())
-    assert (trained_run / "model.keras").stat().st_mtime_ns == before
+    argv = train_argv(pairs_tsv, trained_run, *TINY)
+    assert_rerun_reports_the_finished_run(main, argv, trained_run, capsys)
 
 
 def test_help_needs_no_tensorflow():
