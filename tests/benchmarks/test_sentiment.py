@@ -14,6 +14,7 @@ from benchmarks.accuracy_trace import TracePoint, seconds_to_reach
 from benchmarks.context import BenchContext
 from benchmarks.reference_recipe import recipe_ids
 from benchmarks.report import ratio, save_results
+from benchmarks.sentiment_report import section_from_results
 from shared.evaluation.paired_comparison import format_p_value
 
 
@@ -117,7 +118,7 @@ def test_recipe_ids_pad_and_truncate_at_the_front_like_pad_sequences():
 def test_saved_results_render_the_same_tables(quick_section, tmp_path):
     _, section = quick_section
     saved = json.loads(save_results(tmp_path, section).read_text(encoding="utf-8"))
-    again = sentiment.section_from_results(saved, section.notes[:1])
+    again = section_from_results(saved, section.notes[:1])
     assert [t.to_markdown() for t in again.tables] == [t.to_markdown() for t in section.tables]
     result = section.results["sst2"]
     best = max(p["accuracy"] for p in result["reference"]["trace"])
