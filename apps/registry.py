@@ -1,7 +1,8 @@
 """Which apps there are, and where each one's public entry points live.
 
 One table for everything that treats the apps alike (`make export`, the benchmarks):
-adding an app, or moving an entry point, changes one line here. Importing this module is
+adding an app, or moving an entry point, changes one line here (both apps lay their
+modules out alike; one that differs would `dataclasses.replace` its entry). Importing this module is
 cheap (no TensorFlow); an entry point is imported on first use:
 
     from apps.registry import app_entry
@@ -54,29 +55,28 @@ class AppEntry:
         return any((runs_root / self.name).glob("*/model.keras"))
 
 
+def _conventional_entry(name: str, trained_run_class: str) -> AppEntry:
+    """An app laid out as both are: `apps/<name>/` with `cli.py`, `train.py`, `api.py`, ..."""
+    package = f"apps.{name}"
+    return AppEntry(
+        name=name,
+        package=package,
+        cli=f"{package}.cli:main",
+        train=f"{package}.train:train",
+        load=f"{package}.api:load",
+        evaluate=f"{package}.evaluate:evaluate",
+        trained_run=f"{package}.artifacts:{trained_run_class}",
+        saved_model_export=f"{package}.export:build_export",
+        phone_export=f"{package}.tflite:write_tflite_models",
+    )
+
+
 APPS = {
-    "sentiment": AppEntry(
-        name="sentiment",
-        package="apps.sentiment",
-        cli="apps.sentiment.cli:main",
-        train="apps.sentiment.train:train",
-        load="apps.sentiment.api:load",
-        evaluate="apps.sentiment.evaluate:evaluate",
-        trained_run="apps.sentiment.artifacts:TrainedSentimentModel",
-        saved_model_export="apps.sentiment.export:build_export",
-        phone_export="apps.sentiment.tflite:write_tflite_models",
-    ),
-    "translation": AppEntry(
-        name="translation",
-        package="apps.translation",
-        cli="apps.translation.cli:main",
-        train="apps.translation.train:train",
-        load="apps.translation.api:load",
-        evaluate="apps.translation.evaluate:evaluate",
-        trained_run="apps.translation.artifacts:TrainedTranslator",
-        saved_model_export="apps.translation.export:build_export",
-        phone_export="apps.translation.tflite:write_tflite_models",
-    ),
+    app.name: app
+    for app in (
+        _conventional_entry("sentiment", "TrainedSentimentModel"),
+        _conventional_entry("translation", "TrainedTranslator"),
+    )
 }
 
 
