@@ -133,14 +133,15 @@ def train_ours(context: BenchContext, data: SentimentData, train_path, val_path,
     if context.quick:
         argv += ["--epochs", "1", "--ngram-buckets", str(QUICK_NGRAM_BUCKETS)]
     args = build_parser().parse_args(argv)
-    config = resolve_sentiment_config(args)  # the preset `train` would pick
+    settings = resolve_sentiment_config(args)  # the preset `train` would pick
+    config = settings.config
     steps_per_epoch = -(-len(split.train_texts) // config.batch_size)
     trace = ValidationTrace(
         validation_batches_from_run(run_dir, config, split),
         every_steps=max(1, steps_per_epoch // (4 if context.quick else 8)),
     )
     started = time.perf_counter()
-    status = train_command(args, config, callbacks=(trace,))
+    status = train_command(args, settings, callbacks=(trace,))
     command_seconds = time.perf_counter() - started
     if status != 0:
         raise RuntimeError(f"sentiment train exited with status {status} on {data.name}")
