@@ -32,6 +32,8 @@ import time
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from apps.serve.config import ServeConfig
+
 log = logging.getLogger(__name__)
 
 
@@ -39,8 +41,8 @@ class GuardedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with the rules above; settings are class attributes, set by
     `guarded_protocol`."""
 
-    header_timeout_s: float = 10.0
-    max_waiting_per_client: int = 32
+    header_timeout_s: float = ServeConfig.header_timeout_s
+    max_waiting_per_client: int = ServeConfig.max_waiting_per_client
 
     # -- connection life ---------------------------------------------------------------
 
@@ -136,7 +138,7 @@ def guarded_protocol(header_timeout_s: float, max_waiting_per_client: int) -> ty
     )
 
 
-def uvicorn_settings(config) -> dict:
+def uvicorn_settings(config: ServeConfig) -> dict:
     """The `uvicorn.Config` arguments a `ServeConfig` sets (shared by the CLI and tests)."""
     return {
         "limit_concurrency": config.limit_concurrency,

@@ -6,29 +6,21 @@ import tensorflow as tf
 
 from shared.edge import normalization as edge
 from shared.text import normalization
-from tests.helpers.text_parity import (
-    ADVERSARIAL,
-    ADVERSARIAL_BYTES,
-    as_bytes,
-    decoded,
-    first_mismatches,
-    parity_corpus,
-    random_bytes,
-)
+from tests.helpers import text_parity as parity
 
 
 @pytest.fixture(scope="module")
 def corpus():
-    return parity_corpus()
+    return parity.parity_corpus()
 
 
 @pytest.mark.parametrize("lowercase", [True, False])
 def test_normalize_matches_graph_on_texts_and_invalid_bytes(corpus, lowercase):
-    inputs = corpus["texts"] + ADVERSARIAL_BYTES + random_bytes(1, 2000)
-    graph = normalization.normalize_text(tf.constant(as_bytes(inputs)), lowercase)
+    inputs = corpus["texts"] + parity.ADVERSARIAL_BYTES + parity.random_bytes(1, 2000)
+    graph = normalization.normalize_text(tf.constant(parity.as_bytes(inputs)), lowercase)
     expected = [t.decode("utf-8") for t in graph.numpy()]
     actual = [edge.normalize(t, lowercase) for t in inputs]
-    assert actual == expected, first_mismatches(expected, actual, inputs)
+    assert actual == expected, parity.first_mismatches(expected, actual, inputs)
     assert any("\ufffd" in t for t in actual)  # invalid bytes were in the batch
 
 
@@ -49,9 +41,10 @@ def test_split_words_matches_graph_for_every_code_point():
     # must fall on the same side of RE2's \p{L}\p{N}\p{M}\s class and of the split.
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     texts = [" ".join(chars[i : i + 1000]) + " a\u0301b'c" for i in range(0, len(chars), 1000)]
-    expected = decoded(normalization.split_words(tf.constant(as_bytes(texts))).to_list())
+    graph = normalization.split_words(tf.constant(parity.as_bytes(texts)))
+    expected = parity.decoded(graph.to_list())
     actual = [edge.split_words(t) for t in texts]
-    assert actual == expected, first_mismatches(expected, actual, texts, limit=1)
+    assert actual == expected, parity.first_mismatches(expected, actual, texts, limit=1)
 
 
 def test_split_words_splits_on_ascii_whitespace_only():
@@ -62,11 +55,11 @@ def test_split_words_splits_on_ascii_whitespace_only():
 
 
 def test_join_punctuation_matches_graph(corpus):
-    texts = ADVERSARIAL + [
+    texts = parity.ADVERSARIAL + [
         " ".join(edge.split_words(edge.normalize(t, lowercase=False))) for t in corpus["texts"]
     ]
     texts += ["é - x", "x - é", "٣, ٤٥٦", "5, 500x", "5, 500 é", "1 - 2 - 3", "a\v.", '" a\v"']
-    graph = normalization.join_punctuation(tf.constant(as_bytes(texts)))
+    graph = normalization.join_punctuation(tf.constant(parity.as_bytes(texts)))
     expected = [t.decode("utf-8") for t in graph.numpy()]
     actual = [edge.join_punctuation(t) for t in texts]
-    assert actual == expected, first_mismatches(expected, actual, texts)
+    assert actual == expected, parity.first_mismatches(expected, actual, texts)
