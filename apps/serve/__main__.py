@@ -16,89 +16,44 @@ from shared.cli import add_verbose_argument, positive_int, quiet_tensorflow
 LISTEN_BACKLOG = 2048
 
 
-# flag, ServeConfig field, type (or the choices), help; every field has one. The help
-# ends with the field's default unless it names it itself.
-CONFIG_FLAGS = (
-    ("--model-root", "model_root", Path, "TF Serving layout: <root>/<model>/<version>/"),
-    (
-        "--host",
-        "host",
-        str,
-        "interface to bind (default: %(default)s; nothing authenticates, "
-        "so expose it to a network only behind something that does)",
-    ),
-    ("--port", "port", int, "0..65535"),
-    ("--max-batch-size", "max_batch_size", positive_int, "most rows per merged signature call"),
-    (
-        "--batch-timeout-ms",
-        "batch_timeout_ms",
-        float,
-        "how long a batch waits for more requests",
-    ),
-    ("--num-batch-threads", "num_batch_threads", positive_int, "signature calls running at once"),
-    (
-        "--max-enqueued-batches",
-        "max_enqueued_batches",
-        positive_int,
-        "most batches waiting per signature; more requests get 503",
-    ),
-    (
-        "--limit-concurrency",
-        "limit_concurrency",
-        positive_int,
-        "most connections and requests handled at once; more get 503",
-    ),
-    (
-        "--header-timeout-seconds",
-        "header_timeout_s",
-        float,
-        "a connection's request headers must arrive within this time of its opening "
-        "(or of its last response), else it is closed",
-    ),
-    (
-        "--max-waiting-connections-per-client",
-        "max_waiting_per_client",
-        positive_int,
-        "most connections one client address may hold open without a request in "
-        "progress; a new one closes its oldest",
-    ),
-    ("--poll-seconds", "poll_seconds", float, "how often new versions are looked for"),
-    (
-        "--version-settle-seconds",
-        "version_settle_s",
-        float,
-        "load a new version only once none of its files has changed for this long, "
-        "so one being copied in is not loaded half-way",
-    ),
-    (
-        "--warmup-before-available",
-        "warmup_before_available",
-        WARMUP_CHOICES,
-        "warmup requests replayed before a version is AVAILABLE: the first of each "
-        "signature at the smallest batch (the others while it serves), or all (TF Serving's "
-        "way; minutes with XLA)",
-    ),
-    (
-        "--load-retry-interval-seconds",
-        "load_retry_interval_s",
-        float,
-        "wait before an unchanged version that failed to load is tried again",
-    ),
-    (
-        "--max-load-retries",
-        "max_load_retries",
-        int,
-        "most such retries; a change of the version's files always retries",
-    ),
-    ("--max-body-bytes", "max_body_bytes", positive_int, "largest request body"),
-    ("--max-instances", "max_instances", positive_int, "most instances per predict request"),
-    (
-        "--max-text-chars",
-        "max_text_chars",
-        positive_int,
-        "longest string input, in characters",
-    ),
-)
+# ServeConfig field -> its flag's help (every field has a flag: `--` and the field's name
+# with dashes, but for the renamed ones below). "(default: ...)" ends each help unless it
+# names the default itself.
+FLAG_HELP = {
+    "model_root": "TF Serving layout: <root>/<model>/<version>/",
+    "host": "interface to bind (default: %(default)s; nothing authenticates, so expose it "
+    "to a network only behind something that does)",
+    "port": "0..65535",
+    "max_batch_size": "most rows per merged signature call",
+    "batch_timeout_ms": "how long a batch waits for more requests",
+    "num_batch_threads": "signature calls running at once",
+    "max_enqueued_batches": "most batches waiting per signature; more requests get 503",
+    "limit_concurrency": "most connections and requests handled at once; more get 503",
+    "header_timeout_s": "a connection's request headers must arrive within this time of its "
+    "opening (or of its last response), else it is closed",
+    "max_waiting_per_client": "most connections one client address may hold open without a "
+    "request in progress; a new one closes its oldest",
+    "poll_seconds": "how often new versions are looked for",
+    "version_settle_s": "load a new version only once none of its files has changed for "
+    "this long, so one being copied in is not loaded half-way",
+    "warmup_before_available": "warmup requests replayed before a version is AVAILABLE: the "
+    "first of each signature at the smallest batch (the others while it serves), or all "
+    "(TF Serving's way; minutes with XLA)",
+    "load_retry_interval_s": "wait before an unchanged version that failed to load is tried again",
+    "max_load_retries": "most such retries; a change of the version's files always retries",
+    "max_body_bytes": "largest request body",
+    "max_instances": "most instances per predict request",
+    "max_text_chars": "longest string input, in characters",
+}
+# Flags not named after their field (seconds spelled out; what the waiting ones are).
+FLAG_NAMES = {
+    "header_timeout_s": "--header-timeout-seconds",
+    "max_waiting_per_client": "--max-waiting-connections-per-client",
+    "version_settle_s": "--version-settle-seconds",
+    "load_retry_interval_s": "--load-retry-interval-seconds",
+}
+# Fields that may be any int (0 = any free port; 0 retries) rather than a count >= 1.
+PLAIN_INTS = ("port", "max_load_retries")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -107,13 +62,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="rnn-serve",
         description="Serve the exported SavedModels with TF Serving's REST API and a demo page.",
     )
-    for flag, field, kind, help_text in CONFIG_FLAGS:
-        typed = {"choices": kind} if isinstance(kind, tuple) else {"type": kind}
+    for field, help_text in FLAG_HELP.items():
+        default = getattr(defaults, field)
+        if field == "warmup_before_available":
+            typed = {"choices": WARMUP_CHOICES}
+        elif isinstance(default, int) and field not in PLAIN_INTS:
+            typed = {"type": positive_int}
+        else:
+            typed = {"type": Path if isinstance(default, Path) else type(default)}
         if "%(default)s" not in help_text:
             help_text += " (default: %(default)s)"
-        parser.add_argument(
-            flag, dest=field, default=getattr(defaults, field), help=help_text, **typed
-        )
+        flag = FLAG_NAMES.get(field, "--" + field.replace("_", "-"))
+        parser.add_argument(flag, dest=field, default=default, help=help_text, **typed)
     parser.add_argument("--access-log", action="store_true", help="log every request")
     add_verbose_argument(parser)
     return parser.parse_args(argv)
