@@ -17,6 +17,17 @@ BANNED_IDS = (PAD_ID, START_ID)
 # -- raw-text limits shared by the graph tokenizer and the phone tokenizer -----------------
 # The words a too-long text keeps: "end" cuts the end (keeps the opening), "start" the start.
 TRUNCATION_SIDES = ("end", "start")
+
+
+def checked_truncation_side(truncate_from: str) -> str:
+    """`truncate_from` when it is one of `TRUNCATION_SIDES`; else a ValueError naming them."""
+    if truncate_from not in TRUNCATION_SIDES:
+        raise ValueError(
+            f"Expected `truncate_from` in {TRUNCATION_SIDES}. Received: {truncate_from!r}"
+        )
+    return truncate_from
+
+
 # Raw characters kept per allowed word, before any regex. Generous: English averages ~5-6.
 CHARS_PER_TOKEN_CAP = 32
 

@@ -21,9 +21,9 @@ from shared.ids import (
     PAD_ID,
     START_ID,
     SUBWORD_RESERVED_TOKENS,
-    TRUNCATION_SIDES,
     UNK_ID,
     WORD_RESERVED_TOKENS,
+    checked_truncation_side,
 )
 
 MAX_BYTES_PER_WORD = 100  # FastWordpieceTokenizer's default `max_bytes_per_word`
@@ -65,15 +65,11 @@ class WordTokenizer:
     """
 
     def __init__(self, vocabulary: Sequence[str], max_length: int = 256, truncate_from="end"):
-        if truncate_from not in TRUNCATION_SIDES:
-            raise ValueError(
-                f"Expected `truncate_from` in {TRUNCATION_SIDES}. Received: {truncate_from!r}"
-            )
+        self.truncate_from = checked_truncation_side(truncate_from)
         if not isinstance(max_length, numbers.Integral) or max_length < 1:
             raise ValueError(f"Expected `max_length` >= 1. Received: {max_length!r}")
         self.vocabulary = _check_vocabulary(vocabulary, WORD_RESERVED_TOKENS)
         self.max_length = int(max_length)
-        self.truncate_from = truncate_from
         self._ids = {word: i for i, word in enumerate(self.vocabulary) if i > UNK_ID}
 
     @property

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import keras
 import tensorflow as tf
 
-from shared.ids import CHARS_PER_TOKEN_CAP, PAD_ID, PAD_TOKEN, TRUNCATION_SIDES, UNK_TOKEN
+from shared.ids import CHARS_PER_TOKEN_CAP, PAD_ID, PAD_TOKEN, UNK_TOKEN, checked_truncation_side
 from shared.text.normalization import count_words, normalize_text, split_words
 from shared.text.text_to_ids import TextToIdsLayer
 
@@ -42,15 +42,11 @@ class WordVectorizer(TextToIdsLayer):
         **kwargs,
     ):
         super().__init__(max_length=max_length, **kwargs)
-        if truncate_from not in TRUNCATION_SIDES:
-            raise ValueError(
-                f"Expected `truncate_from` in {TRUNCATION_SIDES}. Received: {truncate_from!r}"
-            )
+        self.truncate_from = checked_truncation_side(truncate_from)
         if max_length < 1:
             raise ValueError(f"Expected `max_length` >= 1. Received: {max_length}")
         self.max_tokens = max_tokens
         self.min_count = min_count
-        self.truncate_from = truncate_from
         self._lookup = None
         if vocabulary is not None:
             self.set_vocabulary(vocabulary)
