@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
-import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from shared.startup import VERBOSE_HELP, quiet_tensorflow
@@ -77,6 +77,34 @@ def positive_int(value: str) -> int:
     return number
 
 
+def add_training_arguments(
+    parser: argparse.ArgumentParser,
+    config_cls,
+    presets: dict | None = None,
+    run_dir_help: str = "Where to write the run.",
+) -> None:
+    """What every training command takes: `--run-dir`, `--overwrite`, `--preset` (when
+    the app has presets), one flag per setting of `config_cls`, and `--workers`."""
+    from shared.training.config import add_config_arguments  # noqa: PLC0415
+    from shared.training.presets import add_preset_argument  # noqa: PLC0415
+
+    parser.add_argument("--run-dir", type=Path, default=None, help=run_dir_help)
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="Replace an existing run in --run-dir instead of resuming it.",
+    )
+    if presets is not None:
+        add_preset_argument(parser, presets)
+    add_config_arguments(parser, config_cls)
+    add_workers_argument(parser)
+
+
+def add_trained_run_argument(parser: argparse.ArgumentParser) -> None:
+    """`--run-dir` of the commands that use a finished run (default: the latest)."""
+    parser.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
+
+
 def add_workers_argument(parser: argparse.ArgumentParser) -> None:
     """`--workers N` of the training commands (see `run_with_local_workers`)."""
     parser.add_argument(
@@ -129,10 +157,14 @@ def run_app(
     args: argparse.Namespace,
     argv: list[str] | None,
     check: Callable[[argparse.Namespace], None],
-    commands: dict[str, Callable[[argparse.Namespace], int]],
+    commands: dict[str, Callable[[argparse.Namespace], int] | str],
 ) -> int:
     """An app's `main` after parsing: runs `commands[args.command](args)` as `run_command`
-    does (`download` without TensorFlow), or `train --workers N` as local workers."""
+    does (`download` without TensorFlow), or `train --workers N` as local workers.
+
+    A command given as `"module:function"` is imported only when it runs, so `--help`
+    and argument mistakes answer without starting TensorFlow.
+    """
     if getattr(args, "workers", None):
         return run_with_local_workers(
             package,
@@ -142,8 +174,16 @@ def run_app(
             check=lambda: check(args),
             verbose=args.verbose,
         )
+
+    def command() -> int:
+        handler = commands[args.command]
+        if isinstance(handler, str):
+            module, _, name = handler.partition(":")
+            handler = getattr(importlib.import_module(module), name)
+        return handler(args)
+
     return run_command(
-        lambda: commands[args.command](args),
+        command,
         check=lambda: check(args),
         verbose=args.verbose,
         needs_tensorflow=args.command != "download",
@@ -177,83 +217,6 @@ def print_json_line(value: dict, stream=None) -> None:
     stream = stream or sys.stdout
     stream.write(json.dumps(value, ensure_ascii=False) + "\n")
     stream.flush()
-
-
-def read_inputs(texts: list[str]) -> Iterator[tuple[str, str | None, str | None]]:
-    """Yields `(origin, text, problem)` for `texts`, or for stdin's lines when there are none
-    (read as bytes, so bad UTF-8 is reported)."""
-    if texts:
-        for i, text in enumerate(texts, start=1):
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as error:  # argv bytes that were not UTF-8
-                raw = os.fsencode(text)
-                yield (
-                    f"argument {i}",
-                    raw.decode("utf-8", errors="replace"),
-                    f"invalid UTF-8 at byte {error.start}: expected UTF-8 text",
-                )
-                continue
-            yield f"argument {i}", text, None
-        return
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
-        raw = raw.rstrip(b"\r\n")
-        try:
-            yield f"stdin line {number}", raw.decode("utf-8"), None
-        except UnicodeDecodeError as error:
-            yield (
-                f"stdin line {number}",
-                raw.decode("utf-8", errors="replace"),
-                f"invalid UTF-8 at byte {error.start}: expected UTF-8 text",
-            )
-
-
-def answer_each_input(
-    texts: list[str],
-    *,
-    accept: Callable[[str], bool],
-    rejection: str,
-    run: Callable[[list[str]], tuple],
-    render: Callable[[object], dict],
-    max_tokens: int,
-    truncation_note: Callable[[int], str],
-) -> int:
-    """One JSON line per input, in input order: a result, or an `error` for bad inputs.
-
-    Nothing is dropped: inputs with bad bytes or that `accept` refuses get an error line
-    (with `rejection` as the reason), the others are run as one batch. Inputs longer than
-    `max_tokens` are counted and `truncation_note(count)` goes to stderr once.
-
-    Args:
-        texts: the texts given as arguments (stdin's lines are read when empty).
-        accept: whether a decoded text can be processed.
-        rejection: the reason given for texts `accept` refuses.
-        run: `texts -> (outputs, token_counts)` for the accepted texts.
-        render: one output -> the JSON fields that follow `"text"`.
-        max_tokens: the model's input length.
-        truncation_note: how many inputs were truncated -> the note to print.
-
-    Returns:
-        The exit status: 0 when every input got a result, 1 otherwise.
-    """
-    inputs = list(read_inputs(texts))
-    if not inputs:
-        raise ValueError("Expected texts as arguments or one per line on stdin. Received none.")
-    valid = [i for i, (_, text, problem) in enumerate(inputs) if problem is None and accept(text)]
-    outputs, counts = run([inputs[i][1] for i in valid])
-    results = dict(zip(valid, zip(outputs, counts, strict=True), strict=True))
-    truncated = failures = 0
-    for i, (origin, text, problem) in enumerate(inputs):
-        if i not in results:
-            failures += 1
-            print_json_line({"text": text, "error": f"{origin}: {problem or rejection}"})
-            continue
-        output, count = results[i]
-        truncated += int(count > max_tokens)
-        print_json_line({"text": text, **render(output)})
-    if truncated:
-        print(truncation_note(truncated), file=sys.stderr)
-    return 1 if failures else 0
 
 
 def run_command(
@@ -297,6 +260,14 @@ def run_command(
             file=sys.stderr,
         )
         return 130
+
+
+def add_download_command(commands, summary: str, description: str) -> argparse.ArgumentParser:
+    """The `download` subcommand every app has: `--dest` and `--url` (the app adds the rest)."""
+    download = commands.add_parser("download", help=summary, description=description)
+    download.add_argument("--dest", type=Path, default=Path("data"), help="Target folder.")
+    download.add_argument("--url", default=None, help="Alternative URL or file:// mirror.")
+    return download
 
 
 def add_export_command(commands, app: str) -> argparse.ArgumentParser:

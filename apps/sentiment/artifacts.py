@@ -12,7 +12,7 @@ from apps.sentiment.config import PretrainingConfig, SentimentConfig
 from shared.datasets.labels import LabelSet
 from shared.text.vectorizer import WordVectorizer, load_vocabulary
 from shared.training.damage import load_keras_model
-from shared.training.run_directory import RunDirectory
+from shared.training.run_directory import RunDirectory, open_finished_run
 
 VOCABULARY_FILE = "vocabulary.txt"
 LABELS_FILE = "labels.json"
@@ -47,9 +47,7 @@ class TrainedSentimentModel:
 
     @classmethod
     def load(cls, path: Path) -> TrainedSentimentModel:
-        run_dir = RunDirectory(path)
-        run_dir.require_finished()
-        config = run_dir.load_config(SentimentConfig)
+        run_dir, config = open_finished_run(path, SentimentConfig)
         return cls(
             run_dir=run_dir,
             config=config,
@@ -79,9 +77,7 @@ class PretrainedEncoder:
 
     @classmethod
     def load(cls, path: Path) -> PretrainedEncoder:
-        run_dir = RunDirectory(path)
-        run_dir.require_finished()
-        config = run_dir.load_config(PretrainingConfig)
+        run_dir, config = open_finished_run(path, PretrainingConfig)
         tokens = load_vocabulary(run_dir.file(VOCABULARY_FILE))
         return cls(
             run_dir=run_dir,

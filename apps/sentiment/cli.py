@@ -8,16 +8,17 @@ from pathlib import Path
 from apps.sentiment.config import PretrainingConfig, SentimentConfig
 from apps.sentiment.presets import PRESETS
 from shared.cli import (
+    add_download_command,
     add_export_command,
+    add_trained_run_argument,
+    add_training_arguments,
     add_verbose_argument,
-    add_workers_argument,
     require_input_path,
     require_run,
     run_app,
 )
 from shared.embeddings.learned_vectors import WordVectorConfig
 from shared.training.config import add_config_arguments
-from shared.training.presets import add_preset_argument
 
 DESCRIPTION = """\
 Classify text by sentiment with a bidirectional LSTM (positive/negative, or N classes).
@@ -141,12 +142,6 @@ def build_parser() -> argparse.ArgumentParser:
         "on under 1%% of the rows (at most 10). Without it, training stops and lists them "
         "with their rows.",
     )
-    train.add_argument("--run-dir", type=Path, default=None, help="Where to write the run.")
-    train.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="Replace an existing run in --run-dir instead of resuming it.",
-    )
     train.add_argument(
         "--init-from",
         type=Path,
@@ -157,9 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         "number of classes gets a new output layer.",
     )
     add_embedding_arguments(train)
-    add_preset_argument(train, PRESETS)
-    add_config_arguments(train, SentimentConfig)
-    add_workers_argument(train)
+    add_training_arguments(train, SentimentConfig, PRESETS)
 
     word_vectors = commands.add_parser(
         "word-vectors",
@@ -193,17 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
         "folder includes its unsup/ reviews). Repeat for several sources.",
         repeatable=True,
     )
-    pretrain.add_argument(
-        "--run-dir",
-        type=Path,
-        default=None,
-        help="Where to write the run (default: runs/sentiment-pretraining/<settings hash>).",
+    add_training_arguments(
+        pretrain,
+        PretrainingConfig,
+        run_dir_help="Where to write the run (default: runs/sentiment-pretraining/<settings "
+        "hash>).",
     )
-    pretrain.add_argument(
-        "--overwrite", action="store_true", help="Replace an existing run instead of resuming it."
-    )
-    add_config_arguments(pretrain, PretrainingConfig)
-    add_workers_argument(pretrain)
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -219,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sample of the generated corpus.",
     )
     evaluate._option_string_actions["--data"].required = True
-    evaluate.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
+    add_trained_run_argument(evaluate)
     evaluate.add_argument(
         "--output-dir",
         type=Path,
@@ -236,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and the exit status is 1; the other texts are still predicted.",
     )
     predict.add_argument("texts", nargs="*", metavar="TEXT", help="Texts (default: stdin lines).")
-    predict.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
+    add_trained_run_argument(predict)
 
     export = add_export_command(commands, "sentiment")
     export.add_argument(
@@ -246,14 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
         "but stateless (the fused LSTM op must have its variables reset after every call).",
     )
 
-    download = commands.add_parser(
-        "download",
-        help="fetch the public IMDB reviews (needs internet)",
-        description="Download and unpack aclImdb_v1.tar.gz (84 MB); train with "
-        "--data <dest>/aclImdb/train and evaluate with --data <dest>/aclImdb/test.",
+    add_download_command(
+        commands,
+        "fetch the public IMDB reviews (needs internet)",
+        "Download and unpack aclImdb_v1.tar.gz (84 MB); train with --data "
+        "<dest>/aclImdb/train and evaluate with --data <dest>/aclImdb/test.",
     )
-    download.add_argument("--dest", type=Path, default=Path("data"), help="Target folder.")
-    download.add_argument("--url", default=None, help="Alternative URL or file:// mirror.")
     for command in commands.choices.values():
         add_verbose_argument(command)
     return parser
@@ -335,18 +321,6 @@ def _pretrain(args: argparse.Namespace) -> int:
     return pretrain(args, resolve_config(PretrainingConfig, args, {}))
 
 
-def _evaluate(args: argparse.Namespace) -> int:
-    from apps.sentiment.evaluate import evaluate
-
-    return evaluate(args)
-
-
-def _predict(args: argparse.Namespace) -> int:
-    from apps.sentiment.predict_command import predict
-
-    return predict(args)
-
-
 def _export(args: argparse.Namespace) -> int:
     from apps.sentiment.export import build_export, latency_comparison
     from shared.export.exporter import run_export_command
@@ -374,8 +348,8 @@ COMMANDS = {
     "train": _train,
     "word-vectors": _word_vectors,
     "pretrain": _pretrain,
-    "evaluate": _evaluate,
-    "predict": _predict,
+    "evaluate": "apps.sentiment.evaluate:evaluate",
+    "predict": "apps.sentiment.predict_command:predict",
     "export": _export,
     "download": _download,
 }

@@ -8,7 +8,8 @@ import sys
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.inference import SentimentPredictor
 from shared.answers import sentiment_answer
-from shared.cli import answer_each_input, latest_finished_run
+from shared.cli import latest_finished_run
+from shared.command_inputs import answer_each_input
 
 
 def predict(args: argparse.Namespace) -> int:

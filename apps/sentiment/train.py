@@ -36,25 +36,19 @@ from apps.sentiment.word_vectors import (
     initial_embedding,
     start_embedding,
 )
-from shared.cli import print_json_line
 from shared.datasets.examples import LabelledTexts, report_rejected_rows
 from shared.datasets.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
 from shared.package_api import callable_module
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
-from shared.training.cluster import run_directory_for_this_worker
 from shared.training.distribution import describe_strategy, make_strategy
 from shared.training.pipelines import text_classification_dataset
 from shared.training.presets import ResolvedSettings
 from shared.training.reproducibility import set_seeds
 from shared.training.run_directory import TrainingResult
+from shared.training.session import claim_run_folder, publish_run, record_session
 from shared.training.splits import describe_split, split_examples
-from shared.training.trainer import (
-    finish_run,
-    fit_resumable,
-    make_optimizer,
-    print_finished_run,
-)
+from shared.training.trainer import fit_resumable, make_optimizer
 
 
 def train(
@@ -155,11 +149,8 @@ def train(
         grouped = f", grouped by {data.group_name}" if data.groups is not None else ""
         val_title = f"validation ({len(val_data)} examples{grouped})"
 
-    run_dir = run_directory_for_this_worker(run_dir, strategy, overwrite)
-    state = run_dir.prepare(settings, overwrite=overwrite)
-    print(f"run directory: {run_dir.path} ({state})")
+    run_dir, state = claim_run_folder(run_dir, settings, strategy, overwrite)
     if state == "finished":
-        print_finished_run(run_dir)
         return TrainingResult.of_finished(run_dir, state)
     report_rejected_rows(data.rejected, run_dir.file(REJECTED_ROWS_FILE))
     print(
@@ -242,12 +233,7 @@ def train(
         title=val_title,
         confusion_png=run_dir.file("confusion_matrix.png"),
     )
-    metrics["train_seconds_this_session"] = round(elapsed, 1)
-    metrics["strategy"], metrics["replicas"] = config.strategy, strategy.num_replicas_in_sync
-    report += (
-        f"strategy: {describe_strategy(config.strategy, strategy)}, "
-        f"global batch {config.batch_size}\n"
-    )
+    report += record_session(metrics, config, strategy, elapsed)
     if embedding_record:
         metrics.update(embedding_record)
         report += (
@@ -262,13 +248,8 @@ def train(
             )
             + "\n"
         )
-    finish_run(run_dir, classifier, report, metrics)
-    print(report, end="")
-    print(f"learning curves: {run_dir.curves_path}")
-    print(f"TensorBoard: tensorboard --logdir {run_dir.tensorboard_dir}")
-    print(f"model: {run_dir.path}")
-    print_json_line(metrics)
-    return TrainingResult(run_dir.path, state, metrics)
+    tensorboard = f"TensorBoard: tensorboard --logdir {run_dir.tensorboard_dir}"
+    return publish_run(run_dir, classifier, report, metrics, state, extra_lines=(tensorboard,))
 
 
 def train_command(

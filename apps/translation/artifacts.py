@@ -12,7 +12,7 @@ import shared.training.losses  # noqa: F401  (a label-smoothed run's compiled lo
 from apps.translation.config import TranslationConfig
 from shared.text.wordpiece import SubwordTokenizer
 from shared.training.damage import load_keras_model
-from shared.training.run_directory import RunDirectory, write_atomic
+from shared.training.run_directory import RunDirectory, open_finished_run, write_atomic
 
 SOURCE_VOCABULARY_FILE = "source_vocabulary.txt"
 TARGET_VOCABULARY_FILE = "target_vocabulary.txt"
@@ -57,8 +57,6 @@ class TrainedTranslator:
 
     @classmethod
     def load(cls, path: Path) -> TrainedTranslator:
-        run_dir = RunDirectory(path)
-        run_dir.require_finished()
-        config = run_dir.load_config(TranslationConfig)
+        run_dir, config = open_finished_run(path, TranslationConfig)
         source, target = tokenizers_from_run(run_dir, config)
         return cls(run_dir, config, load_keras_model(run_dir.model_path), source, target)

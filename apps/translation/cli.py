@@ -9,17 +9,17 @@ from apps.translation.config import TranslationConfig
 from apps.translation.presets import PRESETS
 from shared.cli import (
     MAX_BEAM_WIDTH,
+    add_download_command,
     add_export_command,
+    add_trained_run_argument,
+    add_training_arguments,
     add_verbose_argument,
-    add_workers_argument,
     beam_width,
     positive_int,
     require_input_path,
     require_run,
     run_app,
 )
-from shared.training.config import add_config_arguments
-from shared.training.presets import add_preset_argument
 
 DESCRIPTION = """\
 Translate sentences (Spanish -> English by default) with an attention-free seq2seq model:
@@ -68,15 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "headerless Anki/Tatoeba file (English<TAB>other[<TAB>attribution]).",
     )
     train.add_argument("--on-bad-rows", **bad_rows)
-    train.add_argument("--run-dir", type=Path, default=None, help="Where to write the run.")
-    train.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="Replace an existing run in --run-dir instead of resuming it.",
-    )
-    add_preset_argument(train, PRESETS)
-    add_config_arguments(train, TranslationConfig)
-    add_workers_argument(train)
+    add_training_arguments(train, TranslationConfig, PRESETS)
 
     evaluate = commands.add_parser(
         "evaluate",
@@ -92,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "'embedded' for 2,000 freshly generated pairs whose sources the corpus lacks.",
     )
     evaluate.add_argument("--on-bad-rows", **bad_rows)
-    evaluate.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
+    add_trained_run_argument(evaluate)
     evaluate.add_argument(
         "--limit", type=positive_int, default=None, help="Score only the first N pairs."
     )
@@ -105,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         '{"text": ..., "error": ...} line and exit status 1; the rest are translated.',
     )
     translate.add_argument("texts", nargs="*", metavar="TEXT", help="Sentences (default: stdin).")
-    translate.add_argument("--run-dir", type=Path, default=None, help="Trained run to use.")
+    add_trained_run_argument(translate)
     translate.add_argument(
         "--beam-width",
         type=beam_width,
@@ -130,15 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="Beam width of serving_default, fixed in the graph (default: the run's).",
     )
 
-    download = commands.add_parser(
-        "download",
-        help="fetch Tatoeba/Anki sentence pairs (needs internet)",
-        description="Download manythings.org's <code>-eng.zip (Tatoeba pairs, CC BY 2.0 FR) "
-        "and unpack it; train with --data <dest>/<code>-eng/<code>.txt.",
+    download = add_download_command(
+        commands,
+        "fetch Tatoeba/Anki sentence pairs (needs internet)",
+        "Download manythings.org's <code>-eng.zip (Tatoeba pairs, CC BY 2.0 FR) and unpack "
+        "it; train with --data <dest>/<code>-eng/<code>.txt.",
     )
     download.add_argument("--language", default="spa", help="ISO 639-3 code, e.g. spa, fra.")
-    download.add_argument("--dest", type=Path, default=Path("data"), help="Target folder.")
-    download.add_argument("--url", default=None, help="Alternative URL or file:// mirror.")
     for command in commands.choices.values():
         add_verbose_argument(command)
     return parser
@@ -169,18 +159,6 @@ def _train(args: argparse.Namespace) -> int:
     return train_command(args, resolve_translation_config(args))
 
 
-def _evaluate(args: argparse.Namespace) -> int:
-    from apps.translation.evaluate import evaluate
-
-    return evaluate(args)
-
-
-def _translate(args: argparse.Namespace) -> int:
-    from apps.translation.translate_command import translate
-
-    return translate(args)
-
-
 def _export(args: argparse.Namespace) -> int:
     from apps.translation.export import build_export, latency_comparison
     from shared.export.exporter import run_export_command
@@ -200,8 +178,8 @@ def _download(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "train": _train,
-    "evaluate": _evaluate,
-    "translate": _translate,
+    "evaluate": "apps.translation.evaluate:evaluate",
+    "translate": "apps.translation.translate_command:translate",
     "export": _export,
     "download": _download,
 }

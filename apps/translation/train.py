@@ -28,14 +28,13 @@ from apps.translation.data import EMBEDDED, load_pairs
 from apps.translation.model import build_translator
 from apps.translation.report import evaluate_translations
 from apps.translation.translator import Translator
-from shared.cli import default_run_dir, print_json_line
+from shared.cli import default_run_dir
 from shared.datasets.examples import report_rejected_rows
 from shared.datasets.pairs import SentencePairs, split_by_source
 from shared.ids import END_ID, START_ID
 from shared.package_api import callable_module
 from shared.text.wordpiece import SubwordTokenizer
 from shared.training.averaging import KeepEpochWeights, average_last_epochs
-from shared.training.cluster import run_directory_for_this_worker
 from shared.training.distribution import describe_strategy, make_strategy
 from shared.training.pipelines import seq2seq_dataset
 from shared.training.presets import ResolvedSettings
@@ -45,13 +44,8 @@ from shared.training.run_directory import (
     TrainingResult,
     unfinished_run_without,
 )
-from shared.training.trainer import (
-    compile_teacher_forced,
-    finish_run,
-    fit_resumable,
-    make_optimizer,
-    print_finished_run,
-)
+from shared.training.session import claim_run_folder, publish_run, record_session
+from shared.training.trainer import compile_teacher_forced, fit_resumable, make_optimizer
 
 # The run setting saying how held-out pairs were split (absent: by source only, as runs
 # made before targets were grouped).
@@ -154,11 +148,8 @@ def train(
         pairs.subset(test_idx),
     )
 
-    run_dir = run_directory_for_this_worker(run_dir, strategy, overwrite)
-    state = run_dir.prepare(settings, overwrite=overwrite)
-    print(f"run directory: {run_dir.path} ({state})")
+    run_dir, state = claim_run_folder(run_dir, settings, strategy, overwrite)
     if state == "finished":
-        print_finished_run(run_dir)
         return TrainingResult.of_finished(run_dir, state)
     print(
         f"data: {len(train_pairs)} training / {len(val_pairs)} validation / {len(test_pairs)} "
@@ -251,20 +242,10 @@ def train(
         test_pairs.targets,
         title=f"held-out test split ({len(test_pairs)} pairs, unseen source sentences)",
     )
-    metrics["train_seconds_this_session"] = round(elapsed, 1)
+    report += record_session(metrics, config, strategy, elapsed)
     if averaged is not None:
         metrics["averaged_epochs"] = averaged
-    metrics["strategy"], metrics["replicas"] = config.strategy, strategy.num_replicas_in_sync
-    report += (
-        f"strategy: {describe_strategy(config.strategy, strategy)}, "
-        f"global batch {config.batch_size}\n"
-    )
-    finish_run(run_dir, model, report, metrics)
-    print(report, end="")
-    print(f"learning curves: {run_dir.curves_path}")
-    print(f"model: {run_dir.path}")
-    print_json_line(metrics)
-    return TrainingResult(run_dir.path, state, metrics)
+    return publish_run(run_dir, model, report, metrics, state)
 
 
 def train_command(args: argparse.Namespace, settings: ResolvedSettings) -> int:

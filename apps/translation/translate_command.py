@@ -8,7 +8,8 @@ import sys
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.translator import Translator
 from shared.answers import translation_answer
-from shared.cli import answer_each_input, latest_finished_run
+from shared.cli import latest_finished_run
+from shared.command_inputs import answer_each_input
 
 
 def has_words(text: str) -> bool:

@@ -164,6 +164,17 @@ class RunDirectory:
         return "new"
 
 
+def open_finished_run(path: str | Path, config_cls) -> tuple[RunDirectory, Any]:
+    """A finished run's folder and its config, for loading it back.
+
+    Raises:
+        FileNotFoundError: `path` is not a finished run (see `require_finished`).
+    """
+    run_dir = RunDirectory(path)
+    run_dir.require_finished()
+    return run_dir, run_dir.load_config(config_cls)
+
+
 def unfinished_run_without(
     settings: dict[str, Any], new_keys: tuple[str, ...], run_dir_for, old_names=None
 ) -> tuple[RunDirectory, dict[str, Any]] | None:
