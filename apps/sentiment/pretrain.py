@@ -24,16 +24,21 @@ from shared.datasets.errors import DataError
 from shared.datasets.examples import report_rejected_rows
 from shared.ids import PAD_ID, UNK_ID
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
-from shared.training.cluster import run_directory_for_this_worker
+from shared.training.config import with_old_names
 from shared.training.distribution import describe_strategy, make_strategy
 from shared.training.reproducibility import set_seeds
-from shared.training.run_directory import RunDirectory, config_fingerprint, write_json_atomic
+from shared.training.run_directory import (
+    RunDirectory,
+    config_fingerprint,
+    unfinished_run_without,
+    write_json_atomic,
+)
+from shared.training.session import claim_run_folder
 from shared.training.trainer import (
     compile_teacher_forced,
     finish_run,
     fit_resumable,
     make_optimizer,
-    print_finished_run,
 )
 
 # Whole texts are vectorized once, then cut into chunks: no text is truncated.
@@ -98,17 +103,20 @@ def pretrain(args: argparse.Namespace, config: PretrainingConfig) -> int:
     # First: multi-worker must configure TensorFlow before anything else runs in it.
     strategy = make_strategy(config.strategy)
     settings = run_settings(config, args)
-    run_dir = RunDirectory(
-        args.run_dir or RUNS_ROOT / "sentiment-pretraining" / config_fingerprint(settings)
+
+    def folder_for(values: dict):
+        return args.run_dir or RUNS_ROOT / "sentiment-pretraining" / config_fingerprint(values)
+
+    # A run interrupted before the encoder settings were renamed resumes as it began.
+    legacy = unfinished_run_without(
+        settings, (), folder_for, lambda values: with_old_names(PretrainingConfig, values)
     )
+    run_dir, settings = legacy or (RunDirectory(folder_for(settings)), settings)
     options = DataOptions(args.text_column, args.label_column, args.on_bad_rows)
     texts, rejected = read_texts(args.data, options)
 
-    run_dir = run_directory_for_this_worker(run_dir, strategy, args.overwrite)
-    state = run_dir.prepare(settings, overwrite=args.overwrite)
-    print(f"run directory: {run_dir.path} ({state})")
+    run_dir, state = claim_run_folder(run_dir, settings, strategy, args.overwrite)
     if state == "finished":
-        print_finished_run(run_dir)
         return 0
     report_rejected_rows(rejected, run_dir.file(REJECTED_ROWS_FILE))
 
