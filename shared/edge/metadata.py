@@ -1,28 +1,20 @@
-"""The `metadata.json` written beside every set of `.tflite` files, and its checks.
+"""The `metadata.json` written beside every set of `.tflite` files: its format, and reading it.
 
 A phone app needs more than the model: the vocabularies, the tokenisation rules, the
 labels, the special ids, the decoding settings. They travel in one JSON file written by
-the exporter (`apps/*/tflite.py`) and read by the edge runners (`shared/edge/*.py`).
-Loading it checks, with errors that say what to do, that:
-- the file has the format this code reads (`FORMAT_VERSION`) and is for the right app;
-- each model file is there and is the one exported with it (sha256: names a foreign file);
-- its vocabularies and labels have the sizes the model's tensors have. Which sizes to
-  check is the runner's decision (`verify_sizes`), not the metadata's: the metadata only
-  says where an embedding table sits, and an export that does not say is refused;
-- it says what the model was exported with: every model file carries a fingerprint of
-  the metadata's content (`fingerprint_of`: vocabularies, labels, tokenisation, special
-  ids, lengths, ...) in its flatbuffer's `metadata` list (`FINGERPRINT_ENTRY`), and the
-  runner recomputes it from `metadata.json` (`verify_fingerprint`). A shuffled
-  vocabulary of the right size, reversed labels, or another export's metadata.json with
-  its sha256 entries regenerated pass the other checks and would give wrong answers
-  silently; they fail here.
+the exporter (`shared/export/tflite/phone_export.py`, through `metadata_writer.py`) and
+read by the edge runners (`shared/edge/runner.py`), which check, with errors that say
+what to do, that:
+- the file has the format this code reads (`FORMAT_VERSION`) and is for the right app
+  (`check_metadata`, here);
+- each model file is there and is the one exported with it, and its vocabularies and
+  labels have the sizes the model's tensors have (`model_files.py`);
+- each model file was exported with this metadata's content (`fingerprint.py`): a
+  shuffled vocabulary of the right size or reversed labels pass the other checks.
 
-This module holds the format: the names both sides must agree on (variants, the export
-folder, the fields) and the reading side's checks. The rest is split by responsibility:
-`fingerprint.py` (what ties a model file to its metadata's content), `model_files.py`
-(the model files an export lists: digests, paths, sizes against the metadata) and
-`metadata_writer.py` (the exporter's side). No TensorFlow in any of them: they run where
-only LiteRT and numpy are installed.
+This module holds the names both sides must agree on (variants, the export folder, the
+fields). No TensorFlow in any of these modules: they run where only LiteRT and numpy are
+installed.
 """
 
 from __future__ import annotations
