@@ -5,9 +5,10 @@ the whole decoding loop in one call (the phone interface is `shared.edge.transla
 Each check (a `verification.ModelCheck`) runs the signature on a few sources:
 - float32 must give TensorFlow's ids exactly;
 - a quantised variant is compared with its own `encode` and `decode_step` driving the
-  runner's numpy decoding (`stepwise_greedy`, `stepwise_beam_search`), which the runner
-  uses for batches: the two may part only where that decoding chose between candidates
-  within `PROBE_TOLERANCE[variant]` (relative) of a tie.
+  runner's numpy decoding (`shared.edge.decoding`, through `stepwise_greedy` and
+  `stepwise_beam_search`), which the runner uses for batches: the two may part only where
+  that decoding chose between candidates within `PROBE_TOLERANCE[variant]` (relative) of
+  a tie.
 A failure raises `LoopSignatureError` naming the signature, so an export can leave just
 that signature out.
 """
@@ -19,7 +20,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import tensorflow as tf
 
-from shared.edge import translation as phone  # the model's interface and numpy decoding
+from shared.edge import decoding as numpy_decoding  # what the runner decodes with
+from shared.edge import translation as phone  # the model's interface
 from shared.edge.runtime import LiteModel
 from shared.export.tflite import TFLiteExportError
 from shared.export.tflite.verification import PROBE_TOLERANCE, ModelCheck
@@ -86,7 +88,7 @@ def _stepper(model: LiteModel, names: Sequence[str], log=None):
     def step(tokens, states):
         outputs = model.run(phone.DECODE_STEP, **{phone.TOKENS: tokens}, **states)
         if log is not None:
-            log.append(phone.ban_tokens(outputs[phone.LOGITS], BANNED_IDS))
+            log.append(numpy_decoding.ban_tokens(outputs[phone.LOGITS], BANNED_IDS))
         return outputs[phone.LOGITS], {name: outputs[name] for name in names}
 
     return step
@@ -101,20 +103,20 @@ def stepwise_greedy(
     model: LiteModel, source_ids: np.ndarray, names: Sequence[str], max_length: int
 ):
     """Greedy decoding of one source with the model's `encode` and `decode_step`, in numpy
-    (`shared.edge.translation.greedy_search`).
+    (`shared.edge.decoding.greedy_search`).
 
     Returns:
         `(ids int32 [1, max_length], logits)`: `logits[t]` the banned-adjusted logits
         `[1, vocab]` of step `t`.
     """
     logged = []
-    ids = phone.greedy_search(
+    ids = numpy_decoding.greedy_search(
         _stepper(model, names, logged),
         _initial_states(model, source_ids, names),
         1,
         max_length,
         BANNED_IDS,
-        phone.is_empty_source(source_ids),
+        numpy_decoding.is_empty_source(source_ids),
     )
     return ids, logged
 
@@ -180,7 +182,7 @@ def stepwise_beam_search(
     alpha: float,
 ):
     """Beam search of one source with the model's `encode` and `decode_step`, in numpy
-    (`shared.edge.translation.beam_search`, as the runner does for batches).
+    (`shared.edge.decoding.beam_search`, as the runner does for batches).
 
     Returns:
         `(ids int32 [1, max_length], margin)`: `margin` is the closest any choice came to a
@@ -188,7 +190,7 @@ def stepwise_beam_search(
         best final beam; inf when nothing was chosen (an empty source).
     """
     margins = [np.inf]
-    ids, _ = phone.beam_search(
+    ids, _ = numpy_decoding.beam_search(
         _stepper(model, names),
         _initial_states(model, source_ids, names),
         1,
@@ -196,7 +198,7 @@ def stepwise_beam_search(
         beam_width,
         alpha,
         BANNED_IDS,
-        phone.is_empty_source(source_ids),
+        numpy_decoding.is_empty_source(source_ids),
         observe=lambda values, kept: margins.append(smallest_margin(values, kept)),
     )
     return ids, min(margins)

@@ -200,9 +200,9 @@ def test_n_best_returns_distinct_hypotheses_sorted_by_score_the_first_being_beam
 
 
 def test_the_phone_runners_numpy_n_best_matches_the_graph_one_ties_included():
-    from shared.edge.translation import beam_search
+    from shared.edge.decoding import beam_search
 
-    # Logits in multiples of 0.5 (ties at every step), as tests/shared/edge/test_runner.py does.
+    # Logits in multiples of 0.5 (ties at every step), as tests/shared/edge/test_decoding.py does.
     batch, vocab, width = 4, 9, 4
     tables = (np.random.default_rng(3).integers(-4, 3, (batch, vocab, vocab)) / 2).astype(
         np.float32
