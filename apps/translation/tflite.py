@@ -141,6 +141,8 @@ def probe_sources(trained: TrainedTranslator) -> list[np.ndarray]:
 def _probes(
     functions: dict, trained: TrainedTranslator, names: list[str], sources: list[np.ndarray]
 ) -> list[Probe]:
+    """What every variant must reproduce: `encode` on `sources`, and `decode_step` on the
+    first source's states and two perturbed copies."""
     rng = np.random.default_rng(1)
     target_size = trained.target_tokenizer.vocabulary_size
     encoded = [
