@@ -48,6 +48,14 @@ def run_folder_to_load(app: str, run_dir) -> Path:
     return Path(run_dir) if run_dir is not None else latest_finished_run(app)
 
 
+def load_trained_run(app: str, run_dir, trained_run: str):
+    """The finished run an API `load()` opens, as `trained_run` (`"module:Class"`, whose
+    `.load(path)` reads it): `run_dir`, or the latest finished run of `app`."""
+    path = run_folder_to_load(app, run_dir)
+    module_name, _, class_name = trained_run.partition(":")
+    return getattr(importlib.import_module(module_name), class_name).load(path)
+
+
 def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], object]:
     """A module `__getattr__` importing `name` from `exports[name]` on first use.
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shared.answers import sentiment_answer, text_batch
-from shared.package_api import LoadedRun, run_folder_to_load
+from shared.package_api import LoadedRun, load_trained_run
 
 if TYPE_CHECKING:
     import numpy as np
@@ -82,7 +82,6 @@ def load(run_dir: str | Path | None = None, *, batch_size: int = 256) -> Sentime
     Raises:
         FileNotFoundError: no finished run there (or none at all).
     """
-    path = run_folder_to_load("sentiment", run_dir)
-    from apps.sentiment.artifacts import TrainedSentimentModel  # noqa: PLC0415
-
-    return SentimentClassifier(TrainedSentimentModel.load(path), batch_size=batch_size)
+    trained_run = "apps.sentiment.artifacts:TrainedSentimentModel"
+    trained = load_trained_run("sentiment", run_dir, trained_run)
+    return SentimentClassifier(trained, batch_size=batch_size)

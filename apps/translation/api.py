@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from shared.answers import text_batch, translation_answer
 from shared.cli import MAX_BEAM_WIDTH
-from shared.package_api import LoadedRun, run_folder_to_load
+from shared.package_api import LoadedRun, load_trained_run
 
 if TYPE_CHECKING:
     from apps.translation.artifacts import TrainedTranslator
@@ -105,7 +105,6 @@ def load(run_dir: str | Path | None = None, *, batch_size: int = 64) -> Sentence
     Raises:
         FileNotFoundError: no finished run there (or none at all).
     """
-    path = run_folder_to_load("translation", run_dir)
-    from apps.translation.artifacts import TrainedTranslator  # noqa: PLC0415
-
-    return SentenceTranslator(TrainedTranslator.load(path), batch_size=batch_size)
+    trained_run = "apps.translation.artifacts:TrainedTranslator"
+    trained = load_trained_run("translation", run_dir, trained_run)
+    return SentenceTranslator(trained, batch_size=batch_size)
