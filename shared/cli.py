@@ -298,6 +298,14 @@ def add_export_command(commands, app: str) -> argparse.ArgumentParser:
         help="Root of the TF Serving model folders (default: saved_models).",
     )
     export.add_argument(
+        "--serving-root",
+        default=None,
+        metavar="PATH",
+        help="The --saved-models folder as TF Serving sees it, written into models.config "
+        "(default: /models, where `docker run -v $PWD/saved_models:/models` mounts it; for "
+        "a tensorflow_model_server on this machine: $PWD/saved_models).",
+    )
+    export.add_argument(
         "--no-xla",
         action="store_true",
         help="Plain graph instead of XLA-compiled (for servers started without "

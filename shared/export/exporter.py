@@ -42,8 +42,12 @@ class AppExport:
     write_tflite: Callable[[Path], dict] | None = None
 
 
-def export_version(spec: AppExport, saved_models_root: Path = SAVED_MODELS_ROOT) -> dict:
+def export_version(
+    spec: AppExport, saved_models_root: Path = SAVED_MODELS_ROOT, serving_root: str | None = None
+) -> dict:
     """Writes `saved_models/<app>/<next version>/` and refreshes the server config files.
+
+    `serving_root`: the root `models.config` names (default: the Docker mount, `/models`).
 
     Layout of a version (TF Serving reads the first three, ignores the rest):
         saved_model.pb, variables/        the SavedModel (signatures in `spec.endpoints`)
@@ -85,7 +89,7 @@ def export_version(spec: AppExport, saved_models_root: Path = SAVED_MODELS_ROOT)
     if tflite is not None:  # paths were reported inside the staging folder
         tflite = json.loads(json.dumps(tflite).replace(str(staged.path), str(staged.published)))
     stage("writing the server config (models.config, batching_parameters.txt)")
-    config_files = write_tf_serving_config(saved_models_root)
+    config_files = write_tf_serving_config(saved_models_root, serving_root)
     return {
         "app": spec.app,
         "version": int(staged.published.name),
@@ -121,7 +125,7 @@ def run_export_command(
         spec = build_export(
             run_dir, jit_compile=not args.no_xla, tflite=not args.no_tflite, **build_options
         )
-        summary = export_version(spec, args.saved_models)
+        summary = export_version(spec, args.saved_models, args.serving_root)
         stage("done: version %d in %s", summary["version"], summary["path"])
     print(f"Exported {run_dir} as {spec.app} version {summary['version']}: {summary['path']}")
     print(f"  signatures: {', '.join(summary['signatures'])}")

@@ -67,13 +67,20 @@ def batching_parameters_text(
     return "\n".join(lines) + "\n"
 
 
-def write_tf_serving_config(saved_models_root: Path) -> dict[str, Path]:
-    """(Re)writes `models.config` and `batching_parameters.txt` under the root."""
+def write_tf_serving_config(
+    saved_models_root: Path, serving_root: str | None = None
+) -> dict[str, Path]:
+    """(Re)writes `models.config` and `batching_parameters.txt` under the root.
+
+    `serving_root` is the root folder as the server sees it, which `models.config` names
+    (default: `CONTAINER_MODELS_ROOT`, the Docker mount).
+    """
     root = Path(saved_models_root)
     paths = {
         "models_config": root / MODELS_CONFIG_FILE,
         "batching": root / BATCHING_PARAMETERS_FILE,
     }
-    write_atomic(paths["models_config"], models_config_text(served_models(root)).encode())
+    models_config = models_config_text(served_models(root), serving_root or CONTAINER_MODELS_ROOT)
+    write_atomic(paths["models_config"], models_config.encode())
     write_atomic(paths["batching"], batching_parameters_text().encode())
     return paths
