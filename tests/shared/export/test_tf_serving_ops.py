@@ -17,7 +17,8 @@ from shared.export.tf_serving_ops.op_check import (
 )
 
 # Measured on the tiny runs' exports (the same layers as the real ones): the TF Text ops
-# each app's SavedModel uses. A new one must be registered in TF Text 2.12.1 too.
+# each app's SavedModel uses. Add one here only if `registered_ops.txt` has it (TF Text
+# 2.12.1); `NormalizeUTF8` (text normalisation without lowercasing) is there too.
 TEXT_OPS_USED = {
     "sentiment": {"CaseFoldUTF8"},
     "translation": {
