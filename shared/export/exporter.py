@@ -21,6 +21,7 @@ from shared.edge.metadata import TFLITE_FOLDER
 from shared.export.progress import reporting, stage
 from shared.export.saved_model import write_saved_model
 from shared.export.tf_serving_config import write_tf_serving_config
+from shared.export.tf_serving_ops.op_check import describe_unregistered, unregistered_ops
 from shared.export.versions import StagedVersion
 from shared.export.warmup import write_warmup_requests
 from shared.training.run_directory import write_json_atomic
@@ -63,6 +64,11 @@ def export_version(
         stage("writing the SavedModel (tracing %s)", ", ".join(spec.endpoints))
         write_saved_model(staged.path, spec.trackables, spec.endpoints)
         saved_model_seconds = time.perf_counter() - started
+        # Our server runs any op; the stock TF Serving binary only those it registers. Warn
+        # rather than refuse: a custom TF Serving build may register more.
+        unregistered = unregistered_ops(staged.path)
+        if unregistered:
+            stage("WARNING: %s", describe_unregistered(unregistered))
         stage(
             "writing %d warmup requests (replayed, and XLA-compiled, when a server loads "
             "the version)",
@@ -82,6 +88,7 @@ def export_version(
             "signatures": sorted(spec.endpoints),
             "warmup_requests": len(spec.warmup_requests),
             **spec.details,
+            "ops_missing_from_stock_tf_serving": unregistered,
         }
         if tflite is not None:  # what the phone models are, without staging paths
             info["tflite"] = {k: v for k, v in tflite.items() if k not in ("directory", "metadata")}
@@ -99,6 +106,7 @@ def export_version(
         "tflite": tflite,
         "models_config": str(config_files["models_config"]),
         "batching_parameters": str(config_files["batching"]),
+        "ops_missing_from_stock_tf_serving": unregistered,
         "saved_model_seconds": round(saved_model_seconds, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
     }
@@ -135,6 +143,8 @@ def run_export_command(
     if tflite:
         print(f"  tflite metadata: {tflite['metadata']}")
     print(f"  TF Serving config: {summary['models_config']}")
+    if summary["ops_missing_from_stock_tf_serving"]:
+        print(f"  WARNING: {describe_unregistered(summary['ops_missing_from_stock_tf_serving'])}")
     if getattr(args, "compare_latency", False) and latency_comparison is not None:
         from shared.export.latency import format_table  # noqa: PLC0415
 

@@ -52,15 +52,21 @@ def unregistered_ops(saved_model_dir: Path, registered: dict | None = None) -> d
     return {op: sorted(used[op]) for op in sorted(used) if op not in registered}
 
 
+def describe_unregistered(missing: dict[str, list]) -> str:
+    """One message naming each op of `missing` (from `unregistered_ops`) and where it is used."""
+    where = "; ".join(f"{op} (used in {', '.join(names[:3])})" for op, names in missing.items())
+    return (
+        f"this SavedModel uses ops TF Serving {TENSORFLOW_SERVING_VERSION}'s stock binary does "
+        f"not register ({OP_LIST.name}), so it would fail to load there with 'Op type not "
+        f"registered': {where}. Build the graph from core ops (tf.strings can replace newer "
+        "TF Text ops) or serve it with a TF Serving built with those ops."
+    )
+
+
 def check_tf_serving_ops(saved_model_dir: Path, registered: dict | None = None) -> None:
     """Raises `ValueError` naming each op TF Serving's stock binary would not know."""
     missing = unregistered_ops(saved_model_dir, registered)
     if missing:
-        where = "\n".join(f"  {op}: used in {', '.join(names)}" for op, names in missing.items())
         raise ValueError(
-            f"Expected only ops that TF Serving {TENSORFLOW_SERVING_VERSION}'s stock binary "
-            f"registers (listed in {OP_LIST.name}). Received a SavedModel ({saved_model_dir}) "
-            f"that would fail to load with 'Op type not registered':\n{where}\n"
-            "Build the graph from core ops (tf.strings can replace newer TF Text ops) or "
-            "serve it with a TF Serving built with those ops."
+            f"Expected only registered ops ({saved_model_dir}): " + describe_unregistered(missing)
         )

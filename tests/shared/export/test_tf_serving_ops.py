@@ -3,6 +3,8 @@ plus the TensorFlow Text 2.12.1 ops its images embed), in every function they ho
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import tensorflow as tf
 import tensorflow_text
@@ -46,6 +48,8 @@ def test_every_op_of_the_exports_is_registered_in_tf_serving(exported, app):
     version_dir = {"sentiment": sentiment_dir, "translation": translation_dir}[app]
     assert unregistered_ops(version_dir) == {}
     check_tf_serving_ops(version_dir)
+    info = json.loads((version_dir / "assets.extra" / "export.json").read_text())
+    assert info["ops_missing_from_stock_tf_serving"] == {}  # what the export itself found
     packages = registered_ops()
     used = saved_model_ops(version_dir)
     text_ops = {op for op in used if packages[op] == "tensorflow-text"}
@@ -68,7 +72,7 @@ def test_check_names_an_op_missing_from_tf_serving_and_where_it_is(tmp_path):
     missing = unregistered_ops(tmp_path)
     assert list(missing) == ["TFText>Utf8Binarize"]
     assert all("binarize" in name for name in missing["TFText>Utf8Binarize"])
-    with pytest.raises(ValueError, match=r"TFText>Utf8Binarize: used in .*binarize"):
+    with pytest.raises(ValueError, match=r"TFText>Utf8Binarize \(used in .*binarize"):
         check_tf_serving_ops(tmp_path)
 
     # A core op missing from a (copied) list is reported the same way.
@@ -77,3 +81,34 @@ def test_check_names_an_op_missing_from_tf_serving_and_where_it_is(tmp_path):
         "StringLower",
         "TFText>Utf8Binarize",
     ]
+
+
+def test_export_warns_and_records_ops_tf_serving_would_not_load(tmp_path, capsys):
+    """The export itself says so (stderr, the summary line, export.json), not only this test."""
+    import argparse
+
+    from shared.cli import add_export_command
+    from shared.export.exporter import AppExport, run_export_command
+
+    module = _Binarized()
+
+    def build(run_dir, **_options):
+        return AppExport(
+            app="toy",
+            run_dir=run_dir,
+            endpoints={"serving_default": module.binarize},
+            trackables=[module],
+            warmup_requests=[("serving_default", {"words": tf.constant(["hi"]).numpy()})],
+            details={},
+        )
+
+    parser = argparse.ArgumentParser()
+    add_export_command(parser.add_subparsers(dest="command"), "toy")
+    root = tmp_path / "saved_models"
+    args = parser.parse_args(["export", str(tmp_path), "--saved-models", str(root), "--no-tflite"])
+    assert run_export_command(args, build, "toy") == 0
+    out = capsys.readouterr()
+    assert "WARNING: this SavedModel uses ops TF Serving" in out.out
+    assert "TFText>Utf8Binarize" in out.out and "TFText>Utf8Binarize" in out.err
+    info = json.loads((root / "toy" / "1" / "assets.extra" / "export.json").read_text())
+    assert list(info["ops_missing_from_stock_tf_serving"]) == ["TFText>Utf8Binarize"]
