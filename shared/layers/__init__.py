@@ -6,6 +6,7 @@ from shared.layers.masking import PaddingMask, padding_mask_from_ids
 from shared.layers.recurrent_decoder import RecurrentDecoder
 from shared.layers.sequence_pooling import MaskedSequencePooling
 from shared.layers.state_bridge import StateBridge
+from shared.layers.streaming_encoder import StreamingRecurrentEncoder
 
 __all__ = [
     "BidirectionalRecurrentEncoder",
@@ -14,5 +15,6 @@ __all__ = [
     "PaddingMask",
     "RecurrentDecoder",
     "StateBridge",
+    "StreamingRecurrentEncoder",
     "padding_mask_from_ids",
 ]

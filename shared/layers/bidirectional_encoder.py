@@ -7,6 +7,7 @@ from keras import ops
 
 from shared.layers.masking import padding_mask_from_ids
 from shared.layers.recurrent import STATES_PER_CELL, check_cell, make_recurrent_layer
+from shared.layers.token_embedding import make_token_dropout, make_token_embedding
 
 
 @keras.saving.register_keras_serializable(package="rnn_suite")
@@ -79,18 +80,8 @@ class BidirectionalRecurrentEncoder(keras.layers.Layer):
         self.recurrent_dropout = recurrent_dropout
         self.embedding_dropout = embedding_dropout
 
-        self.embedding = keras.layers.Embedding(
-            vocabulary_size,
-            embedding_dim,
-            mask_zero=True,
-            trainable=embedding_trainable,
-            name="token_embedding",
-        )
-        # noise_shape drops whole token vectors, a stronger regulariser for text than
-        # dropping single coordinates.
-        self.embedding_dropout_layer = keras.layers.Dropout(
-            embedding_dropout, noise_shape=(None, None, 1), name="embedding_dropout"
-        )
+        self.embedding = make_token_embedding(vocabulary_size, embedding_dim, embedding_trainable)
+        self.embedding_dropout_layer = make_token_dropout(embedding_dropout)
         self.recurrent_layers = [
             keras.layers.Bidirectional(
                 make_recurrent_layer(
