@@ -3,11 +3,12 @@
 `WholeDocumentTrainer` wraps any Keras model of the form `(ids, *state) -> (outputs,
 *new_state)` (outputs: class probabilities, or logits with `from_logits=True`) and gives
 it `fit`/`evaluate` over the steps of `shared.training.document_windows`: it keeps each
-batch slot's state between steps, zeroes it where `reset` is set (a new document), and
-feeds it in as a constant, so gradients stop at window boundaries. The loss is taken on
-every active window (the policy `document_windows` explains); `document_accuracy` counts
-last windows only, the whole-document prediction. Evaluation mirrors training with its own
-state, so validating between epochs never disturbs the training slots.
+batch slot's state between steps, puts it back to the initial state where `reset` is set
+(a new document), and feeds it in as a constant, so gradients stop at window boundaries.
+The loss is taken on every active window (the policy `document_windows` explains);
+`document_accuracy` counts last windows only, the whole-document prediction. Evaluation
+mirrors training with its own state, so validating between epochs never disturbs the
+training slots.
 
 Only one replica: the state of a slot lives beside that slot's batch row, and a mirrored or
 multi-worker strategy would split the rows across replicas and average the state
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import Sequence
 
 import keras
 import tensorflow as tf
@@ -65,15 +67,36 @@ class WholeDocumentTrainer(keras.Model):
         stream_model: a model `(ids, *state) -> (outputs, *new_state)`.
         batch_slots: the data's `batch_slots` (the state kept per slot).
         from_logits: the model's outputs are logits, not probabilities.
+        initial_state: per state input, the value a document starts from (a number or
+            an array of the state's per-example shape); default zeros. A running max,
+            for one, starts below any value rather than at zero.
     """
 
-    def __init__(self, stream_model: keras.Model, batch_slots: int, from_logits=False, **kwargs):
+    def __init__(
+        self,
+        stream_model: keras.Model,
+        batch_slots: int,
+        from_logits: bool = False,
+        initial_state: Sequence | None = None,
+        **kwargs,
+    ):
         refuse_distribution()
         super().__init__(**kwargs)
         self.stream_model = stream_model
         self.batch_slots = batch_slots
         self.from_logits = from_logits
         sizes = state_sizes(stream_model)
+        if initial_state is None:
+            initial_state = [0.0] * len(sizes)
+        if len(initial_state) != len(sizes):
+            raise ValueError(
+                f"Expected one initial value per state input ({len(sizes)}). Received: "
+                f"{len(initial_state)}."
+            )
+        self.initial_state = [
+            tf.broadcast_to(tf.constant(value, self.compute_dtype), size)
+            for value, size in zip(initial_state, sizes, strict=True)
+        ]
         self.training_state = self._state_variables(sizes, "training")
         self.evaluation_state = self._state_variables(sizes, "evaluation")
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -106,13 +129,13 @@ class WholeDocumentTrainer(keras.Model):
         return [self.loss_tracker, self.window_accuracy, self.document_accuracy]
 
     def _carried(self, state_variables, reset) -> list[tf.Tensor]:
-        """Each slot's state, zeroed where a document starts, with no gradient path back."""
-        keep = tf.cast(tf.logical_not(reset), self.compute_dtype)
+        """Each slot's state, back to the initial state where a document starts, with no
+        gradient path back to the window that produced it."""
         carried = []
-        for variable in state_variables:
+        for variable, initial in zip(state_variables, self.initial_state, strict=True):
             value = tf.convert_to_tensor(variable)
-            mask = tf.reshape(keep, [-1] + [1] * (len(value.shape) - 1))
-            carried.append(tf.stop_gradient(value * tf.cast(mask, value.dtype)))
+            starts = tf.reshape(reset, [-1] + [1] * (len(value.shape) - 1))
+            carried.append(tf.stop_gradient(tf.where(starts, initial, value)))
         return carried
 
     def _window(self, state_variables, features, labels, training: bool):

@@ -26,23 +26,27 @@ class StateTrace(keras.callbacks.Callback):
         self.evaluation.append(self.model.evaluation_state[0].numpy()[:, 0].tolist())
 
 
-def counting_trainer(slots):
-    trainer = WholeDocumentTrainer(counting_model(WINDOW), batch_slots=slots)
+def counting_trainer(slots, initial_state=None):
+    trainer = WholeDocumentTrainer(
+        counting_model(WINDOW), batch_slots=slots, initial_state=initial_state
+    )
     trainer.compile(optimizer=keras.optimizers.SGD(0.01))
     return trainer
 
 
-def test_state_is_carried_within_a_document_and_reset_between_documents():
+@pytest.mark.parametrize("start", [None, 10.0])
+def test_state_is_carried_within_a_document_and_reset_between_documents(start):
     # Slot 0 reads a 6-token document, then a 3-token one; slot 1 one 9-token document.
     documents, labels = [[5] * 6, [7] * 9, [6] * 3], [0, 1, 0]
     data = document_windows_dataset(documents, labels, window=WINDOW, batch_slots=2, shuffle=False)
-    trainer, trace = counting_trainer(2), StateTrace()
+    trainer, trace = counting_trainer(2, None if start is None else [start]), StateTrace()
     trainer.fit(data, validation_data=data, epochs=1, callbacks=[trace], verbose=0)
     # Tokens read since the slot's last reset: 3 (not 9) once the second document starts.
-    expected = [[4, 4], [6, 8], [3, 9]]
+    offset = start or 0
+    expected = [[offset + count for count in row] for row in [[4, 4], [6, 8], [3, 9]]]
     assert trace.training == expected
     assert trace.evaluation == expected, "evaluation mirrors training"
-    assert trainer.training_state[0].numpy()[:, 0].tolist() == [3, 9], (
+    assert trainer.training_state[0].numpy()[:, 0].tolist() == expected[-1], (
         "validating must not touch the training slots' state"
     )
 
@@ -134,6 +138,8 @@ def test_models_of_the_wrong_form_and_mismatched_slots_are_refused():
     stateless = keras.Model(ids, keras.layers.Dense(2)(keras.ops.cast(ids, "float32")))
     with pytest.raises(ValueError, match=r"\(ids, \*state\) -> \(outputs, \*new_state\)"):
         WholeDocumentTrainer(stateless, batch_slots=2)
+    with pytest.raises(ValueError, match=r"one initial value per state input \(1\)"):
+        counting_trainer(2, initial_state=[0.0, 1.0])
     trainer = counting_trainer(2)
     data = document_windows_dataset([[1, 2]], [0], window=WINDOW, batch_slots=3, shuffle=False)
     with pytest.raises(ValueError, match="batches of 2 slots.*Received: 3"):
