@@ -5,6 +5,8 @@
     classifier.predict(["great film"])
     # [{"label": "positive", "score": 0.97, "probabilities": {"negative": 0.03, "positive": 0.97}}]
     classifier("great film")                 # one text -> one answer
+    answer, state = classifier.stream("I expected to hate it,")   # runs trained --streaming
+    answer, state = classifier.stream("but it won me over", state)
 
 Importing this module is cheap: TensorFlow loads when a run is loaded.
 """
@@ -40,6 +42,7 @@ class SentimentClassifier(LoadedRun):
 
         super().__init__(trained)
         self._predictor = SentimentPredictor(trained, batch_size=batch_size)
+        self._stream = None  # built on the first `stream` call
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -66,6 +69,41 @@ class SentimentClassifier(LoadedRun):
         return answers[0] if single else answers
 
     __call__ = predict
+
+    def stream(
+        self, chunks: str | Sequence[str], state: dict | None = None
+    ) -> tuple[dict | list[dict], dict]:
+        """Reads the next chunk of a text (sentiment as you type); stream-capable runs only.
+
+        Args:
+            chunks: the next chunk of one text, or one chunk per text of a batch; split
+                texts at white space; a chunk may be empty.
+            state: None to start, else the state the previous call returned.
+
+        Returns:
+            `(answers, new_state)`: the answer(s) for everything read so far (as
+            `predict` gives them) and the state for the next chunk (numpy arrays).
+
+        Raises:
+            ValueError: the run was not trained with `streaming` (says how to get one).
+        """
+        from apps.sentiment.streaming import SentimentStream  # noqa: PLC0415
+
+        if self._stream is None:
+            self._stream = SentimentStream(self.trained)
+        single = isinstance(chunks, str)
+        probabilities, new_state = self._stream.step([chunks] if single else list(chunks), state)
+        answers = [sentiment_answer(row, self.labels) for row in probabilities]
+        return (answers[0] if single else answers), new_state
+
+    def stream_step(self, chunk_ids, state: dict | None = None):
+        """The Keras-level step: ids `[batch, length]` -> `(probabilities, new_state)`.
+
+        See `apps.sentiment.streaming.stream_step`; stream-capable runs only.
+        """
+        from apps.sentiment.streaming import require_stream_capable, stream_step  # noqa: PLC0415
+
+        return stream_step(require_stream_capable(self.trained).classifier, chunk_ids, state)
 
     def __repr__(self) -> str:
         return f"SentimentClassifier({str(self.run_dir)!r}, labels={list(self.labels)})"

@@ -44,6 +44,12 @@ class SentimentConfig(EncoderSettings, TrainingConfig):
     ngram_learning_rate_scale: float = field(
         5.0, "How many times faster than the BiLSTM the bag of n-grams learns (Adam)."
     )
+    streaming: bool = field(
+        False,
+        "Build a stream-capable classifier (predict --stream, the SavedModel `stream` "
+        "signature): a forward-only encoder whose state and pooling carry across chunks. "
+        "It has no backward direction and no bag of n-grams (a preset's is dropped).",
+    )
     length_bucketing: bool = field(
         True,
         "Batch texts of similar length together (sorted windows of 20 batches), so short "
@@ -65,6 +71,7 @@ class SentimentConfig(EncoderSettings, TrainingConfig):
                 "<= 46340 with ngram_dim > 0 (int32 word-pair ids)",
             ),
             *self.fractions("embedding_dropout", "head_dropout"),
+            ("ngram_dim", not (self.streaming and self.ngram_dim), "0 with streaming"),
         ]
 
 

@@ -12,6 +12,7 @@ from shared.layers import (
     PaddingMask,
     RecurrentDecoder,
     StateBridge,
+    StreamingRecurrentEncoder,
 )
 
 
@@ -25,13 +26,26 @@ def _encoder(config: SentimentConfig | PretrainingConfig, vocabulary_size: int):
     )
 
 
+def _streaming_encoder(config: SentimentConfig, vocabulary_size: int):
+    """The forward-only encoder of stream-capable classifiers, pooling included."""
+    return StreamingRecurrentEncoder(
+        vocabulary_size=vocabulary_size,
+        **config.encoder_arguments(),
+        pooling=config.pooling,
+        embedding_dropout=config.embedding_dropout,
+        name="encoder",
+    )
+
+
 def build_classifier(
     config: SentimentConfig, vocabulary_size: int, num_classes: int
 ) -> keras.Model:
     """Embedding -> stacked BiRNN (shared encoder) -> pooling -> dropout -> softmax.
 
     With `ngram_dim > 0`, a hashed bag of words and word pairs is concatenated to the
-    pooled features before the dropout (wide and deep).
+    pooled features before the dropout (wide and deep). With `streaming`, the encoder is
+    a `StreamingRecurrentEncoder` (forward only, pooling inside, no bag of n-grams), so
+    `apps.sentiment.streaming` can run the same weights chunk by chunk.
 
     Args:
         config: model settings (`cell`, `encoder_units`, `pooling`, ...).
@@ -43,13 +57,10 @@ def build_classifier(
         An uncompiled functional model taking int32 ids `[batch, length]`.
     """
     token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-    sequence, states = _encoder(config, vocabulary_size)(token_ids)
-    if config.pooling == "final_state":
-        forward, backward = states[-1]
-        features = keras.layers.Concatenate(name="final_hidden_states")([forward[0], backward[0]])
+    if config.streaming:
+        features, _ = _streaming_encoder(config, vocabulary_size)(token_ids)
     else:
-        padding_mask = PaddingMask(name="padding_mask")(token_ids)
-        features = MaskedSequencePooling(config.pooling, name="pooling")(sequence, padding_mask)
+        features = _bidirectional_features(config, vocabulary_size, token_ids)
     if config.ngram_dim:
         bag = HashedBagOfNgrams(
             vocabulary_size,
@@ -64,6 +75,16 @@ def build_classifier(
         features
     )
     return keras.Model(token_ids, probabilities, name="sentiment_classifier")
+
+
+def _bidirectional_features(config: SentimentConfig, vocabulary_size: int, token_ids):
+    """The shared BiRNN encoder's outputs pooled (or its final states) into one vector."""
+    sequence, states = _encoder(config, vocabulary_size)(token_ids)
+    if config.pooling == "final_state":
+        forward, backward = states[-1]
+        return keras.layers.Concatenate(name="final_hidden_states")([forward[0], backward[0]])
+    padding_mask = PaddingMask(name="padding_mask")(token_ids)
+    return MaskedSequencePooling(config.pooling, name="pooling")(sequence, padding_mask)
 
 
 def build_sequence_autoencoder(config: PretrainingConfig, vocabulary_size: int) -> keras.Model:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 
 from shared.training.presets import AUTO, Preset, ResolvedSettings, resolve_with_preset
@@ -72,6 +73,12 @@ def choose_preset(requested: str, data_source, texts: list[str] | None) -> tuple
     return SENTENCES, f"auto: median {median:.0f} words per text, < {LONG_TEXT_WORDS}"
 
 
+def without_bag_of_ngrams(preset: Preset) -> Preset:
+    """`preset` for a streaming model, which has no bag of n-grams (`streaming`'s help)."""
+    values = {k: v for k, v in preset.values.items() if not k.startswith("ngram_")}
+    return dataclasses.replace(preset, values=values)
+
+
 def resolve_sentiment_config(args) -> ResolvedSettings:
     """The run's settings: defaults, the preset (`--preset`, or auto from the data), then
     `--config FILE`, then typed flags; prints which preset and why.
@@ -87,4 +94,6 @@ def resolve_sentiment_config(args) -> ResolvedSettings:
         examples = load_training_examples(args.data, DataOptions.from_args(args))
     texts = examples.texts if examples is not None else None
     preset, reason = choose_preset(args.preset, args.data, texts)
+    if getattr(args, "streaming", None):
+        preset = without_bag_of_ngrams(preset)
     return resolve_with_preset(SentimentConfig, args, preset, reason, examples)

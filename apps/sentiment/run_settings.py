@@ -14,6 +14,9 @@ from shared.training.run_directory import RunDirectory, unfinished_run_without
 # Recorded only for grouped splits (so runs split at random keep their hash); runs
 # started before grouped splits lack it.
 GROUP_SETTING = "group_column"
+# Recorded only for streaming runs, so every run from before the setting keeps its hash
+# (and its folder): a missing `streaming` loads as False.
+OPTIONAL_FALSE_SETTINGS = ("streaming",)
 
 
 def run_settings(
@@ -31,8 +34,12 @@ def run_settings(
     `--label-names` spells it), so a run folder's fingerprint does not depend on whether
     the CLI or the Python API started it.
     """
+    recorded = config.to_dict()
+    for name in OPTIONAL_FALSE_SETTINGS:
+        if not recorded[name]:
+            del recorded[name]
     return {
-        **config.to_dict(),
+        **recorded,
         "preset": preset,
         "data": str(data) if data else EMBEDDED,
         "validation_data": str(validation_data) if validation_data else None,

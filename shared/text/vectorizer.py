@@ -139,6 +139,16 @@ class WordVectorizer(TextToIdsLayer):
         shape = [None, self.max_length] if pad_to_max_length else None
         return ids.to_tensor(default_value=PAD_ID, shape=shape)
 
+    def vectorize_whole(self, texts) -> tf.Tensor:
+        """Ids of every word `[batch, longest]`: no truncation to `max_length`, no cap.
+
+        For streaming, where each chunk of a text is read whole and the model's state
+        carries what came before; a chunk costs what its length costs.
+        """
+        self._require_vocabulary()
+        words = split_words(normalize_text(tf.convert_to_tensor(texts, dtype=tf.string)))
+        return tf.cast(self._lookup(words), tf.int32).to_tensor(default_value=PAD_ID)
+
     def build(self, input_shape=None):
         # The lookup table is the only state and has no weights; building is a no-op
         # beyond marking the sublayer built.

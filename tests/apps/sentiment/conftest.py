@@ -19,3 +19,11 @@ def trained_run(corpus_csv, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("runs") / "tiny"
     assert main(train_argv(corpus_csv, run_dir, *TINY_SENTIMENT_FLAGS)) == 0
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def streaming_run(corpus_csv, tmp_path_factory):
+    """A tiny stream-capable run (`train --streaming`): forward LSTM, mean_max pooling."""
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny-streaming"
+    assert main(train_argv(corpus_csv, run_dir, *TINY_SENTIMENT_FLAGS, "--streaming")) == 0
+    return run_dir
