@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Sequence
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -60,8 +61,12 @@ def expected_end_of_epoch():
         yield
 
 
+@keras.saving.register_keras_serializable(package="rnn_suite")
 class WholeDocumentTrainer(keras.Model):
     """`fit`/`evaluate` a streaming model over whole documents, state carried per slot.
+
+    Serializable, so `shared.training.trainer.fit_resumable` can checkpoint and reload it
+    (the best model it returns is a trainer: take its `stream_model`).
 
     Args:
         stream_model: a model `(ids, *state) -> (outputs, *new_state)`.
@@ -93,9 +98,10 @@ class WholeDocumentTrainer(keras.Model):
                 f"Expected one initial value per state input ({len(sizes)}). Received: "
                 f"{len(initial_state)}."
             )
+        self.initial_values = [np.asarray(value, "float32").tolist() for value in initial_state]
         self.initial_state = [
             tf.broadcast_to(tf.constant(value, self.compute_dtype), size)
-            for value, size in zip(initial_state, sizes, strict=True)
+            for value, size in zip(self.initial_values, sizes, strict=True)
         ]
         self.training_state = self._state_variables(sizes, "training")
         self.evaluation_state = self._state_variables(sizes, "evaluation")
@@ -114,6 +120,21 @@ class WholeDocumentTrainer(keras.Model):
             )
             for index, size in enumerate(sizes)
         ]
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "stream_model": keras.saving.serialize_keras_object(self.stream_model),
+            "batch_slots": self.batch_slots,
+            "from_logits": self.from_logits,
+            "initial_state": self.initial_values,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["stream_model"] = keras.saving.deserialize_keras_object(config["stream_model"])
+        return cls(**config)
 
     def fit(self, *args, **kwargs):
         kwargs.setdefault("shuffle", False)  # the data's seeded document order is the shuffle

@@ -6,7 +6,10 @@ import pytest
 import tensorflow as tf
 
 from shared.training.document_windows import document_windows_dataset
+from shared.training.history import read_history
+from shared.training.run_directory import RunDirectory
 from shared.training.stateful_steps import WholeDocumentTrainer
+from shared.training.trainer import fit_resumable
 from tests.helpers.stream_models import counting_model, recurrent_model
 
 WINDOW = 4
@@ -144,3 +147,36 @@ def test_models_of_the_wrong_form_and_mismatched_slots_are_refused():
     data = document_windows_dataset([[1, 2]], [0], window=WINDOW, batch_slots=3, shuffle=False)
     with pytest.raises(ValueError, match="batches of 2 slots.*Received: 3"):
         trainer.fit(data, epochs=1, verbose=0)
+
+
+def test_a_saved_trainer_reloads_with_its_model_and_settings(tmp_path):
+    trainer = WholeDocumentTrainer(
+        recurrent_model(WINDOW, vocabulary=8), batch_slots=2, initial_state=[0.5]
+    )
+    trainer.save(tmp_path / "trainer.keras")
+    loaded = keras.models.load_model(tmp_path / "trainer.keras")
+    assert isinstance(loaded, WholeDocumentTrainer)
+    assert (loaded.batch_slots, loaded.initial_values) == (2, [0.5])
+    ids, state = np.array([[3, 4, 0, 0]]), np.zeros((1, 16), "float32")
+    for expected, actual in zip(
+        trainer.stream_model([ids, state]), loaded.stream_model([ids, state]), strict=True
+    ):
+        np.testing.assert_allclose(actual, expected, rtol=1e-6)
+
+
+def test_fit_resumable_checkpoints_and_returns_the_best_trainer(tmp_path):
+    documents = [[4, 6, 7, 8, 9, 6], [5, 7, 7], [4, 9, 9, 9, 9, 9, 8], [5]]
+    data = document_windows_dataset(
+        documents, [0, 1, 0, 1], window=WINDOW, batch_slots=2, shuffle=True, seed=1
+    )
+    trainer = WholeDocumentTrainer(recurrent_model(WINDOW, vocabulary=10), batch_slots=2)
+    trainer.compile(optimizer=keras.optimizers.Adam(0.01))
+    run_dir = RunDirectory(tmp_path / "run")
+    best = fit_resumable(trainer, data, data, run_dir, epochs=2, patience=2, verbose=0)
+    assert isinstance(best, WholeDocumentTrainer)
+    rows = read_history(run_dir.history_path)
+    assert [sorted(row) for row in rows][0] == sorted(
+        ["epoch", "loss", "window_accuracy", "document_accuracy"]
+        + ["val_loss", "val_window_accuracy", "val_document_accuracy"]
+    )
+    assert len(rows) == 2 and run_dir.best_model_path.is_file()
