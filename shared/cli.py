@@ -198,16 +198,32 @@ def default_run_dir(app: str, settings: dict, data: str) -> Path:
     return RUNS_ROOT / app / f"{name}-{config_fingerprint(settings)}"
 
 
-def latest_finished_run(app: str, runs_root: Path = RUNS_ROOT) -> Path:
-    """The most recently finished run of `app`, for commands given no `--run-dir`."""
+def latest_finished_run(
+    app: str,
+    runs_root: Path = RUNS_ROOT,
+    accept: Callable[[Path], bool] | None = None,
+    kind: tuple[str, str] = ("trained model", ""),
+) -> Path:
+    """The most recently finished run of `app`, for commands given no `--run-dir`.
+
+    Args:
+        app: the app's runs folder name.
+        runs_root: where the apps' runs folders are.
+        accept: only runs (folders) it accepts count, e.g. stream-capable ones.
+        kind: what a run must be, and the `train` flags that make one, for the error.
+    """
+    finished = [p.parent for p in (runs_root / app).glob("*/model.keras")]
     candidates = sorted(
-        (p.parent for p in (runs_root / app).glob("*/model.keras")),
+        (p for p in finished if accept is None or accept(p)),
         key=lambda p: (p / "model.keras").stat().st_mtime,
     )
     if not candidates:
+        what, train_flags = kind
+        others = f" ({len(finished)} other finished run(s))" if finished else ""
         raise FileNotFoundError(
-            f"Expected a trained model under {runs_root / app}/*/model.keras. Received: none. "
-            f"Train one first (`{APP_COMMANDS.get(app, app)} train`) or pass --run-dir."
+            f"Expected a {what} under {runs_root / app}/*/model.keras. Received: none"
+            f"{others}. Train one first (`{APP_COMMANDS.get(app, app)} train{train_flags}`) "
+            "or pass --run-dir."
         )
     return candidates[-1]
 

@@ -31,6 +31,7 @@ Typical session (after `make install` and `source .venv/bin/activate`):
   rnn-sentiment evaluate --data ../shared/data/sst2/dev.tsv.gz --text-column sentence
   rnn-sentiment predict "not bad at all" "anything but a masterpiece"
   echo "I expected to hate it, but it won me over" | rnn-sentiment predict
+  printf 'I expected to hate it,\nbut it won me over\n' | rnn-sentiment predict --stream
 
 Runs are written to runs/sentiment/<data>-<settings hash>/; rerunning the same train
 command resumes an interrupted run. evaluate and predict use the latest finished run
@@ -224,6 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
         "and the exit status is 1; the other texts are still predicted.",
     )
     predict.add_argument("texts", nargs="*", metavar="TEXT", help="Texts (default: stdin lines).")
+    predict.add_argument(
+        "--stream",
+        action="store_true",
+        help="Read the inputs as chunks of ONE text, as they come (each stdin line a chunk; "
+        "split at spaces), and print the running answer after each chunk. Needs a run "
+        "trained with --streaming (default: the latest such run); no max-length cut.",
+    )
     add_trained_run_argument(predict)
 
     export = add_export_command(commands, "sentiment")

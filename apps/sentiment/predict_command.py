@@ -16,8 +16,13 @@ def predict(args: argparse.Namespace) -> int:
     """Predicts every valid input; invalid ones get an `error` line, nothing is dropped.
 
     Says which run it uses on stderr (stdout holds only the JSON lines). Exits 0 when
-    every input was predicted, 1 when some were rejected.
+    every input was predicted, 1 when some were rejected. `--stream` reads the inputs
+    as chunks of one text instead (`apps.sentiment.stream_command`).
     """
+    if args.stream:
+        from apps.sentiment.stream_command import predict_stream  # noqa: PLC0415
+
+        return predict_stream(args)
     trained = TrainedSentimentModel.load(args.run_dir or latest_finished_run("sentiment"))
     print(f"using run {trained.run_dir.describe()}", file=sys.stderr)
     names = trained.labels.names

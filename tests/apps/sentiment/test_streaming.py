@@ -8,16 +8,10 @@ import pytest
 from apps.sentiment import load
 from apps.sentiment.config import SentimentConfig
 from apps.sentiment.presets import SENTENCES, without_bag_of_ngrams
+from tests.helpers.chunks import STREAM_TEXT as TEXT
+from tests.helpers.chunks import random_text_chunks
 
-TEXT = "i expected to hate this film , but the acting won me over and the ending was great"
 ATOL = 1e-5
-
-
-def random_chunks(text: str, rng) -> list[str]:
-    """`text` cut at random word boundaries into 1-5 chunks (empty chunks allowed)."""
-    words = text.split()
-    cuts = sorted(rng.integers(0, len(words) + 1, size=rng.integers(0, 5)))
-    return [" ".join(words[a:b]) for a, b in zip([0, *cuts], [*cuts, len(words)], strict=True)]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +30,7 @@ def test_chunks_give_the_whole_text_probabilities(streaming_classifier):
     rng = np.random.default_rng(0)
     for _ in range(5):
         state = None
-        for chunk in random_chunks(TEXT, rng):
+        for chunk in random_text_chunks(TEXT, rng):
             _, state = streaming_classifier.stream(chunk, state)
         probabilities = streaming_classifier._stream.step([""], state)[0][0]
         np.testing.assert_allclose(probabilities, whole, atol=ATOL)

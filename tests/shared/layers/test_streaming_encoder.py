@@ -6,6 +6,7 @@ import pytest
 
 from shared.ids import STATES_PER_CELL
 from shared.layers import MaskedSequencePooling, StreamingRecurrentEncoder
+from tests.helpers.chunks import random_chunks
 from tests.helpers.layer_harness import run_layer_test
 
 BATCH, UNITS, EMBED, VOCAB = 3, 4, 6, 20
@@ -59,12 +60,6 @@ def test_streaming_encoder_harness(cell, num_layers, pooling, tmp_path):
     assert len(sizes) == num_layers * STATES_PER_CELL[cell] + accumulators
 
 
-def _random_chunks(ids, rng):
-    """`ids` cut at random token boundaries into 1-4 chunks (empty ones allowed)."""
-    cuts = sorted(rng.integers(0, len(ids) + 1, size=rng.integers(0, 4)))
-    return [ids[a:b] for a, b in zip([0, *cuts], [*cuts, len(ids)], strict=True)]
-
-
 @pytest.mark.parametrize(("cell", "num_layers", "pooling"), [*CASES, ("lstm", 2, "mean")])
 def test_chunks_give_the_whole_text_features(cell, num_layers, pooling):
     encoder = _encoder(cell, num_layers, pooling)
@@ -73,7 +68,7 @@ def test_chunks_give_the_whole_text_features(cell, num_layers, pooling):
     whole, whole_state = encoder(text[None])
     for _ in range(4):
         state = None
-        for chunk in _random_chunks(text, rng):
+        for chunk in random_chunks(text, rng, max_cuts=3):
             # An empty chunk is one padding column: it must change nothing.
             chunk = chunk if len(chunk) else np.zeros(1, "int32")
             features, state = encoder(chunk[None], state)
