@@ -20,6 +20,8 @@ MAX_WARMUP_BATCH = MAX_SERVING_BATCH
 def serving_endpoints(trained: TrainedSentimentModel, jit_compile: bool = True) -> dict:
     """`serving_default` (raw text) and `classify_token_ids` (ids from your own tokenizer).
 
+    Stream-capable runs get a `stream` signature besides (`stream_endpoint`).
+
     Outputs: `label` (string), `probabilities [n, classes]` and `token_count` (words in
     each text before truncation to `max_length`, so a client can tell what was cut).
     """
@@ -68,6 +70,35 @@ def serving_endpoints(trained: TrainedSentimentModel, jit_compile: bool = True) 
     return {"serving_default": serving_default, "classify_token_ids": classify_token_ids}
 
 
+def stream_endpoint(trained: TrainedSentimentModel):
+    """The `stream` signature of stream-capable runs: one chunk per text, state in and out.
+
+    Inputs: `text` (the next chunk of each text) and one float tensor `[n, size]` per
+    state name of the encoder (`StreamingRecurrentEncoder.state_sizes`); outputs:
+    `label`, `probabilities` (of everything read so far) and the new state under the
+    same names, so a client passes the outputs back as the next request's state. TF
+    Serving keeps nothing between requests: the client holds the state. A new text
+    starts from `export.json`'s `stream_state` initial values (zeros, and -1e9 for a
+    running max). Chunks are not truncated to `max_length`; split texts at white space.
+    """
+    from apps.sentiment.streaming import chunk_ids_of, stream_step  # noqa: PLC0415
+
+    vectorizer, classifier = trained.vectorizer, trained.classifier
+    label_names = tf.constant(list(trained.labels.names))
+    sizes = classifier.get_layer("encoder").state_sizes
+    names = list(sizes)
+    specs = [tf.TensorSpec([None, size], tf.float32, name=name) for name, size in sizes.items()]
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="text"), *specs])
+    def stream(text, *states):
+        state = dict(zip(names, states, strict=True))
+        probabilities, new_state = stream_step(classifier, chunk_ids_of(vectorizer, text), state)
+        labels = tf.gather(label_names, tf.argmax(probabilities, axis=-1, output_type=tf.int32))
+        return {"label": labels, "probabilities": probabilities, **new_state}
+
+    return stream
+
+
 def trackables(trained: TrainedSentimentModel) -> list:
     return [trained.classifier, trained.vectorizer]
 
@@ -83,7 +114,15 @@ def warmup_requests(trained: TrainedSentimentModel) -> list[tuple[str, dict[str,
             requests.append(("serving_default", {"text": texts}))
     # classify_token_ids shares the compiled core; one call sets up its own graph.
     requests.append(("classify_token_ids", {"token_ids": np.array([[2, 3, 4]], np.int32)}))
+    if trained.config.streaming:
+        start = {k: np.asarray(v) for k, v in stream_initial_state(trained, 1).items()}
+        requests.append(("stream", {"text": np.array([b"a first chunk"], dtype=object), **start}))
     return requests
+
+
+def stream_initial_state(trained: TrainedSentimentModel, batch_size: int) -> dict:
+    """The `stream` signature's state for texts not read yet."""
+    return trained.classifier.get_layer("encoder").initial_state(batch_size)
 
 
 def export_details(trained: TrainedSentimentModel) -> dict:
@@ -93,6 +132,20 @@ def export_details(trained: TrainedSentimentModel) -> dict:
         "max_length": trained.vectorizer.max_length,
         "truncate_from": trained.vectorizer.truncate_from,
         "vocabulary_size": trained.vectorizer.vocabulary_size,
+        **stream_details(trained),
+    }
+
+
+def stream_details(trained: TrainedSentimentModel) -> dict:
+    """For stream-capable runs: each state input's width and its value at a text's start."""
+    if not trained.config.streaming:
+        return {}
+    start = stream_initial_state(trained, 1)
+    return {
+        "stream_state": {
+            name: {"size": int(value.shape[-1]), "initial": float(np.asarray(value)[0, 0])}
+            for name, value in start.items()
+        }
     }
 
 
@@ -109,13 +162,20 @@ def build_export(
     if tflite:
         from apps.sentiment.tflite import write_tflite_models  # noqa: PLC0415  (converter)
 
-        def write_tflite(out_dir):
-            return write_tflite_models(trained, out_dir, fuse_lstm=fuse_lstm)
+        # The fused LSTM op reproduces the bidirectional encoder only; a streaming run's
+        # phone model runs its forward LSTMs as the Keras graph does.
+        fused = fuse_lstm and not trained.config.streaming
 
+        def write_tflite(out_dir):
+            return write_tflite_models(trained, out_dir, fuse_lstm=fused)
+
+    endpoints = serving_endpoints(trained, jit_compile)
+    if trained.config.streaming:
+        endpoints["stream"] = stream_endpoint(trained)
     return AppExport(
         app=APP,
         run_dir=Path(run_dir),
-        endpoints=serving_endpoints(trained, jit_compile),
+        endpoints=endpoints,
         trackables=trackables(trained),
         warmup_requests=warmup_requests(trained),
         details={**export_details(trained), "xla_compiled": jit_compile},
