@@ -50,6 +50,13 @@ class SentimentConfig(EncoderSettings, TrainingConfig):
         "signature): a forward-only encoder whose state and pooling carry across chunks. "
         "It has no backward direction and no bag of n-grams (a preset's is dropped).",
     )
+    document_window: int = field(
+        0,
+        "With --streaming: train on whole texts (no max_length cut), each read as windows of "
+        "this many words with the state carried from window to window and reset between "
+        "texts (truncated BPTT); batch_size texts are read side by side. 0: texts cut to "
+        "max_length.",
+    )
     length_bucketing: bool = field(
         True,
         "Batch texts of similar length together (sorted windows of 20 batches), so short "
@@ -72,6 +79,17 @@ class SentimentConfig(EncoderSettings, TrainingConfig):
             ),
             *self.fractions("embedding_dropout", "head_dropout"),
             ("ngram_dim", not (self.streaming and self.ngram_dim), "0 with streaming"),
+            ("document_window", self.document_window >= 0, ">= 0 (0: texts cut to max_length)"),
+            (
+                "document_window",
+                not self.document_window or self.streaming,
+                "0 without --streaming (only a stream-capable model carries its state)",
+            ),
+            (
+                "document_window",
+                not self.document_window or self.strategy == "default",
+                "0 with --strategy mirrored/multi-worker (one device holds every text's state)",
+            ),
         ]
 
 

@@ -30,6 +30,7 @@ from apps.sentiment.model import build_classifier
 from apps.sentiment.report import evaluate_and_report
 from apps.sentiment.run_settings import GROUP_SETTING, run_folder, run_settings
 from apps.sentiment.warm_start import start_from_source, warm_start_source
+from apps.sentiment.whole_documents import fit_whole_documents
 from apps.sentiment.word_vectors import (
     EmbeddingSource,
     fit_dimensions,
@@ -203,22 +204,34 @@ def train(
             start_embedding(classifier, initial.matrix, vectors.trainable)
         if source is not None:
             start_from_source(source, classifier, labels, init_from)
-        classifier.compile(
-            optimizer=make_optimizer(config, steps_per_epoch=len(train_ds)),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-        )
         started = time.monotonic()
-        classifier = fit_resumable(
-            classifier,
-            train_ds,
-            val_ds,
-            run_dir,
-            epochs=config.epochs,
-            patience=config.patience,
-            title="sentiment BiLSTM",
-            extra_callbacks=tuple(callbacks),
-        )
+        document_metrics = {}
+        if config.document_window:
+            classifier, document_metrics = fit_whole_documents(
+                classifier,
+                config,
+                vectorizer,
+                (train_data.texts, train_ids),
+                (val_data.texts, val_ids),
+                run_dir,
+                callbacks,
+            )
+        else:
+            classifier.compile(
+                optimizer=make_optimizer(config, steps_per_epoch=len(train_ds)),
+                loss="sparse_categorical_crossentropy",
+                metrics=["accuracy"],
+            )
+            classifier = fit_resumable(
+                classifier,
+                train_ds,
+                val_ds,
+                run_dir,
+                epochs=config.epochs,
+                patience=config.patience,
+                title="sentiment BiLSTM",
+                extra_callbacks=tuple(callbacks),
+            )
     elapsed = time.monotonic() - started
     print(f"training finished in {elapsed:.1f} s (this session; resumed runs add earlier time)")
 
@@ -234,6 +247,13 @@ def train(
         confusion_png=run_dir.file("confusion_matrix.png"),
     )
     report += record_session(metrics, config, strategy, elapsed)
+    if document_metrics:
+        metrics.update(document_metrics)
+        report += (
+            f"whole texts in windows of {config.document_window} words: validation accuracy "
+            f"{document_metrics['whole_document_accuracy']:.4f} (the report above reads "
+            f"texts cut to max_length={config.max_length})\n"
+        )
     if embedding_record:
         metrics.update(embedding_record)
         report += (
