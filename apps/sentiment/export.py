@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,8 @@ MAX_WARMUP_BATCH = MAX_SERVING_BATCH
 def serving_endpoints(trained: TrainedSentimentModel, jit_compile: bool = True) -> dict:
     """`serving_default` (raw text) and `classify_token_ids` (ids from your own tokenizer).
 
-    Stream-capable runs get a `stream` signature besides (`stream_endpoint`).
+    Stream-capable runs get a `stream` signature besides (`stream_endpoint`), and no
+    phone models yet.
 
     Outputs: `label` (string), `probabilities [n, classes]` and `token_count` (words in
     each text before truncation to `max_length`, so a client can tell what was cut).
@@ -159,15 +161,20 @@ def build_export(
     """
     trained = TrainedSentimentModel.load(run_dir)
     write_tflite = None
+    if tflite and trained.config.streaming:
+        # The phone export reads a bidirectional encoder; a streaming run's phone model
+        # (a `stream_step` signature) is not written yet.
+        print(
+            "note: no phone models for a streaming run yet; the SavedModel has the "
+            "`stream` signature.",
+            file=sys.stderr,
+        )
+        tflite = False
     if tflite:
         from apps.sentiment.tflite import write_tflite_models  # noqa: PLC0415  (converter)
 
-        # The fused LSTM op reproduces the bidirectional encoder only; a streaming run's
-        # phone model runs its forward LSTMs as the Keras graph does.
-        fused = fuse_lstm and not trained.config.streaming
-
         def write_tflite(out_dir):
-            return write_tflite_models(trained, out_dir, fuse_lstm=fused)
+            return write_tflite_models(trained, out_dir, fuse_lstm=fuse_lstm)
 
     endpoints = serving_endpoints(trained, jit_compile)
     if trained.config.streaming:

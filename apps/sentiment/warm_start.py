@@ -18,6 +18,7 @@ ARCHITECTURE_SETTINGS = (
     "ngram_dim",
     "ngram_buckets",
     "ngram_learning_rate_scale",
+    "streaming",  # a forward-only encoder has other weights than a bidirectional one
 )
 
 
@@ -27,6 +28,12 @@ def warm_start_source(init_from, config: SentimentConfig):
     if not init_from:
         return None, config
     if PretrainedEncoder.is_pretraining_run(init_from):
+        if config.streaming:
+            raise ValueError(
+                "Expected --init-from a classifier run with --streaming: `pretrain` trains "
+                f"a bidirectional encoder, which cannot stream. Received: {init_from}, a "
+                "pretrain run. Leave out --init-from or --streaming."
+            )
         source, shape_settings = PretrainedEncoder.load(init_from), ENCODER_SETTINGS
     else:
         source = TrainedSentimentModel.load(init_from)

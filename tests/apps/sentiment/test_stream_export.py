@@ -58,3 +58,8 @@ def test_only_stream_capable_runs_get_the_stream_signature(trained_run):
     spec = build_export(trained_run, tflite=False)
     assert "stream" not in spec.endpoints and "stream_state" not in spec.details
     assert "stream" not in [name for name, _ in spec.warmup_requests]
+
+
+def test_streaming_runs_say_they_have_no_phone_models_yet(streaming_run, capsys):
+    assert build_export(streaming_run).write_tflite is None
+    assert "no phone models for a streaming run yet" in capsys.readouterr().err

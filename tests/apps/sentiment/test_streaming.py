@@ -82,3 +82,12 @@ def test_streaming_configs_have_no_bag_of_ngrams():
     assert "ngram_dim" not in without_bag_of_ngrams(SENTENCES).values
     with pytest.raises(ValueError, match="ngram_dim"):
         SentimentConfig(streaming=True, ngram_dim=8).validate()
+
+
+def test_a_streaming_model_cannot_start_from_a_bidirectional_pretrain_run(tmp_path):
+    from apps.sentiment.artifacts import PRETRAINING_FILE
+    from apps.sentiment.warm_start import warm_start_source
+
+    (tmp_path / PRETRAINING_FILE).write_text("{}")
+    with pytest.raises(ValueError, match="Expected --init-from a classifier run with --stream"):
+        warm_start_source(tmp_path, SentimentConfig(streaming=True))
