@@ -16,6 +16,7 @@ import numpy as np
 
 from shared.ids import PAD_ID
 from shared.training.document_windows import document_windows_dataset, estimated_steps_per_epoch
+from shared.training.history import read_history
 from shared.training.stateful_steps import WholeDocumentTrainer
 from shared.training.trainer import fit_resumable, make_optimizer
 
@@ -92,6 +93,8 @@ def fit_whole_documents(
             batch_slots=config.batch_size,
             shuffle=shuffle,
             seed=config.seed,
+            # A resumed run goes on with the document orders of the epochs it has not had.
+            first_epoch=len(read_history(run_dir.history_path)),
         )
 
     trainer = WholeDocumentTrainer(

@@ -121,3 +121,15 @@ def test_bad_settings_are_refused_with_what_was_received(settings, message):
     with pytest.raises(ValueError, match="Expected") as error:
         document_windows_dataset(**arguments, shuffle=False)
     assert message in str(error.value)
+
+
+def test_a_resumed_run_goes_on_with_the_orders_of_the_epochs_it_has_not_had():
+    documents, labels = generated_documents()
+    resumed = document_windows_dataset(
+        documents, labels, window=WINDOW, batch_slots=SLOTS, shuffle=True, seed=5, first_epoch=1
+    )
+    second_epoch = steps_of(
+        documents, labels, document_order(len(documents), shuffle=True, seed=5, epoch=1)
+    )
+    for (features, _), step in zip(resumed.as_numpy_iterator(), second_epoch, strict=True):
+        np.testing.assert_array_equal(features["ids"], step.ids)
