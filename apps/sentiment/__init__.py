@@ -8,6 +8,11 @@ Python API (importing the package is cheap; TensorFlow loads on first use):
     classifier.predict(["great film"])
     # [{"label": "positive", "score": 0.97, "probabilities": {"negative": 0.03, ...}}]
     result = train(SentimentConfig(epochs=3), "reviews.csv")  # -> result.run_dir, .metrics
+
+    # A run trained with streaming=True (`train --streaming`) reads a text chunk by chunk:
+    streamer = load(train(SentimentConfig(streaming=True), "reviews.csv").run_dir)
+    answer, state = streamer.stream("I expected to hate it,")
+    answer, state = streamer.stream("but it won me over", state)  # the whole text's answer
 """
 
 from shared.package_api import lazy_exports

@@ -76,9 +76,8 @@ class StreamingRecurrentEncoder(keras.layers.Layer):
         >>> encoder = StreamingRecurrentEncoder(vocabulary_size=100, units=8)
         >>> features, state = encoder(keras.ops.array([[5, 7]]))
         >>> features, state = encoder(keras.ops.array([[9]]), state)
-        >>> features.shape, sorted(state)
-        (TensorShape([1, 16]), ['carry_0', 'hidden_0', 'pooled_count', 'pooled_max', \
-'pooled_sum'])
+        >>> features.shape, list(state)
+        (TensorShape([1, 16]), ['hidden_0', 'carry_0', 'pooled_count', 'pooled_sum', 'pooled_max'])
     """
 
     def __init__(
@@ -161,7 +160,11 @@ class StreamingRecurrentEncoder(keras.layers.Layer):
     def initial_state(self, batch_size) -> dict:
         """The state of a stream that has read nothing (what `state=None` means)."""
         return {
-            name: ops.full((batch_size, size), NO_MAX if name == "pooled_max" else 0.0)
+            name: ops.full(
+                (batch_size, size),
+                NO_MAX if name == "pooled_max" else 0.0,
+                dtype=self.compute_dtype,
+            )
             for name, size in self.state_sizes.items()
         }
 
