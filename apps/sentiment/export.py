@@ -9,6 +9,12 @@ import numpy as np
 import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
+from apps.sentiment.streaming import (
+    chunk_ids_of,
+    initial_stream_state,
+    stream_state_sizes,
+    stream_step,
+)
 from shared.export.exporter import AppExport
 from shared.export.shape_buckets import bucketed, length_buckets, text_of_words
 from shared.ids import MAX_SERVING_BATCH, batch_buckets
@@ -76,18 +82,16 @@ def stream_endpoint(trained: TrainedSentimentModel):
     """The `stream` signature of stream-capable runs: one chunk per text, state in and out.
 
     Inputs: `text` (the next chunk of each text) and one float tensor `[n, size]` per
-    state name of the encoder (`StreamingRecurrentEncoder.state_sizes`); outputs:
+    state name (`apps.sentiment.streaming.stream_state_sizes`); outputs:
     `label`, `probabilities` (of everything read so far) and the new state under the
     same names, so a client passes the outputs back as the next request's state. TF
     Serving keeps nothing between requests: the client holds the state. A new text
     starts from `export.json`'s `stream_state` initial values (zeros, and -1e9 for a
     running max). Chunks are not truncated to `max_length`; split texts at white space.
     """
-    from apps.sentiment.streaming import chunk_ids_of, stream_step  # noqa: PLC0415
-
     vectorizer, classifier = trained.vectorizer, trained.classifier
     label_names = tf.constant(list(trained.labels.names))
-    sizes = classifier.get_layer("encoder").state_sizes
+    sizes = stream_state_sizes(classifier)
     names = list(sizes)
     specs = [tf.TensorSpec([None, size], tf.float32, name=name) for name, size in sizes.items()]
 
@@ -117,14 +121,14 @@ def warmup_requests(trained: TrainedSentimentModel) -> list[tuple[str, dict[str,
     # classify_token_ids shares the compiled core; one call sets up its own graph.
     requests.append(("classify_token_ids", {"token_ids": np.array([[2, 3, 4]], np.int32)}))
     if trained.config.streaming:
-        start = {k: np.asarray(v) for k, v in stream_initial_state(trained, 1).items()}
+        start = stream_initial_state(trained, 1)
         requests.append(("stream", {"text": np.array([b"a first chunk"], dtype=object), **start}))
     return requests
 
 
 def stream_initial_state(trained: TrainedSentimentModel, batch_size: int) -> dict:
-    """The `stream` signature's state for texts not read yet."""
-    return trained.classifier.get_layer("encoder").initial_state(batch_size)
+    """The `stream` signature's state for texts not read yet (numpy arrays)."""
+    return initial_stream_state(trained.classifier, batch_size)
 
 
 def export_details(trained: TrainedSentimentModel) -> dict:
@@ -145,7 +149,7 @@ def stream_details(trained: TrainedSentimentModel) -> dict:
     start = stream_initial_state(trained, 1)
     return {
         "stream_state": {
-            name: {"size": int(value.shape[-1]), "initial": float(np.asarray(value)[0, 0])}
+            name: {"size": int(value.shape[-1]), "initial": float(value[0, 0])}
             for name, value in start.items()
         }
     }

@@ -2,7 +2,7 @@
 
 A run trained with `train --streaming` has a `StreamingRecurrentEncoder` named
 `encoder`; its state (recurrent states and pooling accumulators, as named by
-`StreamingRecurrentEncoder.state_sizes`) is explicit, so the caller holds it between
+`stream_state_sizes`) is explicit, so the caller holds it between
 chunks and each chunk costs only its own length. The probabilities after k chunks equal
 those of the whole text read at once (within float tolerance), with no `max_length`.
 """
@@ -25,6 +25,20 @@ def require_stream_capable(trained: TrainedSentimentModel) -> TrainedSentimentMo
             "chunk to chunk). Train one with --streaming, or pass its --run-dir."
         )
     return trained
+
+
+def stream_state_sizes(classifier) -> dict[str, int]:
+    """Each state tensor a stream of this classifier carries, by name, and its width.
+
+    The one place that says what the state is (today: the encoder's), for every path.
+    """
+    return classifier.get_layer("encoder").state_sizes
+
+
+def initial_stream_state(classifier, batch_size: int) -> dict[str, np.ndarray]:
+    """The state of streams that have read nothing (what `state=None` means)."""
+    start = classifier.get_layer("encoder").initial_state(batch_size)
+    return {name: np.asarray(value) for name, value in start.items()}
 
 
 def stream_step(classifier, chunk_ids, state=None):
@@ -62,10 +76,10 @@ class SentimentStream:
     def __init__(self, trained: TrainedSentimentModel):
         self.trained = require_stream_capable(trained)
         vectorizer, classifier = trained.vectorizer, trained.classifier
-        self.encoder = classifier.get_layer("encoder")
+        self.state_sizes = stream_state_sizes(classifier)
         state_spec = {
             name: tf.TensorSpec([None, size], tf.float32, name=name)
-            for name, size in self.encoder.state_sizes.items()
+            for name, size in self.state_sizes.items()
         }
 
         @tf.function(input_signature=[tf.TensorSpec([None], tf.string), state_spec])
@@ -76,7 +90,7 @@ class SentimentStream:
 
     def initial_state(self, batch_size: int = 1) -> dict[str, np.ndarray]:
         """The state of streams that have read nothing (what `state=None` means)."""
-        return {k: np.asarray(v) for k, v in self.encoder.initial_state(batch_size).items()}
+        return initial_stream_state(self.trained.classifier, batch_size)
 
     def step(self, chunks: list[str], state: dict | None = None) -> tuple[np.ndarray, dict]:
         """Reads one chunk per stream (a chunk may be empty).

@@ -67,7 +67,7 @@ def test_a_batch_of_streams_answers_like_predict(streaming_classifier):
     assert [a["label"] for a in answers] == [
         a["label"] for a in streaming_classifier.predict(["great film", "dull and too long"])
     ]
-    assert set(state) == set(streaming_classifier._stream.encoder.state_sizes)
+    assert set(state) == set(streaming_classifier._stream.state_sizes)
 
 
 def test_a_run_that_cannot_stream_is_refused(trained_run):
