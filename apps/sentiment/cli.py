@@ -239,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-fused-lstm",
         action="store_true",
         help="Phone models with the LSTMs as plain WHILE loops: 3-4x slower on the phone, "
-        "but stateless (the fused LSTM op must have its variables reset after every call).",
+        "and no variable tensors (the fused ones zero theirs within every call).",
     )
 
     add_download_command(

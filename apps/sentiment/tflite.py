@@ -7,10 +7,9 @@ padding to `max_length`) and short texts cost less. Batch stays 1: the LSTMs nee
 both as TFLite's fused sequence op (used when the encoder allows, 3-4x faster than the
 `WHILE` loop of a converted Keras 3 LSTM; `shared.export.tflite.fused_lstm`) and as that loop.
 
-The fused op keeps its states in variable tensors, overwritten by each call: a runner
-must reset them after every call, or its answers drift with what it classified before.
-metadata.json says so under `reset_variables_after_each_call` and names the call for each
-target under `reset_variables_with` (see `shared.edge.runtime`).
+The fused op keeps its states in variable tensors, overwritten by each call; the model
+zeroes them itself at the start of every call (`shared.export.tflite.state_zeroing`), so
+it is a pure function of its ids: no runner resets anything.
 
 Every variant is checked against Keras at export on a random review and on long
 repetitive ones built from the tokens that push the LSTM's cell state furthest (where a

@@ -1,6 +1,6 @@
 """Reading and patching a `.tflite` flatbuffer without an interpreter or TensorFlow.
 
-Op lists, tensor shapes, variable tensors and constant bytes, the model's `metadata`
+Op lists, tensor shapes, state carried between calls and constant bytes, the model's `metadata`
 entries (where the fingerprint of its metadata.json lives, `shared/edge/fingerprint.py`),
 and whether a file is a complete model at all. Reads the schema `ai_edge_litert` ships.
 """
@@ -60,19 +60,48 @@ def tensor_shapes(model_content: bytes) -> dict[str, list[int]]:
     return shapes
 
 
-def has_variable_tensors(model_content: bytes) -> bool:
-    """Whether the model keeps state between calls in variable tensors.
+def carried_state_tensors(model_content: bytes) -> list[str]:
+    """Variable tensors whose value can carry over from one call to the next, by name.
 
-    TFLite's fused `UNIDIRECTIONAL_SEQUENCE_LSTM` holds its initial states in variable
-    tensors and overwrites them with the final states on every call, so without a reset
-    the next call would start where the last one ended.
+    TFLite's fused `UNIDIRECTIONAL_SEQUENCE_LSTM` needs its initial states in variable
+    tensors (its kernel refuses others) and overwrites them with its final states. Such a
+    state is hidden between calls unless an op of the same call writes it before any op
+    reads it: the exporter puts a `FILL` of zeros there (`shared.export.tflite.state_zeroing`).
+    Only a `FILL` counts as that write: a `DEQUANTIZE` of a constant (how the float16
+    variant fills the states) runs on the first call only, then keeps its output. Lists
+    every variable tensor that some op reads before a `FILL` writes it, in operator
+    (execution) order, and every variable tensor of a subgraph no signature runs (a loop
+    body would carry it across iterations).
+    An empty list: the model is a pure function of its inputs.
     """
     model = schema.Model.GetRootAs(model_content, 0)
-    return any(
-        model.Subgraphs(g).Tensors(t).IsVariable()
-        for g in range(model.SubgraphsLength())
-        for t in range(model.Subgraphs(g).TensorsLength())
-    )
+    entries = {model.SignatureDefs(i).SubgraphIndex() for i in range(model.SignatureDefsLength())}
+    carried = []
+    for g in range(model.SubgraphsLength()):
+        subgraph = model.Subgraphs(g)
+        tensors = [subgraph.Tensors(t) for t in range(subgraph.TensorsLength())]
+        unwritten = {t for t, tensor in enumerate(tensors) if tensor.IsVariable()}
+        entry = g in entries or (not entries and g == 0)
+        read_first = set() if entry else set(unwritten)
+        for o in range(subgraph.OperatorsLength() if entry else 0):
+            operator = subgraph.Operators(o)
+            read_first |= unwritten & _tensor_indices(operator.InputsAsNumpy())
+            if _builtin_code(model, operator) == schema.BuiltinOperator.FILL:
+                unwritten -= _tensor_indices(operator.OutputsAsNumpy())
+        carried += sorted(tensors[t].Name().decode("utf-8") for t in read_first)
+    return carried
+
+
+def _builtin_code(model, operator) -> int:
+    code = model.OperatorCodes(operator.OpcodeIndex())
+    # Codes above 127 only fit the newer field; the deprecated one tops out at 127.
+    return max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+
+
+def _tensor_indices(indices) -> set[int]:
+    """An operator's input or output indices (an int 0 when the vector is absent) as a set,
+    without -1 (an optional input left out)."""
+    return {int(t) for t in getattr(indices, "tolist", lambda: [])() if t >= 0}
 
 
 def metadata_entries(model_content: bytes) -> dict[str, bytes]:

@@ -26,7 +26,13 @@ from pathlib import Path
 from shared.edge.tokenization_spec import TOKENIZATION_SPEC_VERSION
 
 # 2: every model file carries the fingerprint of its metadata (`FINGERPRINT_ENTRY`).
-FORMAT_VERSION = 2
+# 3: no model keeps state between calls (no `reset_variables_*` fields; nothing to reset).
+FORMAT_VERSION = 3
+# What changed since each older version, told to whoever brings such an export.
+_OLDER_FORMATS = {
+    2: "its models keep the fused LSTM's state between calls, for a reset this runner "
+    "no longer does",
+}
 METADATA_FILE = "metadata.json"
 # The model's flatbuffer metadata entry holding `fingerprint_entry(...)`.
 FINGERPRINT_ENTRY = "rnn_suite.fingerprint"
@@ -114,8 +120,9 @@ def check_metadata(metadata: dict, expected_app: str | None, source: str = "meta
     if version != FORMAT_VERSION:
         raise MetadataError(
             f"{source}: expected metadata format version {FORMAT_VERSION}. Received "
-            f"{version!r}. This runner reads only version {FORMAT_VERSION}: re-export the "
-            "models with this version of the exporter (or use the runner that matches it)."
+            f"{version!r}{_why_older(version)}. This runner reads only version "
+            f"{FORMAT_VERSION}: re-export the models with this version of the exporter (or "
+            "use the runner that matches it)."
         )
     if expected_app not in APPS:
         raise MetadataError(f"Expected an app in {APPS}. Received: {expected_app!r}")
@@ -138,3 +145,7 @@ def check_metadata(metadata: dict, expected_app: str | None, source: str = "meta
             f"this runner's tokenizer implements). Received {spec_version!r}: the ids would "
             "not be the ones the model was trained on; re-export with this version."
         )
+
+
+def _why_older(version) -> str:
+    return f" ({_OLDER_FORMATS[version]})" if version in _OLDER_FORMATS else ""

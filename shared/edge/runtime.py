@@ -1,27 +1,15 @@
-"""A thin wrapper over the LiteRT interpreter: signatures by name, state reset after each call.
+"""A thin wrapper over the LiteRT interpreter: signatures by name, nothing kept between calls.
 
 Runs on the phone-like runtime (`ai_edge_litert`) alone: nothing here imports TensorFlow,
 so the edge runners built on it load and run where only LiteRT and numpy are installed.
 
-Variable tensors (read this before running a sentiment model anywhere else):
-TFLite's fused `UNIDIRECTIONAL_SEQUENCE_LSTM` (the sentiment encoder) keeps its initial
-hidden and cell states in *variable tensors*, and every call overwrites them with the
-states it ended in. Without a reset, the next call starts where the last text ended:
-answers then depend on what was classified before and drift from the Keras model's
-(silently, nothing fails). Every target must reset them after each call (or before each
-one, once tensors are allocated); `metadata.json` says so under
-`reset_variables_after_each_call` and names the calls under `reset_variables_with`
-(`VARIABLE_RESET_CALLS`):
-- Python LiteRT: `Interpreter.reset_all_variables()` (`LiteModel.run` does it);
-- Android (Java/Kotlin, `org.tensorflow.lite.Interpreter`): `resetVariableTensors()`, an
-  experimental method of `Interpreter` that the `InterpreterApi` interface lacks: hold
-  an `Interpreter`;
-- C: `TfLiteInterpreterResetVariableTensors(interpreter)`; C++:
-  `tflite::Interpreter::ResetVariableTensors()`.
-Each zeroes the variable tensors, the state allocation leaves them in (current LiteRT
-resets every subgraph; older TFLite releases only the primary one, where the sentiment
-model's single signature lives). A fresh interpreter per call also works, at the cost of
-loading the model every time.
+No reset, anywhere: every exported model is a pure function of its inputs. TFLite's fused
+`UNIDIRECTIONAL_SEQUENCE_LSTM` (the sentiment encoder) keeps its states in variable
+tensors and overwrites them on every call; the exporter makes each call zero them first
+(`shared.export.tflite.state_zeroing`), so a model runs the same on clients that have no
+reset (Android's `InterpreterApi`, the Swift API, MediaPipe). A model that would carry
+state from one call to the next (an export of metadata format 2 or older) is refused
+here (`carried_state_tensors`) rather than left to drift.
 """
 
 from __future__ import annotations
@@ -32,20 +20,11 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from shared.edge.flatbuffer import has_variable_tensors, operator_names
+from shared.edge.flatbuffer import carried_state_tensors, operator_names
 
-# How each target zeroes the fused LSTM's variable tensors (see the module docstring).
-VARIABLE_RESET_CALLS = {
-    "python": "ai_edge_litert.interpreter.Interpreter.reset_all_variables()",
-    "android": "org.tensorflow.lite.Interpreter.resetVariableTensors()",
-    "c": "TfLiteInterpreterResetVariableTensors(interpreter)",
-    "c++": "tflite::Interpreter::ResetVariableTensors()",
-    "why": (
-        "The fused LSTM keeps its states in variable tensors that every call overwrites "
-        "with its final states: without a reset after each call, the next text starts "
-        "from the last one's states and the results drift from the trained model's."
-    ),
-}
+
+class StatefulModelError(ValueError):
+    """The model keeps state between calls: answers would depend on the calls before."""
 
 
 class LiteModel:
@@ -70,8 +49,14 @@ class LiteModel:
         self.model_content = bytes(model_content)
         self.num_threads = num_threads
         self.path = None if path is None else Path(path)
+        carried = carried_state_tensors(self.model_content)
+        if carried:
+            raise StatefulModelError(
+                f"Expected a model that carries no state between calls{_named(self.path)}. "
+                f"Received one keeping {carried} in variable tensors from call to call (an "
+                "export made before metadata format 3): re-export it with this exporter."
+            )
         self.interpreter = Interpreter(model_content=self.model_content, num_threads=num_threads)
-        self.stateful = has_variable_tensors(self.model_content)
         self._runners = {}
 
     @classmethod
@@ -93,19 +78,13 @@ class LiteModel:
         return self._runners[signature_key]
 
     def run(self, signature_key: str, **inputs: np.ndarray) -> dict[str, np.ndarray]:
-        """Runs one signature on fresh state; returns its outputs by name.
+        """Runs one signature; returns its outputs by name (copies).
 
         Inputs whose shape differs from the last call are resized (only dimensions the
-        model left dynamic, `-1` in `shape_signature`, may change). A stateful model
-        (`has_variable_tensors`) has its variable tensors zeroed first, so every call is
-        independent of the one before, as a Keras call is.
+        model left dynamic, `-1` in `shape_signature`, may change). Nothing is reset: the
+        model carries no state between calls (checked when it was loaded).
         """
-        outputs = self.runner(signature_key)(**inputs)  # copies, safe from the reset
-        if self.stateful:
-            # After the call, not before: tensors exist only once the runner allocated
-            # them, and (re)allocation zeroes variables anyway.
-            self.interpreter.reset_all_variables()
-        return outputs
+        return self.runner(signature_key)(**inputs)
 
     def input_details(self, signature_key: str) -> dict[str, dict]:
         """Input name -> LiteRT tensor details (`shape_signature` has -1 for dynamic dims)."""
@@ -137,3 +116,7 @@ class LiteModel:
 
     def operator_names(self) -> list[str]:
         return operator_names(self.model_content)
+
+
+def _named(path: Path | None) -> str:
+    return "" if path is None else f" ({path})"

@@ -9,6 +9,8 @@ embed its fingerprint -> verify again -> write. The modules, in that order:
   and `convert_saved_model` (converter settings per variant, fused-LSTM clipping removed);
 - `fused_lstm`: the shared BiLSTM encoder on TFLite's fused LSTM op (4-5x faster than the
   `WHILE` loop a Keras 3 LSTM converts to), computing exactly what Keras computes;
+- `state_zeroing`: the fused op's variable states zeroed inside every call, so no model
+  carries state from one call to the next and no runner needs a reset;
 - `verification`: what every converted model must pass (builtins only, weights present,
   outputs within `PROBE_TOLERANCE` of TensorFlow on probes, unchanged by the fingerprint);
 - `loop_signatures`: the checks of whole-loop decoding signatures (`greedy`,

@@ -1,7 +1,8 @@
 """The converter's settings: a SavedModel's signatures -> one builtins-only `.tflite` model.
 
 `convert_saved_model` removes the cell clipping the converter adds to fused LSTM ops
-(`shared.export.tflite.fused_lstm`), which Keras does not do.
+(`shared.export.tflite.fused_lstm`), which Keras does not do, and zeroes their variable
+states at the start of every call (`shared.export.tflite.state_zeroing`): no runner resets.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from shared.edge.metadata import VARIANTS
 from shared.export.progress import stage
 from shared.export.tflite import TFLiteExportError
 from shared.export.tflite.fused_lstm import lstm_clip_values, remove_lstm_clipping
+from shared.export.tflite.state_zeroing import zero_variable_states
 from shared.export.tflite.verification import check_builtins_only
 
 
@@ -60,7 +62,8 @@ def convert_saved_model(
 
     Fused LSTM ops come out of the converter clipping their cell state to +-10, which a
     Keras LSTM never does; the clipping is removed here (`remove_lstm_clipping`), then the
-    model is checked again for builtins only.
+    model is checked again for builtins only. Their states, in variable tensors, are
+    zeroed by the model itself at the start of each call (`zero_variable_states`).
 
     Returns:
         The model's bytes.
@@ -94,7 +97,9 @@ def convert_saved_model(
             f"Converting signatures {list(signature_keys)} of {saved_model_dir} to a "
             f"builtins-only {variant} TFLite model failed. {summary}Converter said:\n{error}"
         ) from error
-    content = remove_lstm_clipping(content)
+    # Zeroing first: it re-serialises the model, which would drop a clip already set to
+    # its default 0.0, and `set_lstm_clipping` can only patch fields that are stored.
+    content = remove_lstm_clipping(zero_variable_states(content))
     check_builtins_only(content, f"{variant} model of {list(signature_keys)}")
     clipping = [op for op in lstm_clip_values(content) if op["cell_clip"] or op["proj_clip"]]
     if clipping:  # cannot happen unless the schema moved the fields: say so rather than drift

@@ -15,8 +15,9 @@ Three differences from Keras, and how each is handled:
   long repetitive review, and the clipped model then differs from Keras (1e-4 on the
   probabilities of "great " * 50 + "awful " * 40). `remove_lstm_clipping` rewrites the
   option to 0.0 (the kernels' "no clipping") in every fused LSTM op after converting;
-- its states live in variable tensors that every call overwrites: a runner resets them
-  after each call (see `shared.edge.runtime`).
+- its states live in variable tensors that every call overwrites (the kernel accepts no
+  other tensor there): `shared.export.tflite.state_zeroing` makes each call zero them
+  first, so the model carries no state from one call to the next.
 """
 
 from __future__ import annotations

@@ -17,11 +17,11 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from shared.edge.flatbuffer import has_variable_tensors, tensor_shapes
+from shared.edge.flatbuffer import tensor_shapes
 from shared.edge.metadata import DEFAULT_VARIANT, METADATA_FILE, VARIANTS
 from shared.edge.metadata_writer import add_model_files, new_metadata, write_metadata
 from shared.edge.runner import ExportRunner
-from shared.edge.runtime import VARIABLE_RESET_CALLS, LiteModel
+from shared.edge.runtime import LiteModel
 from shared.export.progress import stage
 from shared.export.tflite import TFLiteExportError
 from shared.export.tflite.converter import save_endpoints
@@ -103,7 +103,6 @@ def write_phone_export(
     contents = {variant: item["content"] for variant, item in converted.items()}
     reference = contents[variants[0]]
     signatures = LiteModel(reference).describe_signatures()
-    stateful = has_variable_tensors(reference)
     metadata = new_metadata(
         spec.runner.APP,
         default_variant=DEFAULT_VARIANT if DEFAULT_VARIANT in converted else variants[0],
@@ -112,8 +111,6 @@ def write_phone_export(
         size_checks=size_checks(spec, contents),
         run_config=dict(spec.run_config),
         **spec.metadata_fields(signatures),
-        reset_variables_after_each_call=stateful,
-        reset_variables_with=VARIABLE_RESET_CALLS if stateful else None,
         exported_with={"tensorflow": tf.__version__, "keras": keras.__version__},
     )
     # Each model carries the metadata's fingerprint; the final bytes are checked again,

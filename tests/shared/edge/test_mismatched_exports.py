@@ -87,11 +87,11 @@ def test_a_vocabulary_from_another_export_is_rejected(sentiment_dir, translation
 def test_every_model_carries_its_metadata_fingerprint(sentiment_dir, translation_dir):
     for directory in (sentiment_dir, translation_dir):
         metadata = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
-        assert metadata["format_version"] == FORMAT_VERSION == 2
+        assert metadata["format_version"] == FORMAT_VERSION == 3
         assert metadata["fingerprint"] == fingerprint_of(metadata)
         for entry in metadata["models"].values():
             embedded = read_fingerprint((directory / entry["file"]).read_bytes())
-            assert embedded == {"fingerprint": metadata["fingerprint"], "format_version": 2}
+            assert embedded == {"fingerprint": metadata["fingerprint"], "format_version": 3}
     # What it covers: everything that gives ids and outputs their meaning...
     metadata = json.loads((sentiment_dir / METADATA_FILE).read_text(encoding="utf-8"))
     for field, value in (

@@ -9,6 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from shared.edge.flatbuffer import carried_state_tensors
 from shared.edge.sentiment import EdgeSentimentClassifier
 from shared.edge.timing import interleaved_latency, measure_latency
 from shared.edge.translation import EdgeTranslator
@@ -77,9 +78,10 @@ def test_runners_work_without_tensorflow(sentiment_dir, translation_dir):
 
 
 def test_calls_are_independent_and_batches_do_not_matter(sentiment_dir):
-    """The fused LSTM keeps state in variable tensors; the runner resets it every call."""
+    """The fused LSTM keeps state in variable tensors, which the model zeroes every call."""
     classifier = EdgeSentimentClassifier.from_directory(sentiment_dir, "float32")
-    assert classifier.model.stateful
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in classifier.model.operator_names()
+    assert carried_state_tensors(classifier.model.model_content) == []
     one_by_one = np.concatenate([classifier.predict([text]) for text in REVIEWS])
     together = classifier.predict(REVIEWS + REVIEWS[:1])
     np.testing.assert_array_equal(together[:-1], one_by_one)

@@ -12,6 +12,7 @@ import tensorflow as tf
 from apps.sentiment.cli import main as sentiment_main
 from apps.sentiment.export import build_export as build_sentiment_export
 from apps.translation.export import build_export as build_translation_export
+from shared.edge.flatbuffer import carried_state_tensors
 from shared.export.exporter import EXPORT_INFO_RELATIVE_PATH, export_version
 from shared.export.versions import existing_versions
 
@@ -103,7 +104,7 @@ def test_unfused_phone_export_is_stateless_and_recorded(tiny_sentiment_run, tmp_
     assert info["tflite"]["fused_lstm"] is False
     assert set(info["tflite"]["files"]) == {"float32", "float16", "dynamic_range"}
     model = LiteModel.from_file(Path(summary["tflite"]["directory"]) / "sentiment_float32.tflite")
-    assert not model.stateful  # no variable tensors: nothing to reset between calls
+    assert carried_state_tensors(model.model_content) == []  # nothing kept between calls
     assert "UNIDIRECTIONAL_SEQUENCE_LSTM" not in model.operator_names()
 
 
