@@ -41,6 +41,8 @@ class AppExport:
     warmup_requests: list
     details: dict
     write_tflite: Callable[[Path], dict] | None = None
+    # signature -> TF Serving method name, where not predict (e.g. a Classify signature)
+    method_names: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def export_version(
@@ -62,7 +64,7 @@ def export_version(
     started = time.perf_counter()
     with StagedVersion(model_root) as staged:
         stage("writing the SavedModel (tracing %s)", ", ".join(spec.endpoints))
-        write_saved_model(staged.path, spec.trackables, spec.endpoints)
+        write_saved_model(staged.path, spec.trackables, spec.endpoints, spec.method_names)
         saved_model_seconds = time.perf_counter() - started
         # Our server runs any op; the stock TF Serving binary only those it registers. Warn
         # rather than refuse: a custom TF Serving build may register more.
