@@ -16,8 +16,8 @@ from apps.sentiment.streaming import (
     stream_step,
 )
 from shared.export.exporter import AppExport
-from shared.export.shape_buckets import bucketed, length_buckets, text_of_words
-from shared.ids import MAX_SERVING_BATCH, batch_buckets
+from shared.export.shape_buckets import bucket_grid_texts, bucketed, text_of_words
+from shared.ids import MAX_SERVING_BATCH
 
 APP = "sentiment"
 # Largest batch the warmup requests compile for (TF Serving's batching pads up to it).
@@ -112,12 +112,10 @@ def trackables(trained: TrainedSentimentModel) -> list:
 def warmup_requests(trained: TrainedSentimentModel) -> list[tuple[str, dict[str, np.ndarray]]]:
     """One text request per (batch bucket, length bucket): every XLA shape compiles at load."""
     words = trained.vectorizer.get_vocabulary()[2:]
-    requests = []
-    for batch in batch_buckets(MAX_WARMUP_BATCH):
-        for length in length_buckets(trained.vectorizer.max_length):
-            text = text_of_words(words, length)
-            texts = np.array([text.encode("utf-8")] * batch, dtype=object)
-            requests.append(("serving_default", {"text": texts}))
+    requests = [
+        ("serving_default", {"text": texts})
+        for texts in bucket_grid_texts(words, trained.vectorizer.max_length, MAX_WARMUP_BATCH)
+    ]
     # classify_token_ids shares the compiled core; one call sets up its own graph.
     requests.append(("classify_token_ids", {"token_ids": np.array([[2, 3, 4]], np.int32)}))
     if trained.config.streaming:

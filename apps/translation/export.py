@@ -11,8 +11,8 @@ import tensorflow as tf
 from apps.translation.artifacts import TrainedTranslator
 from apps.translation.translator import Translator
 from shared.export.exporter import EXPORT_INFO_RELATIVE_PATH, AppExport
-from shared.export.shape_buckets import bucketed, length_buckets, text_of_words
-from shared.ids import JOINER, MAX_SERVING_BATCH, SUBWORD_RESERVED_TOKENS, batch_buckets
+from shared.export.shape_buckets import bucket_grid_texts, bucketed, text_of_words
+from shared.ids import JOINER, MAX_SERVING_BATCH, SUBWORD_RESERVED_TOKENS
 
 APP = "translation"
 MAX_WARMUP_BATCH = MAX_SERVING_BATCH
@@ -65,14 +65,12 @@ def whole_source_words(trained: TrainedTranslator) -> list[str]:
 def warmup_requests(trained: TrainedTranslator) -> list[tuple[str, dict[str, np.ndarray]]]:
     """Both signatures at every (batch bucket, length bucket): each XLA shape compiles at load."""
     words = whole_source_words(trained)
-    requests = []
-    for batch in batch_buckets(MAX_WARMUP_BATCH):
-        for length in length_buckets(trained.config.max_source_length):
-            text = text_of_words(words, length)
-            texts = np.array([text.encode("utf-8")] * batch, dtype=object)
-            requests.append(("serving_default", {"text": texts}))
-            requests.append(("translate_greedy", {"text": texts}))
-    return requests
+    grid = bucket_grid_texts(words, trained.config.max_source_length, MAX_WARMUP_BATCH)
+    return [
+        (name, {"text": texts})
+        for texts in grid
+        for name in ("serving_default", "translate_greedy")
+    ]
 
 
 def export_details(trained: TrainedTranslator, beam_width: int | None = None) -> dict:

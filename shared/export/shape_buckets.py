@@ -15,9 +15,10 @@ load time from the warmup requests.
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
-from shared.ids import PAD_ID
+from shared.ids import MAX_SERVING_BATCH, PAD_ID, batch_buckets
 
 MIN_LENGTH_BUCKET = 16
 
@@ -43,6 +44,18 @@ def text_of_words(words: list[str], count: int) -> str:
     """`count` vocabulary words cycled into one text: an input of a known token length
     (for warmup requests and latency cases that must hit a given bucket)."""
     return " ".join(words[i % len(words)] for i in range(count))
+
+
+def bucket_grid_texts(
+    words: list[str], max_length: int, max_batch: int = MAX_SERVING_BATCH
+) -> list[np.ndarray]:
+    """One batch of identical texts per (batch bucket, length bucket), as UTF-8 bytes:
+    warmup requests that make a server compile every XLA shape at load."""
+    return [
+        np.array([text_of_words(words, length).encode("utf-8")] * batch, dtype=object)
+        for batch in batch_buckets(max_batch)
+        for length in length_buckets(max_length)
+    ]
 
 
 def pad_to_bucket(ids: tf.Tensor, max_length: int) -> tf.Tensor:
