@@ -6,12 +6,12 @@ import keras
 from keras import ops
 
 from shared.layers.masking import padding_mask_from_ids
-from shared.layers.recurrent import STATES_PER_CELL, check_cell, make_recurrent_layer
-from shared.layers.token_embedding import make_token_dropout, make_token_embedding
+from shared.layers.recurrent import STATES_PER_CELL
+from shared.layers.recurrent_encoder_base import RecurrentEncoderBase
 
 
 @keras.saving.register_keras_serializable(package="rnn_suite")
-class BidirectionalRecurrentEncoder(keras.layers.Layer):
+class BidirectionalRecurrentEncoder(RecurrentEncoderBase):
     """Embeds token ids and reads them with stacked bidirectional RNNs.
 
     Masking policy (the project's only one): pad id 0, right padding. The padding mask is
@@ -50,68 +50,22 @@ class BidirectionalRecurrentEncoder(keras.layers.Layer):
         (TensorShape([1, 4, 16]), 1, 2)
     """
 
-    def __init__(
-        self,
-        vocabulary_size: int,
-        embedding_dim: int = 128,
-        units: int = 64,
-        num_layers: int = 1,
-        cell: str = "lstm",
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
-        embedding_dropout: float = 0.0,
-        embedding_trainable: bool = True,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        if vocabulary_size < 2:
-            raise ValueError(
-                "Expected `vocabulary_size` >= 2 (pad id 0 and at least one token). "
-                f"Received: vocabulary_size={vocabulary_size}"
-            )
-        if num_layers < 1:
-            raise ValueError(f"Expected `num_layers` >= 1. Received: num_layers={num_layers}")
-        self.vocabulary_size = vocabulary_size
-        self.embedding_dim = embedding_dim
-        self.units = units
-        self.num_layers = num_layers
-        self.cell = check_cell(cell)
-        self.dropout = dropout
-        self.recurrent_dropout = recurrent_dropout
-        self.embedding_dropout = embedding_dropout
-
-        self.embedding = make_token_embedding(vocabulary_size, embedding_dim, embedding_trainable)
-        self.embedding_dropout_layer = make_token_dropout(embedding_dropout)
+    def __init__(self, vocabulary_size: int, **kwargs):
+        # Every setting is `RecurrentEncoderBase`'s (see Args above).
+        super().__init__(vocabulary_size, **kwargs)
         self.recurrent_layers = [
             keras.layers.Bidirectional(
-                make_recurrent_layer(
-                    cell,
-                    units,
-                    return_sequences=True,
-                    return_state=True,
-                    dropout=dropout,
-                    recurrent_dropout=recurrent_dropout,
-                    name=f"{cell}_{index}",
-                ),
+                self.make_recurrent_layer(index),
                 merge_mode="concat",
                 name=f"bidirectional_{index}",
             )
-            for index in range(num_layers)
+            for index in range(self.num_layers)
         ]
 
     @property
     def states_per_direction(self) -> int:
         """How many state tensors each direction carries (2 for LSTM, else 1)."""
         return STATES_PER_CELL[self.cell]
-
-    @property
-    def embedding_trainable(self) -> bool:
-        """Whether the embedding learns; the sub-layer's flag, so setting either is one."""
-        return self.embedding.trainable
-
-    @embedding_trainable.setter
-    def embedding_trainable(self, value: bool) -> None:
-        self.embedding.trainable = value
 
     @property
     def output_dim(self) -> int:
@@ -128,8 +82,7 @@ class BidirectionalRecurrentEncoder(keras.layers.Layer):
     def call(self, token_ids, mask=None, training=None):
         if mask is None:
             mask = padding_mask_from_ids(token_ids)
-        features = self.embedding(token_ids)
-        features = self.embedding_dropout_layer(features, training=training)
+        features = self.embed(token_ids, training=training)
         states = []
         n = self.states_per_direction
         for layer in self.recurrent_layers:
@@ -159,20 +112,3 @@ class BidirectionalRecurrentEncoder(keras.layers.Layer):
             )
 
         return sequence, tuple((direction(), direction()) for _ in range(self.num_layers))
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "vocabulary_size": self.vocabulary_size,
-                "embedding_dim": self.embedding_dim,
-                "units": self.units,
-                "num_layers": self.num_layers,
-                "cell": self.cell,
-                "dropout": self.dropout,
-                "recurrent_dropout": self.recurrent_dropout,
-                "embedding_dropout": self.embedding_dropout,
-                "embedding_trainable": self.embedding_trainable,
-            }
-        )
-        return config

@@ -7,30 +7,16 @@ from keras import ops
 
 from shared.ids import STATE_NAMES
 from shared.layers.masking import padding_mask_from_ids
-from shared.layers.recurrent import check_cell, make_recurrent_layer
+from shared.layers.recurrent_encoder_base import RecurrentEncoderBase
 from shared.layers.sequence_pooling import POOLING_MODES
-from shared.layers.token_embedding import make_token_dropout, make_token_embedding
 
 STREAMING_POOLING = ("final_state", *POOLING_MODES)
 # The running max starts here, below any recurrent output, so the first real step wins.
 NO_MAX = -1e9
-# Every constructor argument, as `get_config` returns it.
-CONFIG_ARGUMENTS = (
-    "vocabulary_size",
-    "embedding_dim",
-    "units",
-    "num_layers",
-    "cell",
-    "pooling",
-    "dropout",
-    "recurrent_dropout",
-    "embedding_dropout",
-    "embedding_trainable",
-)
 
 
 @keras.saving.register_keras_serializable(package="rnn_suite")
-class StreamingRecurrentEncoder(keras.layers.Layer):
+class StreamingRecurrentEncoder(RecurrentEncoderBase):
     """Embedding -> stacked forward RNNs -> pooling, resumable from an explicit state.
 
     `call(chunk_ids, state)` reads one chunk and returns the pooled features of
@@ -80,57 +66,17 @@ class StreamingRecurrentEncoder(keras.layers.Layer):
         (TensorShape([1, 16]), ['hidden_0', 'carry_0', 'pooled_count', 'pooled_sum', 'pooled_max'])
     """
 
-    def __init__(
-        self,
-        vocabulary_size: int,
-        embedding_dim: int = 128,
-        units: int = 64,
-        num_layers: int = 1,
-        cell: str = "lstm",
-        pooling: str = "mean_max",
-        dropout: float = 0.0,
-        recurrent_dropout: float = 0.0,
-        embedding_dropout: float = 0.0,
-        embedding_trainable: bool = True,
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        if vocabulary_size < 2 or num_layers < 1:
-            raise ValueError(
-                "Expected `vocabulary_size` >= 2 and `num_layers` >= 1. Received: "
-                f"vocabulary_size={vocabulary_size}, num_layers={num_layers}"
-            )
+    CONFIG_ARGUMENTS = (*RecurrentEncoderBase.CONFIG_ARGUMENTS, "pooling")
+
+    def __init__(self, vocabulary_size: int, pooling: str = "mean_max", **kwargs):
+        # The other settings are `RecurrentEncoderBase`'s (see Args above).
         if pooling not in STREAMING_POOLING:
             raise ValueError(
                 f"Expected `pooling` in {STREAMING_POOLING}. Received: pooling={pooling!r}"
             )
-        self.vocabulary_size, self.embedding_dim = vocabulary_size, embedding_dim
-        self.units, self.num_layers, self.cell = units, num_layers, check_cell(cell)
+        super().__init__(vocabulary_size, **kwargs)
         self.pooling = pooling
-        self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
-        self.embedding_dropout = embedding_dropout
-        self.embedding = make_token_embedding(vocabulary_size, embedding_dim, embedding_trainable)
-        self.embedding_dropout_layer = make_token_dropout(embedding_dropout)
-        self.recurrent_layers = [
-            make_recurrent_layer(
-                cell,
-                units,
-                return_sequences=True,
-                return_state=True,
-                dropout=dropout,
-                recurrent_dropout=recurrent_dropout,
-                name=f"{cell}_{index}",
-            )
-            for index in range(num_layers)
-        ]
-
-    @property
-    def embedding_trainable(self) -> bool:
-        return self.embedding.trainable
-
-    @embedding_trainable.setter
-    def embedding_trainable(self, value: bool) -> None:
-        self.embedding.trainable = value
+        self.recurrent_layers = [self.make_recurrent_layer(i) for i in range(self.num_layers)]
 
     @property
     def output_dim(self) -> int:
@@ -179,7 +125,7 @@ class StreamingRecurrentEncoder(keras.layers.Layer):
         mask = padding_mask_from_ids(chunk_ids)
         if state is None:
             state = self.initial_state(ops.shape(chunk_ids)[0])
-        sequence = self.embedding_dropout_layer(self.embedding(chunk_ids), training=training)
+        sequence = self.embed(chunk_ids, training=training)
         new_state = {}
         for index, layer in enumerate(self.recurrent_layers):
             names = self.recurrent_state_names(index)
@@ -234,8 +180,3 @@ class StreamingRecurrentEncoder(keras.layers.Layer):
             for name, size in self.state_sizes.items()
         }
         return features, new_state
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({name: getattr(self, name) for name in CONFIG_ARGUMENTS})
-        return config
