@@ -9,6 +9,11 @@ import numpy as np
 import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
+from apps.sentiment.classification import (
+    CLASSIFY_METHOD_NAME,
+    classification_endpoint,
+)
+from apps.sentiment.classification import SIGNATURE as CLASSIFICATION
 from apps.sentiment.streaming import (
     chunk_ids_of,
     initial_stream_state,
@@ -159,7 +164,7 @@ def build_export(
     """Everything `shared.export.exporter.export_version` needs for one finished run.
 
     `fuse_lstm=False` exports the phone model's LSTMs as plain `WHILE` loops: 3-4x slower,
-    but stateless (the fused op needs its variables reset after every call).
+    and without variable tensors (both kinds keep no state between calls).
     """
     trained = TrainedSentimentModel.load(run_dir)
     write_tflite = None
@@ -179,6 +184,8 @@ def build_export(
             return write_tflite_models(trained, out_dir, fuse_lstm=fuse_lstm)
 
     endpoints = serving_endpoints(trained, jit_compile)
+    labels = list(trained.labels.names)  # TF Serving's Classify API shape, on serving_default
+    endpoints[CLASSIFICATION] = classification_endpoint(endpoints["serving_default"], labels)
     if trained.config.streaming:
         endpoints["stream"] = stream_endpoint(trained)
     return AppExport(
@@ -189,6 +196,7 @@ def build_export(
         warmup_requests=warmup_requests(trained),
         details={**export_details(trained), "xla_compiled": jit_compile},
         write_tflite=write_tflite,
+        method_names={CLASSIFICATION: CLASSIFY_METHOD_NAME},
     )
 
 

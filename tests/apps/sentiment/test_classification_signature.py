@@ -51,3 +51,11 @@ def test_classification_signature_answers_as_serving_default(tiny_sentiment_run,
     assert classes == [labels] * (len(REVIEWS) + 1)
     # A missing `text` feature reads as an empty review.
     np.testing.assert_allclose(answer["scores"][-1], answer["scores"][2], atol=1e-6)
+
+
+def test_every_export_offers_the_classification_signature(tiny_sentiment_run):
+    from apps.sentiment.export import build_export  # noqa: PLC0415
+
+    spec = build_export(tiny_sentiment_run, jit_compile=False, tflite=False)
+    assert SIGNATURE in spec.endpoints
+    assert spec.method_names == {SIGNATURE: CLASSIFY_METHOD_NAME}

@@ -86,7 +86,13 @@ def test_metadata_lists_the_signatures_as_tf_serving(client, path):
     assert answer["model_spec"] == {"name": "sentiment", "signature_name": "", "version": "1"}
     signatures = answer["metadata"]["signature_def"]["signature_def"]
     # TF Serving lists every SignatureDef of the MetaGraph, the init op's included.
-    assert set(signatures) == {"serving_default", "classify_token_ids", "__saved_model_init_op"}
+    assert set(signatures) == {
+        "serving_default",
+        "classify_token_ids",
+        "classification",
+        "__saved_model_init_op",
+    }
+    assert signatures["classification"]["method_name"] == "tensorflow/serving/classify"
     default = signatures["serving_default"]
     assert default["method_name"] == "tensorflow/serving/predict"
     assert default["inputs"]["text"]["dtype"] == "DT_STRING"

@@ -24,7 +24,7 @@ def test_versions_are_published_in_tf_serving_layout(exported):
         assert (version_dir / "assets.extra" / "tf_serving_warmup_requests").is_file()
         assert not list(version_dir.parent.glob(f"{STAGING_PREFIX}*"))
     info = json.loads((sentiment_dir / EXPORT_INFO_RELATIVE_PATH).read_text())
-    assert info["signatures"] == ["classify_token_ids", "serving_default"]
+    assert info["signatures"] == ["classification", "classify_token_ids", "serving_default"]
     assert info["xla_compiled"] is True
 
 

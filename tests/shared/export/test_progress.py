@@ -37,7 +37,7 @@ def test_export_command_reports_every_stage_in_order(tiny_sentiment_run, tmp_pat
     messages = [message for _, message in stages]
     expected_prefixes = [
         f"loading run {tiny_sentiment_run}",
-        "writing the SavedModel (tracing serving_default, classify_token_ids)",
+        "writing the SavedModel (tracing serving_default, classify_token_ids, classification)",
         "writing {n} warmup requests",
         "TFLite: tracing the phone signatures",
         "TFLite: saving the signatures serving_default for the converter",
