@@ -73,11 +73,7 @@ class BidirectionalRecurrentEncoder(RecurrentEncoderBase):
         return 2 * self.units
 
     def build(self, token_ids_shape):
-        self.embedding.build(token_ids_shape)
-        feature_shape = tuple(token_ids_shape) + (self.embedding_dim,)
-        for layer in self.recurrent_layers:
-            layer.build(feature_shape)
-            feature_shape = tuple(token_ids_shape) + (self.output_dim,)
+        self.build_stack(token_ids_shape, layer_output_dim=self.output_dim)
 
     def call(self, token_ids, mask=None, training=None):
         if mask is None:

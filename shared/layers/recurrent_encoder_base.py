@@ -116,6 +116,14 @@ class RecurrentEncoderBase(keras.layers.Layer):
     def embedding_trainable(self, value: bool) -> None:
         self.embedding.trainable = value
 
+    def build_stack(self, token_ids_shape, layer_output_dim: int) -> None:
+        """Builds the embedding and `self.recurrent_layers` (each `layer_output_dim` wide)."""
+        self.embedding.build(token_ids_shape)
+        feature_shape = tuple(token_ids_shape) + (self.embedding_dim,)
+        for layer in self.recurrent_layers:
+            layer.build(feature_shape)
+            feature_shape = tuple(token_ids_shape) + (layer_output_dim,)
+
     def embed(self, token_ids, training=None):
         """Token vectors `[batch, length, embedding_dim]`, whole tokens dropped in training."""
         return self.embedding_dropout_layer(self.embedding(token_ids), training=training)

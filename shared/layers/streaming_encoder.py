@@ -115,11 +115,7 @@ class StreamingRecurrentEncoder(RecurrentEncoderBase):
         }
 
     def build(self, chunk_ids_shape, state_shape=None):
-        self.embedding.build(chunk_ids_shape)
-        feature_shape = tuple(chunk_ids_shape) + (self.embedding_dim,)
-        for layer in self.recurrent_layers:
-            layer.build(feature_shape)
-            feature_shape = tuple(chunk_ids_shape) + (self.units,)
+        self.build_stack(chunk_ids_shape, layer_output_dim=self.units)
 
     def call(self, chunk_ids, state=None, training=None):
         mask = padding_mask_from_ids(chunk_ids)
