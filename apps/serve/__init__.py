@@ -29,9 +29,10 @@ Files, one responsibility each:
 Differences from TF Serving that remain (a client written against this server works
 against TF Serving, except where it relies on the first two):
 
-- Only `:predict`. `:classify`/`:regress` answer 400 (or 404 for an unknown model) without
-  reading the body; TF Serving would also refuse them for these exports (their
-  signatures' method_name is predict), but reads the body first. No version labels
+- `:predict` and `:classify` (on a signature whose method_name is classify, e.g.
+  sentiment's `classification`: `{"signature_name": "classification", "examples":
+  [{"text": "..."}]}`); `:regress` answers 400 (or 404 for an unknown model) without
+  reading the body (no export has a regress signature). No version labels
   (`/labels/...` answers 400 "Unrecognized servable version label"), no gRPC, no
   `/monitoring/prometheus`, no model config file: every folder of the model root holding
   an integer version is a model, served with the `latest { num_versions: 1 }` policy.

@@ -3,8 +3,9 @@
 Paths are matched with TF Serving's own regular expressions (`http_rest_api_util.cc`), and
 each step runs in its order (parse the body, resolve the servable, read the inputs), so
 a request TF Serving refuses is refused here with the same status and, where it can be,
-the same words. `:classify` and `:regress` answer 400: they need signatures whose
-`method_name` is classify/regress, which these exports do not have.
+the same words. `:classify` runs a signature whose `method_name` is classify
+(sentiment's `classification`; see classify.py); `:regress` answers 400, as no export has
+a regress signature.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from apps.serve import json_inputs, json_outputs
+from apps.serve.classify import (
+    CLASSIFY_METHOD_NAME,
+    EXAMPLES_INPUT,
+    check_classify_signature,
+    classify_result,
+    serialized_examples,
+)
 from apps.serve.errors import ServingError, echo, from_tensorflow, invalid_argument
 from apps.serve.limits import check_limits, check_row_count
 
@@ -117,8 +125,10 @@ class RestApi:
             verb = match.group(4)
             if verb == "predict":
                 return await self.predict(request, model, version)
-            if verb in ("classify", "regress"):
-                return self.classify_or_regress(model, version, verb)
+            if verb == "classify":
+                return await self.classify(request, model, version)
+            if verb == "regress":
+                return self.regress(model, version)
             raise malformed  # TF Serving matches case-insensitively, then compares exactly
         if method == "GET":
             match = STATUS_PATH.fullmatch(path)
@@ -135,14 +145,36 @@ class RestApi:
             return json_response(self.manager.status_json(model, version))
         raise malformed
 
-    def classify_or_regress(self, model: str, version: int | None, verb: str) -> Response:
+    def regress(self, model: str, version: int | None) -> Response:
         servable = self.manager.resolve(model, version)  # unknown model: 404, as TF Serving
         methods = sorted({s.method_name for s in servable.signatures.values() if s.method_name})
         raise invalid_argument(
-            f":{verb} is not supported by this server, and model '{echo(model)}' has no {verb} "
-            f"signature (its signatures' method_name: {', '.join(methods)}). Use "
+            f":regress is not supported by this server, and model '{echo(model)}' has no "
+            f"regress signature (its signatures' method_name: {', '.join(methods)}). Use "
             f"POST /v1/models/{echo(model)}:predict."
         )
+
+    async def classify(self, request: Request, model: str, version: int | None) -> Response:
+        body = await read_body(request, self.config.max_body_bytes)
+        document = json_inputs.parse_body(body)
+        signature_name = json_inputs.signature_name(document)
+        servable = self.manager.resolve(model, version)
+        signature = servable.signature(signature_name)
+        classify_names = sorted(
+            name
+            for name, candidate in servable.signatures.items()
+            if candidate.method_name == CLASSIFY_METHOD_NAME
+        )
+        check_classify_signature(signature, model, classify_names)
+        check_row_count({"instances": document.get("examples")}, self.config)
+        tensors = {EXAMPLES_INPUT: serialized_examples(document)}
+        check_limits(tensors, self.config)
+        self.manager.acquire(servable)
+        try:
+            outputs = await self.scheduler.run(servable, signature.name, tensors)
+        finally:
+            self.manager.release(servable)
+        return json_response(classify_result(outputs))
 
     async def predict(self, request: Request, model: str, version: int | None) -> Response:
         body = await read_body(request, self.config.max_body_bytes)

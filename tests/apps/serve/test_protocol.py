@@ -218,7 +218,7 @@ def test_translation_signatures_answer_as_the_saved_model(server, client, signat
             404,
             "Servable not found for request: Specific(sentiment, 7)",
         ),
-        ("/v1/models/sentiment:classify", 400, "has no classify signature"),
+        ("/v1/models/sentiment:classify", 400, "Expected a classify signature"),
         ("/v1/models/sentiment:regress", 400, "Use POST /v1/models/sentiment:predict"),
         ("/v1/models/foo:classify", 404, "Servable not found for request: Latest(foo)"),
         ("/v1/models/sentiment:PREDICT", 400, "Malformed request: POST /v1/models/sentiment:"),
