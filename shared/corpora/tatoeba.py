@@ -9,17 +9,17 @@ tatoeba.org (see README.md in this folder for how the slice was made).
 from __future__ import annotations
 
 import csv
-import gzip
+import lzma
 from functools import cache
 from pathlib import Path
 
-TATOEBA_SPA_ENG = Path(__file__).with_name("tatoeba-spa-eng.tsv.gz")
+TATOEBA_SPA_ENG = Path(__file__).with_name("tatoeba-spa-eng.tsv.xz")
 
 
 @cache
 def tatoeba_spanish_english() -> tuple[tuple[str, str], ...]:
     """All `(spanish, english)` pairs of the embedded slice, in file order."""
-    with gzip.open(TATOEBA_SPA_ENG, "rt", encoding="utf-8", newline="") as handle:
+    with lzma.open(TATOEBA_SPA_ENG, "rt", encoding="utf-8", newline="") as handle:
         rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(rows)
         if header != ["english", "spanish"]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import collections
-import gzip
+import lzma
 import re
 
 import pytest
@@ -103,8 +103,8 @@ def test_tatoeba_slice_is_small_real_and_checked(tmp_path, monkeypatch):
     assert len(pairs) > 40000
     assert tatoeba.TATOEBA_SPA_ENG.stat().st_size < 2_000_000  # "a few MB at most" in git
     assert all(spanish and english for spanish, english in pairs)
-    bad = tmp_path / "bad.tsv.gz"
-    with gzip.open(bad, "wt", encoding="utf-8") as handle:
+    bad = tmp_path / "bad.tsv.xz"
+    with lzma.open(bad, "wt", encoding="utf-8") as handle:
         handle.write("spanish\tenglish\nHola.\tHello.\n")
     monkeypatch.setattr(tatoeba, "TATOEBA_SPA_ENG", bad)
     tatoeba.tatoeba_spanish_english.cache_clear()
