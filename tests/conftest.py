@@ -55,6 +55,23 @@ def tiny_sentiment_run(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_streaming_run(tmp_path_factory) -> Path:
+    """A finished stream-capable sentiment run (`train --streaming`) on generated reviews."""
+    from apps.sentiment.cli import main
+    from tests.helpers.stream_exports import train_tiny_streaming_run
+
+    return train_tiny_streaming_run(main, tmp_path_factory.mktemp("streaming-runs"))
+
+
+@pytest.fixture(scope="session")
+def stream_phone_dir(tiny_streaming_run, tmp_path_factory) -> Path:
+    """Its phone models (float32, dynamic_range): `serving_default` and `stream_step`."""
+    from tests.helpers.stream_exports import export_stream_phone_models
+
+    return export_stream_phone_models(tiny_streaming_run, tmp_path_factory.mktemp("stream-tflite"))
+
+
+@pytest.fixture(scope="session")
 def tiny_translation_run(tmp_path_factory) -> Path:
     """A finished translation run folder trained on generated Spanish-English pairs."""
     from apps.translation.cli import main

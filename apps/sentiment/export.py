@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +31,8 @@ MAX_WARMUP_BATCH = MAX_SERVING_BATCH
 def serving_endpoints(trained: TrainedSentimentModel, jit_compile: bool = True) -> dict:
     """`serving_default` (raw text) and `classify_token_ids` (ids from your own tokenizer).
 
-    Stream-capable runs get a `stream` signature besides (`stream_endpoint`), and no
-    phone models yet.
+    Stream-capable runs get a `stream` signature besides (`stream_endpoint`), and their
+    phone models a `stream_step` signature (`apps.sentiment.stream_tflite`).
 
     Outputs: `label` (string), `probabilities [n, classes]` and `token_count` (words in
     each text before truncation to `max_length`, so a client can tell what was cut).
@@ -164,19 +163,11 @@ def build_export(
     """Everything `shared.export.exporter.export_version` needs for one finished run.
 
     `fuse_lstm=False` exports the phone model's LSTMs as plain `WHILE` loops: 3-4x slower,
-    and without variable tensors (both kinds keep no state between calls).
+    and without variable tensors (both kinds keep no state between calls). A
+    stream-capable run's `stream_step` is always such a loop (`stream_tflite`).
     """
     trained = TrainedSentimentModel.load(run_dir)
     write_tflite = None
-    if tflite and trained.config.streaming:
-        # The phone export reads a bidirectional encoder; a streaming run's phone model
-        # (a `stream_step` signature) is not written yet.
-        print(
-            "note: no phone models for a streaming run yet; the SavedModel has the "
-            "`stream` signature.",
-            file=sys.stderr,
-        )
-        tflite = False
     if tflite:
         from apps.sentiment.tflite import write_tflite_models  # noqa: PLC0415  (converter)
 

@@ -27,6 +27,8 @@ import numpy as np
 import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
+from apps.sentiment.corpus import generate_reviews
+from shared.edge.golden import GOLDEN_CORPUS_TEXTS
 from shared.edge.metadata import VARIANTS
 from shared.edge.sentiment import INPUT_NAME, OUTPUT_NAME, SIGNATURE, EdgeSentimentClassifier
 from shared.export.tflite.fused_lstm import fused_encoder_call, lstm_encoder_is_fusable
@@ -88,7 +90,9 @@ def cell_driving_ids(encoder) -> tuple[int, int]:
     unit where it is largest; for other cells, the two largest embeddings.
     """
     table = np.asarray(encoder.embedding.embeddings, dtype=np.float64)
-    cell = encoder.recurrent_layers[0].forward_layer.cell
+    first = encoder.recurrent_layers[0]
+    # A bidirectional layer's forward direction; a streaming encoder's layer is one.
+    cell = getattr(first, "forward_layer", first).cell
     if encoder.cell != "lstm":
         norms = np.linalg.norm(table, axis=1)
         norms[PAD_ID] = -1.0
@@ -139,11 +143,23 @@ def write_tflite_models(
         dynamic_length: ids `[1, None]` (resized per text) rather than `[1, max_length]`.
         fuse_lstm: fused LSTM ops where the encoder allows (see `classifier_function`).
 
+    Stream-capable runs (`train --streaming`) get a `stream_step` signature besides
+    (`apps.sentiment.stream_tflite`; their length is always dynamic).
+
     Returns:
         `{"directory", "metadata", "files": {variant: {"file", "sha256", "bytes"}},
         "fingerprint", "fused_lstm", "probe_differences": {variant: {"<signature>/<output>":
         float}}}`.
     """
+    if trained.config.streaming:
+        from apps.sentiment.stream_tflite import write_stream_tflite_models  # noqa: PLC0415
+
+        if not dynamic_length:
+            raise ValueError(
+                "Expected dynamic_length=True for a stream-capable run (a chunk has any "
+                "length). Received dynamic_length=False."
+            )
+        return write_stream_tflite_models(trained, out_dir, variants, fuse_lstm)
     classifier, vectorizer = trained.classifier, trained.vectorizer
     vocabulary = vectorizer.get_vocabulary()
     encoder = classifier.get_layer("encoder")
@@ -172,6 +188,7 @@ def write_tflite_models(
         ),
         special_ids={"pad": PAD_ID, "unk": UNK_ID},
         run_config=dataclasses.asdict(trained.config),
+        golden_texts=generate_reviews(GOLDEN_CORPUS_TEXTS)[0],
         metadata_fields=lambda signatures: {
             "vocabulary": vocabulary,
             "labels": list(trained.labels.names),

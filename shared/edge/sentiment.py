@@ -52,6 +52,7 @@ class EdgeSentimentClassifier(ExportRunner):
         )
         length = self.signatures[SIGNATURE]["inputs"][INPUT_NAME]["shape"][1]
         self.fixed_length = None if length == -1 else length
+        self._stream = None  # built by the first `stream` call
 
     def token_ids(self, text: str) -> np.ndarray:
         """The model input for one text: int32 `[1, length]`."""
@@ -75,3 +76,17 @@ class EdgeSentimentClassifier(ExportRunner):
         `{"label": name, "score": p, "probabilities": {name: p, ...}}`, rounded.
         `predict` gives the unrounded probabilities."""
         return [sentiment_answer(row, self.labels) for row in self.predict(texts)]
+
+    def stream(self, chunk_text: str, state: dict | None = None) -> tuple[dict, dict]:
+        """Reads the next chunk of a text with the model's `stream_step` (sentiment as you
+        type; `shared.edge.sentiment_stream`): `(answer, new_state)`, the answer for
+        everything read so far. `state=None` starts a text.
+
+        Raises:
+            ValueError: the model has no `stream_step` (names the file).
+        """
+        if self._stream is None:
+            from shared.edge.sentiment_stream import EdgeSentimentStream  # noqa: PLC0415
+
+            self._stream = EdgeSentimentStream(self)
+        return self._stream.step(chunk_text, state)

@@ -147,6 +147,57 @@ def fused_encoder_call(encoder, token_ids):
     return sequence, tuple(hidden)
 
 
+def streaming_encoder_is_fusable(encoder) -> bool:
+    """Whether `fused_streaming_features` reproduces this `StreamingRecurrentEncoder`."""
+    if encoder.cell != "lstm":
+        return False
+    return all(
+        layer.cell.use_bias
+        and layer.cell.activation is keras.activations.tanh
+        and layer.cell.recurrent_activation is keras.activations.sigmoid
+        for layer in encoder.recurrent_layers
+    )
+
+
+def fused_streaming_features(encoder, token_ids):
+    """A `StreamingRecurrentEncoder`'s features of whole texts (state=None), on fused LSTMs.
+
+    Forward only and right padding: padded steps come after the real ones, so they never
+    reach an output that counts; the pooling sees only real steps (the encoder's own
+    accumulators, started from its initial state). For a stream's later chunks use the
+    encoder itself: the fused op takes its initial state only from variable tensors and
+    does not return its final carry, so it cannot carry a stream's state.
+
+    Args:
+        encoder: a `StreamingRecurrentEncoder` with `streaming_encoder_is_fusable`.
+        token_ids: int32 `[batch, length]` with a static batch (the fused op needs it).
+
+    Returns:
+        The features `[batch, encoder.output_dim]`, as `encoder(token_ids)[0]`.
+    """
+    if not streaming_encoder_is_fusable(encoder):
+        raise ValueError(
+            "Expected a StreamingRecurrentEncoder of plain LSTMs (tanh, sigmoid, bias) to "
+            f"fuse. Received cell={encoder.cell!r}: export it unfused instead."
+        )
+    mask = tf.not_equal(token_ids, 0)
+    lengths = tf.reduce_sum(tf.cast(mask, tf.int32), axis=1)
+    zeros = tf.zeros([token_ids.shape[0], encoder.units])
+    sequence = encoder.embedding(token_ids)
+    for layer in encoder.recurrent_layers:
+        cell = layer.cell
+        weights = [tf.convert_to_tensor(w.value) for w in (cell.kernel, cell.recurrent_kernel)]
+        bias = tf.convert_to_tensor(cell.bias.value)
+        sequence = fusable_lstm(sequence, zeros, zeros, *weights, bias)[1]
+    state = encoder.initial_state(token_ids.shape[0])
+    # The last layer's hidden state at each row's last real token (zeros for none), as
+    # the masked Keras layer leaves it; the pooling accumulators as the encoder keeps them.
+    last = tf.gather(sequence, tf.maximum(lengths - 1, 0), batch_dims=1)
+    state[f"hidden_{encoder.num_layers - 1}"] = last * tf.cast(lengths > 0, tf.float32)[:, None]
+    state.update(encoder._accumulate(sequence, mask, state))  # noqa: SLF001 (same rule)
+    return encoder.pooled_features(state)
+
+
 def _lstm_options(model_content: bytes):
     """Yields `(description, options table)` for every fused LSTM op of every subgraph."""
     model = schema.Model.GetRootAs(model_content, 0)

@@ -60,6 +60,7 @@ def test_only_stream_capable_runs_get_the_stream_signature(trained_run):
     assert "stream" not in [name for name, _ in spec.warmup_requests]
 
 
-def test_streaming_runs_say_they_have_no_phone_models_yet(streaming_run, capsys):
-    assert build_export(streaming_run).write_tflite is None
-    assert "no phone models for a streaming run yet" in capsys.readouterr().err
+def test_streaming_runs_get_phone_models(streaming_run, capsys):
+    """Their `stream_step` phone models: tests/shared/export/test_tflite_stream.py."""
+    assert build_export(streaming_run).write_tflite is not None
+    assert "no phone models" not in capsys.readouterr().err
