@@ -31,7 +31,9 @@ import numpy as np
 import tensorflow as tf
 
 from apps.translation.artifacts import TrainedTranslator
+from apps.translation.corpus import generate_pairs
 from shared.decoding.policy import decode
+from shared.edge.golden import GOLDEN_CORPUS_TEXTS
 from shared.edge.metadata import VARIANTS
 from shared.edge.translation import (
     BEAM_SEARCH,
@@ -258,6 +260,7 @@ def write_tflite_models(
             "state_names": names,
         },
         optional_checks=loop_signature_checks(functions, trained, sources, beam_width),
+        golden_texts=[spanish for spanish, _ in generate_pairs(GOLDEN_CORPUS_TEXTS)],
     )
     export = write_phone_export(spec, out_dir, variants)
     return {

@@ -4,7 +4,8 @@ An app describes its export in a `PhoneExportSpec` (its runner, endpoints, probe
 embedding table to record, its metadata fields) and `write_phone_export` does the rest:
 save the endpoints -> convert and verify every variant (leaving out an optional signature
 whose conversion or check fails) -> find the embedding table's tensor in every variant ->
-metadata -> embed its fingerprint in each model, verify the final bytes, write both.
+metadata -> embed its fingerprint in each model, verify the final bytes, write both ->
+`golden.json`, texts -> ids -> outputs of the written models (`shared.edge.golden`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import keras
 import tensorflow as tf
 
 from shared.edge.flatbuffer import tensor_shapes
+from shared.edge.golden import write_golden
 from shared.edge.metadata import DEFAULT_VARIANT, METADATA_FILE, VARIANTS
 from shared.edge.metadata_writer import add_model_files, new_metadata, write_metadata
 from shared.edge.runner import ExportRunner
@@ -63,6 +65,7 @@ class PhoneExportSpec:
             go without: if its conversion or check fails, it is left out and the reason
             returned. A failed check names its signature; a failed conversion does not, so
             the last optional signature is left out first.
+        golden_texts: the app's real-looking texts for `golden.json` (`shared.edge.golden`).
     """
 
     runner: type[ExportRunner]
@@ -74,6 +77,7 @@ class PhoneExportSpec:
     run_config: Mapping
     metadata_fields: Callable[[dict], Mapping]
     optional_checks: Mapping[str, ModelCheck] = dataclasses.field(default_factory=dict)
+    golden_texts: Sequence[str] = ()
 
 
 def write_phone_export(
@@ -120,6 +124,8 @@ def write_phone_export(
     )
     metadata = add_model_files(metadata, {v: item["path"] for v, item in written.items()})
     metadata_path = write_metadata(out_dir / METADATA_FILE, metadata)
+    # Texts -> ids -> outputs of the written files, for ports of the tokenizer and runner.
+    golden_path = write_golden(spec.runner, out_dir, spec.golden_texts)
     return {
         "directory": str(out_dir),
         "metadata": str(metadata_path),
@@ -128,6 +134,7 @@ def write_phone_export(
         "fingerprint": metadata["fingerprint"],
         "probe_differences": {v: item["probe_differences"] for v, item in written.items()},
         "left_out": left_out,
+        "golden": str(golden_path),
     }
 
 
