@@ -2,11 +2,15 @@
 
     rnn-edge classify saved_models/sentiment/1/tflite "a moving film"
     rnn-edge translate saved_models/translation/1/tflite --beam-width 4 "Hola."
+    tail -f chat.txt | rnn-edge stream saved_models/sentiment/3/tflite
 
 Texts come from the arguments or, with none, one per line on stdin; options may come
 before, between or after them. Prints one JSON line per text, in the schema the app
 CLIs and Python API share (`shared.answers`): `{"text", "label", "score",
-"probabilities"}` or `{"text", "translation", "beam"}`. Needs only `pip install
+"probabilities"}` or `{"text", "translation", "beam"}`. `stream` reads each line (or
+argument) as the next chunk of one text, as it comes, and answers each chunk for
+everything read so far (as `rnn-sentiment predict --stream`), with the model's
+`stream_step` (phone models of a `train --streaming` run). Needs only `pip install
 ai-edge-litert numpy` beside this folder (then `python -m shared.edge` runs it
 without installing the project).
 """
@@ -20,7 +24,8 @@ import re
 import sys
 
 from shared.answers import translation_answer
-from shared.cli import positive_int
+from shared.cli import positive_int, print_json_line
+from shared.command_inputs import read_inputs
 from shared.edge.metadata import TFLITE_FOLDER, VARIANTS, MetadataError
 from shared.startup import stderr_without
 
@@ -29,6 +34,7 @@ LITERT_NOISE = re.compile(r"^INFO: Created TensorFlow Lite XNNPACK delegate")
 COMMANDS = {
     "classify": "sentiment: label and probabilities per text",
     "translate": "translation: greedy or beam search on the device",
+    "stream": "sentiment as you type: each line is the next chunk of one text",
 }
 
 
@@ -93,11 +99,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def stream(args: argparse.Namespace) -> int:
+    """Chunks as they come (stdin lines, or the arguments), one JSON line each, printed at
+    once. A chunk that is not UTF-8 gets an `error` line and is skipped (the state kept);
+    the exit status is then 1."""
+    from shared.edge.sentiment import EdgeSentimentClassifier  # noqa: PLC0415
+    from shared.edge.sentiment_stream import EdgeSentimentStream  # noqa: PLC0415
+
+    model = EdgeSentimentClassifier.from_directory(args.model_dir, variant=args.variant)
+    streamer = EdgeSentimentStream(model)  # refuses a model without stream_step at once
+    state, failures = None, 0
+    for origin, chunk, problem in read_inputs(args.texts):
+        if problem is not None:
+            failures += 1
+            print_json_line({"text": chunk, "error": f"{origin}: {problem}"})
+            continue
+        answer, state = streamer.step(chunk, state)
+        print_json_line({"text": chunk, **answer})
+    return 1 if failures else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    texts = args.texts or [line.rstrip("\r\n") for line in sys.stdin]
     # LiteRT's C++ prints "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." on fd 2.
     quiet = contextlib.nullcontext() if args.verbose else stderr_without(LITERT_NOISE)
+    if args.command == "stream":
+        try:
+            with quiet:
+                return stream(args)
+        except (MetadataError, ValueError, FileNotFoundError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    texts = args.texts or [line.rstrip("\r\n") for line in sys.stdin]
     try:
         with quiet:
             if args.command == "classify":

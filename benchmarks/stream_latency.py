@@ -1,0 +1,245 @@
+"""Streaming sentiment on LiteRT: one new chunk's step against re-reading the whole text.
+
+    python -m benchmarks.stream_latency --run-dir runs/sentiment/<a --streaming run>
+    python -m benchmarks.stream_latency --export-dir saved_models/sentiment/3/tflite
+    python -m benchmarks.stream_latency          # trains `train --streaming` first (~4 min)
+
+Issue 17, item 3. At each length N (tokens read so far), batch 1, one LiteRT thread:
+`stream_step` on the last chunk (8 tokens by default) given the state after the N - 8
+before it, against `serving_default` on all N tokens (what a stateless model must do at
+every keystroke). Both give the same probabilities (the table shows the largest
+difference); medians of interleaved repeats (`shared.edge.timing`). The ratio should
+grow with N: the step's cost is the chunk's, the whole text's grows with N.
+`--compare-unfused` also times a whole text through the `WHILE` loop the Keras graph
+converts to (exported with `fuse_lstm=False`), the other way the phone model could run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from shared.edge.metadata import METADATA_FILE, TFLITE_FOLDER
+from shared.edge.runtime import LiteModel
+from shared.edge.sentiment import INPUT_NAME, OUTPUT_NAME, SIGNATURE, EdgeSentimentClassifier
+from shared.edge.sentiment_stream import STREAM_SIGNATURE, EdgeSentimentStream
+from shared.edge.timing import interleaved_latency
+
+DEFAULT_LENGTHS = (16, 64, 256, 1024)
+DEFAULT_CHUNK = 8
+DEFAULT_WORK_DIR = Path("runs/bench-stream")
+TARGET_RATIO = 10.0  # issue 17: at least 10x at 1,024 tokens
+
+
+def measure(
+    export_dir: str | Path,
+    variant: str = "float32",
+    lengths: Sequence[int] = DEFAULT_LENGTHS,
+    chunk: int = DEFAULT_CHUNK,
+    repeats: int = 50,
+    threads: int = 1,
+    unfused_dir: str | Path | None = None,
+    seed: int = 0,
+) -> list[dict]:
+    """Times both ways of answering after N tokens, for each N in `lengths`.
+
+    Args:
+        export_dir: a stream-capable phone export (`stream_step` in its models).
+        variant: the model file to time.
+        lengths: tokens read so far (each > `chunk`).
+        chunk: tokens of the newest chunk.
+        repeats: timed calls of each (medians reported).
+        threads: LiteRT CPU threads.
+        unfused_dir: the same run exported with `fuse_lstm=False`, to time its
+            `serving_default` too (None: skip).
+        seed: for the random ids (uniform over the vocabulary's words).
+
+    Returns:
+        One row per length: `{"tokens_so_far", "chunk", "stream_step_ms",
+        "whole_text_ms", "ratio", "max_difference"}` (and `"whole_text_while_ms",
+        "ratio_while"` with `unfused_dir`), times as medians in milliseconds.
+    """
+    classifier = EdgeSentimentClassifier.from_directory(export_dir, variant, num_threads=threads)
+    start = EdgeSentimentStream(classifier).initial_state()
+    path = classifier.model.path
+    # One interpreter per signature and length: no resize inside a timed call.
+    whole_model = LiteModel.from_file(path, num_threads=threads)
+    unfused = (
+        EdgeSentimentClassifier.from_directory(unfused_dir, variant, num_threads=threads)
+        if unfused_dir is not None
+        else None
+    )
+    vocabulary_size = len(classifier.metadata["vocabulary"])
+    ids = np.random.default_rng(seed).integers(2, vocabulary_size, size=(1, max(lengths)))
+    ids = ids.astype(np.int32)
+    rows = []
+    for length in lengths:
+        if length <= chunk:
+            raise ValueError(f"Expected lengths > chunk ({chunk}). Received: {length}")
+        so_far, new = ids[:, : length - chunk], ids[:, length - chunk : length]
+        step_model = LiteModel.from_file(path, num_threads=threads)
+        outputs = step_model.run(STREAM_SIGNATURE, **{INPUT_NAME: so_far}, **start)
+        state = {name: outputs[name] for name in start}
+        calls = {
+            "step": lambda m=step_model, s=state, n=new: m.run(
+                STREAM_SIGNATURE, **{INPUT_NAME: n}, **s
+            ),
+            "whole": lambda m=whole_model, i=ids[:, :length]: m.run(SIGNATURE, **{INPUT_NAME: i}),
+        }
+        if unfused is not None:
+            calls["while"] = lambda m=unfused.model, i=ids[:, :length]: m.run(
+                SIGNATURE, **{INPUT_NAME: i}
+            )
+        answers = {name: call()[OUTPUT_NAME] for name, call in calls.items()}
+        timings = interleaved_latency(calls, repeats=repeats, warmup=3)
+        step_ms = timings["step"]["median_ms"]
+        row = {
+            "tokens_so_far": length,
+            "chunk": chunk,
+            "stream_step_ms": step_ms,
+            "whole_text_ms": timings["whole"]["median_ms"],
+            "ratio": timings["whole"]["median_ms"] / step_ms,
+            "max_difference": max(
+                float(np.max(np.abs(answers[name] - answers["step"]))) for name in answers
+            ),
+        }
+        if unfused is not None:
+            row["whole_text_while_ms"] = timings["while"]["median_ms"]
+            row["ratio_while"] = timings["while"]["median_ms"] / step_ms
+        rows.append(row)
+    return rows
+
+
+def format_table(rows: list[dict], title: str) -> str:
+    """A Markdown table of `measure`'s rows, and the verdict at the longest length."""
+    unfused = "whole_text_while_ms" in rows[0]
+    headers = [
+        "tokens so far",
+        f"stream_step, one chunk of {rows[0]['chunk']} (ms)",
+        "serving_default, whole text (ms)",
+        "ratio",
+    ]
+    if unfused:
+        headers += ["whole text, WHILE loop (ms)", "ratio"]
+    headers.append("max prob. difference")
+    lines = [title, "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for row in rows:
+        cells = [
+            f"{row['tokens_so_far']:,}",
+            f"{row['stream_step_ms']:.3f}",
+            f"{row['whole_text_ms']:.3f}",
+            f"{row['ratio']:.1f}x",
+        ]
+        if unfused:
+            cells += [f"{row['whole_text_while_ms']:.3f}", f"{row['ratio_while']:.1f}x"]
+        cells.append(f"{row['max_difference']:.1e}")
+        lines.append("| " + " | ".join(cells) + " |")
+    last = rows[-1]
+    verdict = "meets" if last["ratio"] >= TARGET_RATIO else "MISSES"
+    lines += [
+        "",
+        f"ratio at {last['tokens_so_far']:,} tokens: {last['ratio']:.1f}x ({verdict} the "
+        f"issue's >= {TARGET_RATIO:g}x against the fastest whole-text path)",
+    ]
+    return "\n".join(lines)
+
+
+def train_streaming_run(work_dir: Path) -> Path:
+    """`rnn-sentiment train --streaming` (default settings, embedded corpus) in `work_dir`;
+    a finished run there is reused, an interrupted one resumes."""
+    from apps.sentiment.cli import main as sentiment_main  # noqa: PLC0415
+
+    run_dir = work_dir / "sentiment-streaming"
+    status = sentiment_main(["train", "--streaming", "--run-dir", str(run_dir)])
+    if status != 0:
+        raise SystemExit(f"error: training the streaming run failed (status {status})")
+    return run_dir
+
+
+def export_phone_models(run_dir: Path, out_dir: Path, variant: str, fuse_lstm: bool) -> Path:
+    """The run's phone models (`variant` only) in `out_dir`, unless already there."""
+    if (out_dir / METADATA_FILE).is_file():
+        return out_dir
+    from apps.sentiment.artifacts import TrainedSentimentModel  # noqa: PLC0415
+    from apps.sentiment.tflite import write_tflite_models  # noqa: PLC0415
+
+    trained = TrainedSentimentModel.load(run_dir)
+    if not trained.config.streaming:
+        raise SystemExit(
+            f"error: expected a stream-capable run (trained with --streaming). Received: {run_dir}"
+        )
+    write_tflite_models(trained, out_dir, (variant,), fuse_lstm=fuse_lstm)
+    return out_dir
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.stream_latency",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--run-dir", type=Path, help="a finished `train --streaming` run")
+    source.add_argument(
+        "--export-dir", type=Path, help=f"its phone export (a version's {TFLITE_FOLDER}/)"
+    )
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=DEFAULT_WORK_DIR,
+        help="where a run is trained (without --run-dir/--export-dir) and exports go",
+    )
+    parser.add_argument("--variant", default="float32", help="model file to time")
+    parser.add_argument(
+        "--lengths", default=",".join(map(str, DEFAULT_LENGTHS)), help="tokens so far"
+    )
+    parser.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, help="tokens per chunk")
+    parser.add_argument("--repeats", type=int, default=100, help="timed calls per median")
+    parser.add_argument("--threads", type=int, default=1, help="LiteRT CPU threads")
+    parser.add_argument(
+        "--compare-unfused",
+        action="store_true",
+        help="also time a whole text through the WHILE loop (needs --run-dir or training)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--verbose", action="store_true", help="keep TensorFlow's C++ log")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    lengths = [int(value) for value in args.lengths.split(",") if value.strip()]
+    unfused_dir = None
+    if args.export_dir is not None:
+        export_dir = args.export_dir
+        if args.compare_unfused:
+            raise SystemExit("error: --compare-unfused exports the run again: give --run-dir")
+    else:
+        from shared.cli import quiet_tensorflow  # noqa: PLC0415
+
+        quiet_tensorflow(args.verbose)
+        run_dir = args.run_dir or train_streaming_run(args.work_dir)
+        exports = args.work_dir / "exports" / Path(run_dir).name
+        export_dir = export_phone_models(run_dir, exports / "fused", args.variant, True)
+        if args.compare_unfused:
+            unfused_dir = export_phone_models(run_dir, exports / "while", args.variant, False)
+    rows = measure(
+        export_dir, args.variant, lengths, args.chunk, args.repeats, args.threads, unfused_dir
+    )
+    title = (
+        f"Streaming step vs whole text, LiteRT {args.variant}, batch 1, {args.threads} "
+        f"thread(s), median of {args.repeats} ({export_dir})"
+    )
+    print(format_table(rows, title))
+    if args.json is not None:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
