@@ -65,7 +65,7 @@ def tiny_streaming_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def stream_phone_dir(tiny_streaming_run, tmp_path_factory) -> Path:
-    """Its phone models (float32, dynamic_range): `serving_default` and `stream_step`."""
+    """Its phone models (every variant): `serving_default` and `stream_step`."""
     from tests.helpers.stream_exports import export_stream_phone_models
 
     return export_stream_phone_models(tiny_streaming_run, tmp_path_factory.mktemp("stream-tflite"))

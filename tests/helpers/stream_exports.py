@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shared.edge.metadata import VARIANTS
 from tests.helpers.cli import TINY_SENTIMENT_FLAGS, train_argv, write_csv
-from tests.helpers.edge import EDGE_VARIANTS
 
 
 def train_tiny_streaming_run(main, directory: Path) -> Path:
@@ -20,9 +20,9 @@ def train_tiny_streaming_run(main, directory: Path) -> Path:
 
 
 def export_stream_phone_models(run_dir: Path, out_dir: Path) -> Path:
-    """Its `.tflite` models (`EDGE_VARIANTS`) and metadata.json in `out_dir`."""
+    """Its `.tflite` models (every variant: parity is stated per variant) and metadata.json."""
     from apps.sentiment.artifacts import TrainedSentimentModel  # noqa: PLC0415
     from apps.sentiment.tflite import write_tflite_models  # noqa: PLC0415
 
-    write_tflite_models(TrainedSentimentModel.load(run_dir), out_dir, EDGE_VARIANTS)
+    write_tflite_models(TrainedSentimentModel.load(run_dir), out_dir, VARIANTS)
     return out_dir
