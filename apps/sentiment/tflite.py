@@ -11,6 +11,9 @@ The fused op keeps its states in variable tensors, overwritten by each call; the
 zeroes them itself at the start of every call (`shared.export.tflite.state_zeroing`), so
 it is a pure function of its ids: no runner resets anything.
 
+Stream-capable runs (`train --streaming`) get a `stream_step` signature besides, with the
+state as explicit inputs and outputs (`apps.sentiment.stream_tflite`).
+
 Every variant is checked against Keras at export on a random review and on long
 repetitive ones built from the tokens that push the LSTM's cell state furthest (where a
 converted LSTM that clips its cell state, as the converter's fused op does unless told
@@ -33,6 +36,7 @@ from shared.edge.metadata import VARIANTS
 from shared.edge.sentiment import INPUT_NAME, OUTPUT_NAME, SIGNATURE, EdgeSentimentClassifier
 from shared.export.tflite.fused_lstm import fused_encoder_call, lstm_encoder_is_fusable
 from shared.export.tflite.phone_export import EmbeddingTable, PhoneExportSpec, write_phone_export
+from shared.export.tflite.tflite_metadata import sentiment_task_metadata
 from shared.export.tflite.verification import Probe
 from shared.ids import PAD_ID, UNK_ID
 
@@ -189,6 +193,10 @@ def write_tflite_models(
         special_ids={"pad": PAD_ID, "unk": UNK_ID},
         run_config=dataclasses.asdict(trained.config),
         golden_texts=generate_reviews(GOLDEN_CORPUS_TEXTS)[0],
+        # MediaPipe Tasks' TextClassifier and the Task Library read these (vocab + labels).
+        task_metadata=sentiment_task_metadata(
+            vocabulary, trained.labels.names, vectorizer.max_length, vectorizer.truncate_from
+        ),
         metadata_fields=lambda signatures: {
             "vocabulary": vocabulary,
             "labels": list(trained.labels.names),

@@ -2,7 +2,8 @@
 
 Loads an export folder written by `apps.sentiment.tflite.write_tflite_models`: a
 `sentiment_<variant>.tflite` and `metadata.json` (vocabulary, labels, tokenisation). The
-names below are the model's interface; the exporter imports them from here.
+names below are the model's interface; the exporter imports them from here. Models of
+stream-capable runs also read a text chunk by chunk (`stream`, `shared.edge.sentiment_stream`).
 """
 
 from __future__ import annotations
