@@ -10,12 +10,17 @@ table sits, and an export that does not say is refused.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from shared.edge.flatbuffer import flatbuffer_problem, tensor_shapes
+from shared.edge.flatbuffer import flatbuffer_problem, metadata_entries, tensor_shapes
 from shared.edge.metadata import METADATA_FILE, MetadataError, load_metadata
+
+# The entry standard TFLite Model Metadata lives in (`shared.export.tflite.tflite_metadata`).
+TASK_METADATA_ENTRY = "TFLITE_METADATA"
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -43,6 +48,18 @@ def model_path(directory: str | os.PathLike, metadata: dict, variant: str) -> Pa
     return Path(directory) / models[variant]["file"]
 
 
+def appended_files_problem(model_content: bytes) -> str | None:
+    """Why the zip of files a model with standard TFLite metadata ends with is unreadable
+    (a copy cut there leaves the flatbuffer before it whole), or None."""
+    if TASK_METADATA_ENTRY not in metadata_entries(model_content):
+        return None
+    try:
+        zipfile.ZipFile(io.BytesIO(model_content)).close()
+    except zipfile.BadZipFile as error:
+        return f"its metadata files (a zip at its end) are cut short: {error}"
+    return None
+
+
 def verify_model_file(metadata: dict, variant: str, model_path: str | os.PathLike) -> None:
     """Checks that `model_path` exists and is the file exported with this metadata (sha256).
 
@@ -66,9 +83,10 @@ def verify_model_file(metadata: dict, variant: str, model_path: str | os.PathLik
     actual = sha256_of(model_path)
     if actual != expected:
         # A file cut short (an interrupted copy) is damaged, not another export's model.
-        problem = flatbuffer_problem(Path(model_path).read_bytes())
+        content = Path(model_path).read_bytes()
+        problem = flatbuffer_problem(content) or appended_files_problem(content)
+        recorded = models[variant].get("bytes")
         if problem is not None:
-            recorded = models[variant].get("bytes")
             sizes = f"{Path(model_path).stat().st_size:,} bytes" + (
                 f"; {METADATA_FILE} records {recorded:,}" if isinstance(recorded, int) else ""
             )

@@ -28,7 +28,7 @@ from shared.export.progress import stage
 from shared.export.tflite import TFLiteExportError
 from shared.export.tflite.converter import save_endpoints
 from shared.export.tflite.variants import convert_variants, write_variants
-from shared.export.tflite.verification import ModelCheck, Probe, Verification
+from shared.export.tflite.verification import ModelCheck, Probe, Verification, check_unchanged
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +66,9 @@ class PhoneExportSpec:
             returned. A failed check names its signature; a failed conversion does not, so
             the last optional signature is left out first.
         golden_texts: the app's real-looking texts for `golden.json` (`shared.edge.golden`).
+        task_metadata: `model bytes -> model bytes` adding standard TFLite Model Metadata
+            for other clients (`shared.export.tflite.tflite_metadata`), applied last to the
+            written files; the outputs must stay bit for bit those of the written model.
     """
 
     runner: type[ExportRunner]
@@ -78,6 +81,7 @@ class PhoneExportSpec:
     metadata_fields: Callable[[dict], Mapping]
     optional_checks: Mapping[str, ModelCheck] = dataclasses.field(default_factory=dict)
     golden_texts: Sequence[str] = ()
+    task_metadata: Callable[[bytes], bytes] | None = None
 
 
 def write_phone_export(
@@ -122,6 +126,8 @@ def write_phone_export(
     written = write_variants(
         converted, out_dir, spec.runner.FILE_PATTERN, metadata["fingerprint"], verification
     )
+    if spec.task_metadata is not None:
+        written = _with_task_metadata(written, spec.task_metadata, verification)
     metadata = add_model_files(metadata, {v: item["path"] for v, item in written.items()})
     metadata_path = write_metadata(out_dir / METADATA_FILE, metadata)
     # Texts -> ids -> outputs of the written files, for ports of the tokenizer and runner.
@@ -136,6 +142,18 @@ def write_phone_export(
         "left_out": left_out,
         "golden": str(golden_path),
     }
+
+
+def _with_task_metadata(written: dict, add: Callable[[bytes], bytes], verification) -> dict:
+    """Each written model with `add`'s standard metadata, checked and written again."""
+    for variant, item in written.items():
+        stage("TFLite %s: adding standard TFLite Model Metadata (MediaPipe Tasks)", variant)
+        content = add(item["content"])
+        check_unchanged(item["content"], content, verification.probes, f"{variant} model")
+        differences = verification.check(variant, content)
+        Path(item["path"]).write_bytes(content)
+        written[variant] = {**item, "content": content, "probe_differences": differences}
+    return written
 
 
 def _convert_leaving_out_failures(spec: PhoneExportSpec, saved_model_dir, variants):
