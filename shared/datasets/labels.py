@@ -10,6 +10,7 @@ from pathlib import Path
 
 from shared.datasets.errors import DataError
 from shared.datasets.examples import LabelledTexts
+from shared.training.damage import read_json
 
 # IMDB, SST-2 and most sentiment files use 0 = negative, 1 = positive.
 BINARY_SENTIMENT_NAMES = ("negative", "positive")
@@ -145,7 +146,7 @@ class LabelSet:
 
     @classmethod
     def load(cls, path: Path) -> LabelSet:
-        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+        return cls.from_json(read_json(path))
 
 
 def odd_labels(labels: list[str]) -> list[str]:

@@ -8,9 +8,11 @@ these helpers turn that into one line that names the file and what to do.
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from pathlib import Path
+from typing import Any
 
 RETRAIN = "train the run again (same command with --overwrite) or restore the file from a copy"
 
@@ -60,3 +62,20 @@ def load_keras_model(path: str | os.PathLike):
     if problem is not None:
         raise RunFolderDamaged(path, problem)
     return keras.models.load_model(path)
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """The JSON a run folder's file holds; a file that is not valid UTF-8 JSON raises
+    `RunFolderDamaged` naming it, instead of a bare `JSONDecodeError` with no file name.
+
+    A missing file passes through as `FileNotFoundError` (callers say what they expected).
+    """
+    data = Path(path).read_bytes()
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        problem = f"is not UTF-8 text (byte {error.start:,} of {len(data):,})"
+    except json.JSONDecodeError as error:
+        state = "empty" if not data.strip() else f"{error.msg} at line {error.lineno}"
+        problem = f"is not valid JSON ({state}; {len(data):,} bytes)"
+    raise RunFolderDamaged(path, problem)

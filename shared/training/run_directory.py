@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from shared.training.damage import read_json
+
 
 def _umask_permissions() -> int:
     umask = os.umask(0)
@@ -73,8 +75,7 @@ class TrainingResult:
 
     @classmethod
     def of_finished(cls, run_dir: RunDirectory, state: str) -> TrainingResult:
-        metrics = json.loads(run_dir.metrics_path.read_text(encoding="utf-8"))
-        return cls(run_dir.path, state, metrics)
+        return cls(run_dir.path, state, read_json(run_dir.metrics_path))
 
 
 class RunDirectory:
@@ -128,7 +129,7 @@ class RunDirectory:
 
     def load_config(self, config_cls):
         """The run's settings as `config_cls` (see `TrainingConfig.from_settings`)."""
-        return config_cls.from_settings(json.loads(self.config_path.read_text(encoding="utf-8")))
+        return config_cls.from_settings(read_json(self.config_path))
 
     def prepare(self, settings: dict[str, Any], overwrite: bool = False) -> str:
         """Claims the folder for `settings`.
@@ -148,7 +149,7 @@ class RunDirectory:
                 )
             shutil.rmtree(self.path)
         if self.config_path.is_file():
-            previous = json.loads(self.config_path.read_text(encoding="utf-8"))
+            previous = read_json(self.config_path)
             if previous != json.loads(json.dumps(settings, default=str)):
                 changed = sorted(
                     k for k in set(previous) | set(settings) if previous.get(k) != settings.get(k)
@@ -201,7 +202,7 @@ def unfinished_run_without(
     candidate = RunDirectory(run_dir_for(old))
     if candidate.is_finished or not candidate.config_path.is_file():
         return None
-    previous = json.loads(candidate.config_path.read_text(encoding="utf-8"))
+    previous = read_json(candidate.config_path)
     if previous != json.loads(json.dumps(old, default=str)):
         return None
     return candidate, old
