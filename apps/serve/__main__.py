@@ -31,6 +31,7 @@ FLAG_HELP = {
     "limit_concurrency": "most connections and requests handled at once; more get 503",
     "header_timeout_s": "a connection's request headers must arrive within this time of its "
     "opening (or of its last response), else it is closed",
+    "body_timeout_s": "a request's body must arrive within this time of its headers, else 408",
     "max_waiting_per_client": "most connections one client address may hold open without a "
     "request in progress; a new one closes its oldest",
     "poll_seconds": "how often new versions are looked for",
@@ -48,6 +49,7 @@ FLAG_HELP = {
 # Flags not named after their field (seconds spelled out; what the waiting ones are).
 FLAG_NAMES = {
     "header_timeout_s": "--header-timeout-seconds",
+    "body_timeout_s": "--body-timeout-seconds",
     "max_waiting_per_client": "--max-waiting-connections-per-client",
     "version_settle_s": "--version-settle-seconds",
     "load_retry_interval_s": "--load-retry-interval-seconds",

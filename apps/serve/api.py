@@ -10,6 +10,7 @@ a regress signature.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import urllib.parse
@@ -50,8 +51,14 @@ def error_response(error: ServingError) -> Response:
     return json_response({"error": error.message}, error.http_status)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to exceed `limit` bytes."""
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+    """The body, refused with 413 as soon as it is known to exceed `limit` bytes, and with
+    408 when it has not fully arrived `timeout_s` after its headers.
+
+    The deadline is absolute (bytes trickling in do not extend it): a client sending a
+    body byte by byte would otherwise hold a connection, and a slot of
+    `--limit-concurrency`, for as long as it likes.
+    """
 
     def too_large(size: str) -> ServingError:
         return ServingError(
@@ -65,11 +72,21 @@ async def read_body(request: Request, limit: int) -> bytes:
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(declared)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(f"more than {limit}")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(f"more than {limit}")
+                chunks.append(chunk)
+    except TimeoutError:
+        expected = f" of the {declared} declared" if declared is not None else ""
+        raise ServingError(
+            "DEADLINE_EXCEEDED",
+            f"Expected the whole request body within {timeout_s:g} s of its headers "
+            f"(--body-timeout-seconds). Received: {size} bytes{expected} by then.",
+            http_status=408,
+        ) from None
     return b"".join(chunks)
 
 
@@ -155,7 +172,7 @@ class RestApi:
         )
 
     async def classify(self, request: Request, model: str, version: int | None) -> Response:
-        body = await read_body(request, self.config.max_body_bytes)
+        body = await read_body(request, self.config.max_body_bytes, self.config.body_timeout_s)
         document = json_inputs.parse_body(body)
         signature_name = json_inputs.signature_name(document)
         servable = self.manager.resolve(model, version)
@@ -177,7 +194,7 @@ class RestApi:
         return json_response(classify_result(outputs))
 
     async def predict(self, request: Request, model: str, version: int | None) -> Response:
-        body = await read_body(request, self.config.max_body_bytes)
+        body = await read_body(request, self.config.max_body_bytes, self.config.body_timeout_s)
         document = json_inputs.parse_body(body)
         signature_name = json_inputs.signature_name(document)
         servable = self.manager.resolve(model, version)

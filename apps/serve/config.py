@@ -38,6 +38,8 @@ class ServeConfig:
             connection closes the oldest of them instead.
         header_timeout_s: A connection's request headers must be complete within this
             many seconds of its opening (or of its last response), else it is closed.
+        body_timeout_s: A request's body must be complete within this many seconds of
+            its headers, else the request gets 408 and the connection is closed.
         max_waiting_per_client: Most connections one client address may keep open while
             they wait for request headers; a new one closes that client's oldest.
         poll_seconds: How often `model_root` is scanned for new versions (TF Serving's
@@ -70,6 +72,7 @@ class ServeConfig:
     max_enqueued_batches: int = 100
     limit_concurrency: int = 512
     header_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
     max_waiting_per_client: int = 32
     poll_seconds: float = 2.0
     version_settle_s: float = 2.0
@@ -105,8 +108,9 @@ class ServeConfig:
             )
         if self.version_settle_s < 0:
             raise ValueError(f"Expected version_settle_s >= 0. Received: {self.version_settle_s}")
-        if self.header_timeout_s <= 0:
-            raise ValueError(f"Expected header_timeout_s > 0. Received: {self.header_timeout_s}")
+        for name in ("header_timeout_s", "body_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"Expected {name} > 0. Received: {getattr(self, name)}")
         if self.max_load_retries < 0:
             raise ValueError(f"Expected max_load_retries >= 0. Received: {self.max_load_retries}")
         if self.batch_timeout_ms < 0 or self.poll_seconds <= 0 or self.load_retry_interval_s <= 0:

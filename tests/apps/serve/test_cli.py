@@ -24,6 +24,7 @@ FLAGS = [
     ("--max-enqueued-batches", "9", "max_enqueued_batches", 9),
     ("--limit-concurrency", "64", "limit_concurrency", 64),
     ("--header-timeout-seconds", "2.5", "header_timeout_s", 2.5),
+    ("--body-timeout-seconds", "4.5", "body_timeout_s", 4.5),
     ("--max-waiting-connections-per-client", "3", "max_waiting_per_client", 3),
     ("--poll-seconds", "0.5", "poll_seconds", 0.5),
     ("--version-settle-seconds", "0.5", "version_settle_s", 0.5),
