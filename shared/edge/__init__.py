@@ -4,6 +4,8 @@
 
     classifier = EdgeSentimentClassifier.from_directory("saved_models/sentiment/1/tflite")
     classifier.classify(["a moving, beautifully acted film"])
+    answer, state = classifier.stream("I expected to hate it,")  # `train --streaming` runs
+    answer, state = classifier.stream("but it won me over", state)
     translator = EdgeTranslator.from_directory("saved_models/translation/1/tflite")
     translator.translate(["¿Dónde está la estación?"], beam_width=4)
 
@@ -18,6 +20,7 @@ import importlib
 # Public name -> the module that defines it.
 _EXPORTS = {
     "EdgeSentimentClassifier": "shared.edge.sentiment",
+    "EdgeSentimentStream": "shared.edge.sentiment_stream",
     "EdgeTranslator": "shared.edge.translation",
     "ExportRunner": "shared.edge.runner",
     "LiteModel": "shared.edge.runtime",
