@@ -22,8 +22,7 @@ def trained_run(corpus_csv, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def streaming_run(corpus_csv, tmp_path_factory):
-    """A tiny stream-capable run (`train --streaming`): forward LSTM, mean_max pooling."""
-    run_dir = tmp_path_factory.mktemp("runs") / "tiny-streaming"
-    assert main(train_argv(corpus_csv, run_dir, *TINY_SENTIMENT_FLAGS, "--streaming")) == 0
-    return run_dir
+def streaming_run(tiny_streaming_run):
+    """A tiny stream-capable run (`train --streaming`): forward LSTM, mean_max pooling, on
+    this corpus; trained once per session for every streaming test (tests/conftest.py)."""
+    return tiny_streaming_run
