@@ -61,9 +61,7 @@ def test_the_translation_golden_file_is_reproduced_by_our_tokenizer_and_runner(t
             assert PAD_ID not in target and (not target or END_ID not in target[:-1])
     # The tiny model translates its own corpus: most sentences get a non-empty answer.
     corpus = [row for row in rows if row["case"] == "corpus sentence"]
-    assert sum(bool(row["outputs"]["float32"]["translation"]) for row in corpus) > 0.9 * len(
-        corpus
-    )
+    assert sum(bool(row["outputs"]["float32"]["translation"]) for row in corpus) > 0.9 * len(corpus)
     assert golden_mismatches(EdgeTranslator, translation_dir) == []
 
 

@@ -17,6 +17,7 @@ import pytest
 from apps.sentiment.inference import SentimentPredictor
 from apps.sentiment.model import build_classifier
 from apps.sentiment.tflite import write_tflite_models as write_sentiment_models
+from shared.datasets.labels import LabelSet
 from shared.edge.flatbuffer import non_builtin_operators
 from shared.edge.metadata import VARIANTS
 from shared.edge.runtime import LiteModel
@@ -69,7 +70,9 @@ def export_another_classifier(
     classifier = build_classifier(config, trained.vectorizer.vocabulary_size, classes)
     classifier(np.ones((1, 4), np.int32))
     scramble(classifier, seed=seed, gain=2.0)
-    variant = dataclasses.replace(trained, config=config, classifier=classifier)
+    # One label per class: the export checks its metadata with the runner (golden.json).
+    labels = LabelSet(tuple(f"class_{i}" for i in range(classes)))
+    variant = dataclasses.replace(trained, config=config, classifier=classifier, labels=labels)
     summary = write_sentiment_models(variant, tmp_path, ("float32",), dynamic_length=dynamic_length)
     assert summary["fused_lstm"]
     return classifier, tmp_path / summary["files"]["float32"]["file"]
