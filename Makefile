@@ -10,7 +10,7 @@ SHARED_DATA ?= ../shared/data
 
 export PYTHONHASHSEED ?= 0
 
-.PHONY: install browser train-sentiment train-translation export serve bench bench-quick test test-slow lint format clean
+.PHONY: install browser web train-sentiment train-translation export serve bench bench-quick test test-slow lint format clean
 
 install: $(STAMP)
 
@@ -38,9 +38,10 @@ EXPORT_ARGS ?=
 export: $(STAMP)
 	$(PY) -m apps.export_all $(EXPORT_ARGS)
 
-## Serve saved_models/ with TF Serving's REST API on http://127.0.0.1:8501 (demo page at /).
+## Serve saved_models/ with TF Serving's REST API on http://127.0.0.1:8501 (demo page at /;
+## /?mode=on-device runs the sentiment phone model in the browser with LiteRT.js).
 SERVE_ARGS ?=
-serve: $(STAMP)
+serve: $(STAMP) web
 	$(BIN)/rnn-serve $(SERVE_ARGS)
 
 ## Benchmarks on $(SHARED_DATA) -> BENCHMARKS.md (tables + benchmarks/plots/*.png). Hours on
@@ -65,8 +66,23 @@ browser:
 	{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver; } || \
 	{ echo "error: could not install chromium chromium-driver (apt-get, as root or with sudo)" >&2; exit 2; }
 
+## LiteRT.js for the demo page's on-device mode (npm, pinned by web/package-lock.json; rnn-serve
+## serves it from web/node_modules, no CDN), and node for the JavaScript tokenizer's test.
+WEB_STAMP := web/node_modules/.installed
+web: $(WEB_STAMP)
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	echo "installing Debian's nodejs and npm (LiteRT.js for the demo page, its JavaScript test)"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$SUDO apt-get install -y -qq nodejs npm >/dev/null 2>&1 || \
+	{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs npm; } || \
+	{ echo "error: could not install nodejs npm (apt-get, as root or with sudo)" >&2; exit 2; }; }
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
 ## Fast suite: tiny models, made-up data, no downloads (~minutes).
-test: $(STAMP) browser
+test: $(STAMP) browser web
 	$(PY) -m pytest -m "not slow" -q
 
 ## Slow tests: real data on $(SHARED_DATA) (skipped with a reason when absent), and the

@@ -28,8 +28,10 @@ import numpy as np
 import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
+from apps.sentiment.corpus import generate_reviews
 from apps.sentiment.export import stream_details
 from apps.sentiment.streaming import initial_stream_state, stream_state_sizes, stream_step
+from shared.edge.golden import GOLDEN_CORPUS_TEXTS
 from shared.edge.metadata import VARIANTS
 from shared.edge.sentiment import INPUT_NAME, OUTPUT_NAME, SIGNATURE, EdgeSentimentClassifier
 from shared.edge.sentiment_stream import STREAM_SIGNATURE
@@ -71,6 +73,10 @@ def stream_step_function(classifier):
     def step(token_ids, *states):
         state = dict(zip(names, states, strict=True))
         probabilities, new_state = stream_step(classifier, token_ids, state)
+        # LiteRT.js 2.5.3 (browsers) returns garbage for a signature output written by a
+        # WHILE op (the recurrent states): an exact identity op in between (the maximum
+        # with the lowest float32; the states are finite) gives every client the values.
+        new_state = {name: tf.maximum(value, tf.float32.min) for name, value in new_state.items()}
         return {OUTPUT_NAME: probabilities, **new_state}
 
     return step
@@ -147,6 +153,7 @@ def write_stream_tflite_models(
         ),
         special_ids={"pad": PAD_ID, "unk": UNK_ID},
         run_config=dataclasses.asdict(trained.config),
+        golden_texts=generate_reviews(GOLDEN_CORPUS_TEXTS)[0],
         metadata_fields=lambda signatures: {
             "vocabulary": vocabulary,
             "labels": list(trained.labels.names),

@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from apps.serve.api import RestApi
 from apps.serve.config import ServeConfig
+from apps.serve.edge_files import edge_routes
 from apps.serve.errors import echo
 from apps.serve.manager import ModelManager
 from apps.serve.request_merging import BatchScheduler
@@ -84,6 +85,8 @@ def build_app(config: ServeConfig) -> Starlette:
         routes=[
             Route("/", demo_page, methods=["GET"]),
             Mount("/demo", app=StaticFiles(directory=STATIC_DIR), name="demo"),
+            # The page's on-device mode: phone models and LiteRT.js from here, no CDN.
+            *edge_routes(config.model_root),
             Route(STATS_PATH, stats, methods=["GET"]),
             # Last: TF Serving claims every path matching (?i)/v1/.* (any case).
             Route("/{path:path}", other_paths, methods=ALL_METHODS),

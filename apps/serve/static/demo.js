@@ -85,20 +85,30 @@ function wire({ input, button, result, answer, error, run }) {
   });
 }
 
+function showSentiment(row, source, detail) {
+  // The answer box; also filled as you type in on-device mode (edge/page.mjs).
+  document.getElementById("sentiment-result").dataset.source = source;
+  const labelIndex = row.probabilities.indexOf(Math.max(...row.probabilities));
+  const probability = row.probabilities[labelIndex];
+  document.getElementById("sentiment-label").textContent = row.label;
+  const shown = document.getElementById("sentiment-probability");
+  shown.textContent = `${(probability * 100).toFixed(1)}%`;
+  shown.dataset.probability = String(probability);
+  shown.dataset.probabilities = JSON.stringify(row.probabilities);
+  document.getElementById("sentiment-tokens").textContent = detail;
+}
+
 wire({
   input: "review", button: "classify", result: "sentiment-result",
   answer: "sentiment-answer", error: "sentiment-error",
   run: async (text) => {
-    const answer = await callApi("/v1/models/sentiment:predict", { instances: [text] });
-    const row = answer.predictions[0];
-    const labelIndex = row.probabilities.indexOf(Math.max(...row.probabilities));
-    const probability = row.probabilities[labelIndex];
-    document.getElementById("sentiment-label").textContent = row.label;
-    const shown = document.getElementById("sentiment-probability");
-    shown.textContent = `${(probability * 100).toFixed(1)}%`;
-    shown.dataset.probability = String(probability);
-    document.getElementById("sentiment-tokens").textContent =
-      `(${row.token_count} words)`;
+    // On-device mode (edge/page.mjs): the model runs in this browser; nothing is sent.
+    const onDevice = Boolean(window.onDevice && window.onDevice.active());
+    const row = onDevice
+      ? await window.onDevice.classify(text)
+      : (await callApi("/v1/models/sentiment:predict", { instances: [text] })).predictions[0];
+    showSentiment(row, onDevice ? "on-device" : "server",
+      `(${row.token_count} words${onDevice ? ", computed in this browser" : ""})`);
   },
 });
 

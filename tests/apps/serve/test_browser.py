@@ -9,72 +9,18 @@ page.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 
 from apps.serve.app import STATIC_DIR
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-INSTALL_HINT = (
-    "install them with `apt-get install -y chromium chromium-driver` (Debian), "
-    "and selenium with `pip install selenium`"
-)
-WAIT_SECONDS = 30
-
-
-def require_browser():
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.fail(f"headless browser test needs {', '.join(missing)}: {INSTALL_HINT}")
-    try:
-        from selenium import webdriver  # noqa: PLC0415
-    except ImportError:
-        pytest.fail(f"headless browser test needs selenium: {INSTALL_HINT}")
-    return webdriver
+from tests.helpers.browser import headless_chromium, text_of, type_and_click, wait_for_state
 
 
 @pytest.fixture(scope="module")
 def browser():
-    webdriver = require_browser()
-    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(WAIT_SECONDS)
-    yield driver
-    driver.quit()
-
-
-def wait_for_state(browser, element_id: str, states: tuple[str, ...]):
-    from selenium.webdriver.common.by import By  # noqa: PLC0415
-    from selenium.webdriver.support.ui import WebDriverWait  # noqa: PLC0415
-
-    element = browser.find_element(By.ID, element_id)
-    WebDriverWait(browser, WAIT_SECONDS).until(
-        lambda _: element.get_attribute("data-state") in states
-    )
-    return element.get_attribute("data-state")
-
-
-def text_of(browser, element_id: str) -> str:
-    from selenium.webdriver.common.by import By  # noqa: PLC0415
-
-    return browser.find_element(By.ID, element_id).text
-
-
-def type_and_click(browser, box_id: str, text: str, button_id: str) -> None:
-    from selenium.webdriver.common.by import By  # noqa: PLC0415
-
-    box = browser.find_element(By.ID, box_id)
-    box.clear()
-    box.send_keys(text)
-    browser.find_element(By.ID, button_id).click()
+    with headless_chromium() as driver:
+        yield driver
 
 
 def api(server, model: str, body: dict) -> dict:
@@ -84,11 +30,14 @@ def api(server, model: str, body: dict) -> dict:
 
 
 def test_the_page_loads_nothing_from_outside_the_server():
-    for path in STATIC_DIR.iterdir():
+    paths = [path for path in STATIC_DIR.rglob("*") if path.is_file()]
+    assert any(path.suffix == ".mjs" for path in paths)  # the on-device mode's modules too
+    for path in paths:
         text = path.read_text(encoding="utf-8")
         external = re.findall(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", text)
         assert not external, f"{path.name} loads an external resource"
         assert "@import" not in text and "url(" not in text, path.name
+        assert not re.search(r"""(?:import|from)\s*\(?\s*["'](?:https?:)?//""", text), path.name
 
 
 def test_the_page_shows_the_served_versions(server, browser):
