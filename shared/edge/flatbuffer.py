@@ -13,6 +13,10 @@ from ai_edge_litert.interpreter import Interpreter
 
 # Flex ops (TensorFlow kernels inside a .tflite) are custom ops named "Flex<Op>".
 FLEX_PREFIX = "Flex"
+# A fused LSTM op clipping its cell state to this is a state reset (`is_state_reset`);
+# 2**-100 is exact in float32 and no trained model's clip.
+RESET_CELL_CLIP = 2.0**-100
+LSTM_STATE_INPUTS = (18, 19)  # UNIDIRECTIONAL_SEQUENCE_LSTM's hidden and cell state inputs
 _BUILTIN_NAMES = {
     value: name
     for name, value in vars(schema.BuiltinOperator).items()
@@ -66,12 +70,14 @@ def carried_state_tensors(model_content: bytes) -> list[str]:
     TFLite's fused `UNIDIRECTIONAL_SEQUENCE_LSTM` needs its initial states in variable
     tensors (its kernel refuses others) and overwrites them with its final states. Such a
     state is hidden between calls unless an op of the same call writes it before any op
-    reads it: the exporter puts a `FILL` of zeros there (`shared.export.tflite.state_zeroing`).
-    Only a `FILL` counts as that write: a `DEQUANTIZE` of a constant (how the float16
-    variant fills the states) runs on the first call only, then keeps its output. Lists
-    every variable tensor that some op reads before a `FILL` writes it, in operator
-    (execution) order, and every variable tensor of a subgraph no signature runs (a loop
-    body would carry it across iterations).
+    reads it. The exporter puts a state reset there (`is_state_reset`: a one-step copy of
+    the LSTM op clipping its cell state to `RESET_CELL_CLIP`, which leaves both states
+    within 2**-100 of zero whatever they held; `shared.export.tflite.state_zeroing`); a
+    `FILL` (the exporter's earlier way) counts too. A `DEQUANTIZE` of a constant does not:
+    it runs on the first call only, then keeps its output. Lists every variable tensor
+    that some op reads before such a write, in operator (execution) order, and every
+    variable tensor of a subgraph no signature runs (a loop body would carry it across
+    iterations).
     An empty list: the model is a pure function of its inputs.
     """
     model = schema.Model.GetRootAs(model_content, 0)
@@ -85,11 +91,42 @@ def carried_state_tensors(model_content: bytes) -> list[str]:
         read_first = set() if entry else set(unwritten)
         for o in range(subgraph.OperatorsLength() if entry else 0):
             operator = subgraph.Operators(o)
+            if is_state_reset(model, operator):  # what it reads of the old state is < 2**-100
+                unwritten -= {int(operator.Inputs(i)) for i in LSTM_STATE_INPUTS}
+                continue
             read_first |= unwritten & _tensor_indices(operator.InputsAsNumpy())
             if _builtin_code(model, operator) == schema.BuiltinOperator.FILL:
                 unwritten -= _tensor_indices(operator.OutputsAsNumpy())
         carried += sorted(tensors[t].Name().decode("utf-8") for t in read_first)
     return carried
+
+
+def is_state_reset(model, operator) -> bool:
+    """Whether an operator of `model` is a state reset: a fused LSTM op clipping its cell
+    state to `RESET_CELL_CLIP`. Its cell state ends within the clip, its hidden state
+    (`o * tanh(c)`) too, so the op that reads the states next starts from zero to float32
+    precision (a weight times 2**-100 vanishes beside any gate input), however the
+    states were left. Clients that refuse an op writing a variable tensor (MediaPipe's
+    and the Task Library's TFLite runtimes refuse `FILL`) run it: the kernel writes the
+    states itself, as every fused LSTM does."""
+    if _builtin_code(model, operator) != schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM:
+        return False
+    table = operator.BuiltinOptions()
+    if table is None or operator.InputsLength() <= max(LSTM_STATE_INPUTS):
+        return False
+    options = schema.UnidirectionalSequenceLSTMOptions()
+    options.Init(table.Bytes, table.Pos)
+    return options.CellClip() == RESET_CELL_CLIP
+
+
+def state_resets(model_content: bytes) -> int:
+    """How many state resets (`is_state_reset`) a model has, in all of its subgraphs."""
+    model = schema.Model.GetRootAs(model_content, 0)
+    return sum(
+        is_state_reset(model, model.Subgraphs(g).Operators(o))
+        for g in range(model.SubgraphsLength())
+        for o in range(model.Subgraphs(g).OperatorsLength())
+    )
 
 
 def _builtin_code(model, operator) -> int:

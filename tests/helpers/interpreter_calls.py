@@ -11,7 +11,7 @@ import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
 
-from shared.edge.flatbuffer import TFLITE_IDENTIFIER
+from shared.edge.flatbuffer import TFLITE_IDENTIFIER, is_state_reset
 from shared.edge.metadata import METADATA_FILE
 
 CALLS = 1000
@@ -57,19 +57,28 @@ def sentiment_calls(vocabulary_size: int, max_length: int, rng) -> list[tuple[st
 
 
 def without_state_zeroing(content: bytes) -> bytes:
-    """The model as exported before metadata format 3: its FILLs of the states removed."""
+    """The model as exported before metadata format 3: its state resets (and FILLs, the
+    earlier way) removed."""
+    resets = set()
+    packed = schema.Model.GetRootAs(content, 0)
+    for g in range(packed.SubgraphsLength()):
+        subgraph = packed.Subgraphs(g)
+        for o in range(subgraph.OperatorsLength()):
+            if is_state_reset(packed, subgraph.Operators(o)):
+                resets.add((g, o))
     model = schema.ModelT.InitFromPackedBuf(bytearray(content), 0)
     fill = [
         i
         for i, code in enumerate(model.operatorCodes)
         if max(code.builtinCode, code.deprecatedBuiltinCode) == schema.BuiltinOperator.FILL
     ]
-    for subgraph in model.subgraphs:
+    for g, subgraph in enumerate(model.subgraphs):
         variables = {i for i, tensor in enumerate(subgraph.tensors) if tensor.isVariable}
         subgraph.operators = [
             op
-            for op in subgraph.operators
-            if not (op.opcodeIndex in fill and set(op.outputs.tolist()) <= variables)
+            for o, op in enumerate(subgraph.operators)
+            if (g, o) not in resets
+            and not (op.opcodeIndex in fill and set(op.outputs.tolist()) <= variables)
         ]
     builder = flatbuffers.Builder(len(content))
     builder.Finish(model.Pack(builder), file_identifier=TFLITE_IDENTIFIER)

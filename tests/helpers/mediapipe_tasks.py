@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
 from shared.edge.tokenizers import WordTokenizer
 from shared.export.tflite.tflite_metadata import with_task_metadata
-from tests.helpers.interpreter_calls import without_state_zeroing
 
 
 def classifier(model_content: bytes):
@@ -59,31 +56,9 @@ def mediapipe_ids(vocabulary: Sequence[str], max_length: int, texts: Sequence[st
     return np.rint(np.stack(rows)).astype(np.int32)
 
 
-def without_zeroing(model_content: bytes, metadata: dict) -> bytes:
-    """An exported sentiment model without the FILLs that zero its fused-LSTM state (which
-    MediaPipe's runtime refuses: "Output tensor ... to op ... (FILL) is a variable"), its
-    standard metadata written again. State then carries from call to call: run each
-    text on a fresh classifier (`mediapipe_probabilities`)."""
-    stripped = without_state_zeroing(model_content)  # re-serialised: the zip is gone
-    tokenize = WordTokenizer(metadata["vocabulary"], metadata["max_length"]).tokenize
-    return with_task_metadata(
-        stripped, metadata["vocabulary"], metadata["labels"], metadata["max_length"], tokenize
-    )
-
-
 def mediapipe_probabilities(model_content: bytes, labels: Sequence[str], texts) -> np.ndarray:
-    """MediaPipe's scores per label for each text, each on a fresh `TextClassifier`:
-    float32 `[len(texts), len(labels)]`."""
-    rows = []
-    for text in texts:
-        with classifier(model_content) as text_classifier:
-            rows.append(scores(text_classifier, text, len(labels)))
-    return np.stack(rows)
-
-
-def write_model(model_content: bytes, folder: str | Path | None = None) -> Path:
-    """Writes a model for clients that read files (the Task Library); returns its path."""
-    folder = Path(folder or tempfile.mkdtemp(prefix="mediapipe-"))
-    path = folder / "model.tflite"
-    path.write_bytes(model_content)
-    return path
+    """MediaPipe's scores per label for each text, all on one `TextClassifier` (never
+    reset: a model keeping state between calls would drift): float32
+    `[len(texts), len(labels)]`."""
+    with classifier(model_content) as text_classifier:
+        return np.stack([scores(text_classifier, text, len(labels)) for text in texts])

@@ -28,6 +28,8 @@ import keras
 import tensorflow as tf
 from ai_edge_litert import schema_py_generated as schema
 
+from shared.edge.flatbuffer import RESET_CELL_CLIP
+
 # The fused LSTM ops and their options tables. All three tables hold `cell_clip` and
 # `proj_clip` as fields 1 and 2 (after `fused_activation_function`), at the same vtable slots.
 _LSTM_OPTIONS = {
@@ -199,7 +201,8 @@ def fused_streaming_features(encoder, token_ids):
 
 
 def _lstm_options(model_content: bytes):
-    """Yields `(description, options table)` for every fused LSTM op of every subgraph."""
+    """Yields `(description, options table)` for every fused LSTM op of every subgraph,
+    state resets (`shared.edge.flatbuffer.is_state_reset`) left out."""
     model = schema.Model.GetRootAs(model_content, 0)
     codes = []
     for index in range(model.OperatorCodesLength()):
@@ -218,6 +221,8 @@ def _lstm_options(model_content: bytes):
                 continue  # no options table: every field has its default, clips included 0
             options = options_class()
             options.Init(table.Bytes, table.Pos)
+            if options.CellClip() == RESET_CELL_CLIP:
+                continue  # a state reset (`state_zeroing`), not a layer of the model
             yield f"subgraph {g}, operator {o}", options
 
 

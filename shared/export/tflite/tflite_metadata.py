@@ -1,4 +1,4 @@
-"""Standard TFLite Model Metadata for the sentiment model: MediaPipe Tasks reads it.
+"""Standard TFLite Model Metadata for the sentiment model: MediaPipe Tasks runs it unchanged.
 
 MediaPipe Tasks' `TextClassifier` (Android, iOS, web, Python) reads a text model's
 tokenizer, vocabulary and labels from the metadata every `.tflite` may carry: a
@@ -26,16 +26,15 @@ it folds case and keeps each punctuation character as a token. Both are expresse
 Where MediaPipe's ids still differ from ours: a word in a case our vocabulary file does
 not list (`gReat`: only lower, Capitalised and UPPER forms are), leading whitespace (the
 first word then carries it and is unknown), an HTML line break at the very start, text
-NFKC changes (full-width letters, ligatures), and texts longer than the model's
+NFKC changes (full-width letters, ligatures, `…` read as `...`), and texts longer than the model's
 `max_length` when the run keeps the last words (`truncate_from="start"`): MediaPipe keeps
 the first. The model's input keeps its dynamic length (`shape_signature` `[1, -1]`, our
 runner feeds each text's ids); its static `shape` says `[1, max_length]`, the length
 MediaPipe pads every text to (equal answers: padding is masked).
 
-Not solved here: MediaPipe's TFLite runtime (and the Task Library's) refuses an op that
-writes a variable tensor ("Output tensor ... to op ... (FILL) is a variable"), which is how
-the fused-LSTM models zero their state per call (`shared.export.tflite.state_zeroing`).
-The metadata is right for those clients; the model must zero its state another way.
+MediaPipe's TFLite runtime (and the Task Library's) refuses an op that writes a variable
+tensor; the fused-LSTM models reset their state without one
+(`shared.export.tflite.state_zeroing`), so those clients run the exported file as written.
 """
 
 from __future__ import annotations
