@@ -1,5 +1,6 @@
-"""All three sentiment variants keep no state between calls, float16 included (its states
-start as a `DEQUANTIZE` of a constant, which runs on the first call only)."""
+"""All three sentiment variants keep no state between calls, float16 included (the
+converter starts its states with a `DEQUANTIZE` of a constant, which runs on the first
+call only; the exporter drops it and resets the states each call)."""
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
