@@ -4,6 +4,7 @@
     rnn-bench --quick               # a few minutes: small slices, short training
     rnn-bench --sections inference --sentiment-run sst2=runs/sentiment/...
     rnn-bench --translation-run spa-eng=runs/translation/...   # skip its training
+    rnn-bench --sections streaming  # streaming step vs whole text on LiteRT (~5 min)
 
 Needs the real data sets (`--data-dir`, default ../shared/data; `make bench
 SHARED_DATA=DIR`).
@@ -25,7 +26,7 @@ from pathlib import Path
 from benchmarks.context import DEFAULT_DATA_DIR, DEFAULT_WORK_DIR, BenchContext, cpu_cores
 from shared.cli import add_verbose_argument, quiet_tensorflow
 
-SECTIONS = ("sentiment", "translation", "inference")
+SECTIONS = ("sentiment", "translation", "inference", "streaming")
 
 
 def named_paths(values: list[str], flag: str) -> dict[str, Path]:
@@ -152,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
             for pair, result in section.results.get("pairs", {}).items():
                 if result.get("run_dir"):
                     translation_runs.setdefault(pair, Path(result["run_dir"]))
+        elif name == "streaming":
+            from benchmarks import stream_latency
+
+            section = stream_latency.run_section(context)
         else:
             from benchmarks.inference import section as inference_section
 

@@ -31,3 +31,20 @@ def test_the_command_prints_the_table_and_writes_json(stream_phone_dir, tmp_path
     assert [row["tokens_so_far"] for row in json.loads(out.read_text())] == [16, 32]
     with pytest.raises(ValueError, match="Expected lengths > chunk"):
         measure(stream_phone_dir, lengths=(8,), chunk=8, repeats=1)
+
+
+def test_the_rnn_bench_section_tables_every_length(stream_phone_dir, tmp_path, monkeypatch):
+    """`rnn-bench --sections streaming`, its training and exports replaced by the tiny ones."""
+    from benchmarks import stream_latency
+    from benchmarks.context import BenchContext
+
+    monkeypatch.setattr(stream_latency, "train_streaming_run", lambda work, epochs: work)
+    monkeypatch.setattr(
+        stream_latency, "export_phone_models", lambda run, out, variant, fuse: stream_phone_dir
+    )
+    context = BenchContext(data_dir=tmp_path, work_dir=tmp_path, quick=True)
+    section = stream_latency.run_section(context)
+    assert section.key == "streaming"
+    assert [row[0] for row in section.tables[0].rows] == [16, 64, 256, 1024]
+    assert all(row["stream_step_ms"] > 0 for row in section.results["rows"])
+    assert "Ratio at 1,024 tokens" in section.notes[1]
