@@ -178,7 +178,8 @@ def train_streaming_run(work_dir: Path, epochs: int | None = None) -> Path:
 
 
 def export_phone_models(run_dir: Path, out_dir: Path, variant: str, fuse_lstm: bool) -> Path:
-    """The run's phone models (`variant` only) in `out_dir`, unless already there."""
+    """The run's phone models (`variant` only) in `out_dir`, unless already there (name
+    the folder after the variant and the LSTM kind)."""
     if (out_dir / METADATA_FILE).is_file():
         return out_dir
     from apps.sentiment.artifacts import TrainedSentimentModel  # noqa: PLC0415
@@ -293,9 +294,13 @@ def main(argv: list[str] | None = None) -> int:
         quiet_tensorflow(args.verbose)
         run_dir = args.run_dir or train_streaming_run(args.work_dir)
         exports = args.work_dir / "exports" / Path(run_dir).name
-        export_dir = export_phone_models(run_dir, exports / "fused", args.variant, True)
+        export_dir = export_phone_models(
+            run_dir, exports / f"fused-{args.variant}", args.variant, True
+        )
         if args.compare_unfused:
-            unfused_dir = export_phone_models(run_dir, exports / "while", args.variant, False)
+            unfused_dir = export_phone_models(
+                run_dir, exports / f"while-{args.variant}", args.variant, False
+            )
     rows = measure(
         export_dir, args.variant, lengths, args.chunk, args.repeats, args.threads, unfused_dir
     )
