@@ -241,6 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="Phone models with the LSTMs as plain WHILE loops: 3-4x slower on the phone, "
         "and no variable tensors (the fused ones zero theirs within every call).",
     )
+    export.add_argument(
+        "--phone-size",
+        choices=("auto", "compact", "full"),  # apps.sentiment.phone_compression.PHONE_SIZES
+        default="auto",
+        help="Phone models: compact (a copy with a low-rank word embedding and fewer n-gram "
+        "buckets, distilled from the server model on the training texts; ~1 MB instead of "
+        "~10 MB in dynamic range), full (the trained classifier as is), or auto (compact when "
+        "the word and n-gram tables exceed 1.5M weights, as with the real-data presets). The "
+        "SavedModel always keeps the full model; export.json records the agreement.",
+    )
 
     add_download_command(
         commands,
@@ -334,7 +344,12 @@ def _export(args: argparse.Namespace) -> int:
     from shared.export.exporter import run_export_command
 
     return run_export_command(
-        args, build_export, "sentiment", latency_comparison, fuse_lstm=not args.no_fused_lstm
+        args,
+        build_export,
+        "sentiment",
+        latency_comparison,
+        fuse_lstm=not args.no_fused_lstm,
+        phone_size=args.phone_size,
     )
 
 

@@ -158,13 +158,19 @@ def stream_details(trained: TrainedSentimentModel) -> dict:
 
 
 def build_export(
-    run_dir: Path, jit_compile: bool = True, tflite: bool = True, fuse_lstm: bool = True
+    run_dir: Path,
+    jit_compile: bool = True,
+    tflite: bool = True,
+    fuse_lstm: bool = True,
+    phone_size: str = "auto",
 ) -> AppExport:
     """Everything `shared.export.exporter.export_version` needs for one finished run.
 
     `fuse_lstm=False` exports the phone model's LSTMs as plain `WHILE` loops: 3-4x slower,
     and without variable tensors (both kinds keep no state between calls). A
     stream-capable run's `stream_step` is always such a loop (`stream_tflite`).
+    `phone_size` (`auto`, `compact`, `full`): see `write_tflite_models`; the SavedModel
+    always serves the full classifier.
     """
     trained = TrainedSentimentModel.load(run_dir)
     write_tflite = None
@@ -172,7 +178,7 @@ def build_export(
         from apps.sentiment.tflite import write_tflite_models  # noqa: PLC0415  (converter)
 
         def write_tflite(out_dir):
-            return write_tflite_models(trained, out_dir, fuse_lstm=fuse_lstm)
+            return write_tflite_models(trained, out_dir, fuse_lstm=fuse_lstm, phone_size=phone_size)
 
     endpoints = serving_endpoints(trained, jit_compile)
     labels = list(trained.labels.names)  # TF Serving's Classify API shape, on serving_default

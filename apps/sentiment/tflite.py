@@ -31,6 +31,7 @@ import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.corpus import generate_reviews
+from apps.sentiment.phone_compression import CompactSettings, compact_for_phone, wants_compact
 from shared.edge.golden import GOLDEN_CORPUS_TEXTS
 from shared.edge.metadata import VARIANTS
 from shared.edge.sentiment import INPUT_NAME, OUTPUT_NAME, SIGNATURE, EdgeSentimentClassifier
@@ -130,6 +131,8 @@ def write_tflite_models(
     variants: tuple[str, ...] = VARIANTS,
     dynamic_length: bool = True,
     fuse_lstm: bool = True,
+    phone_size: str = "auto",
+    compact_settings: CompactSettings | None = None,
 ) -> dict:
     """Converts a trained classifier to one `.tflite` per variant plus `metadata.json`.
 
@@ -146,6 +149,10 @@ def write_tflite_models(
         variants: a subset of `VARIANTS`.
         dynamic_length: ids `[1, None]` (resized per text) rather than `[1, max_length]`.
         fuse_lstm: fused LSTM ops where the encoder allows (see `classifier_function`).
+        phone_size: `compact` converts a small copy distilled from the classifier
+            (`apps.sentiment.phone_compression`), `full` the classifier itself, `auto`
+            the compact copy when the word and n-gram tables exceed its budget.
+        compact_settings: the compact copy's sizes and distillation (default settings).
 
     Stream-capable runs (`train --streaming`) get a `stream_step` signature besides
     (`apps.sentiment.stream_tflite`; their length is always dynamic).
@@ -153,7 +160,8 @@ def write_tflite_models(
     Returns:
         `{"directory", "metadata", "files": {variant: {"file", "sha256", "bytes"}},
         "fingerprint", "fused_lstm", "probe_differences": {variant: {"<signature>/<output>":
-        float}}}`.
+        float}}, "phone_model": {"phone_size", and for a compact copy its compression,
+        distillation and agreement with the server model}}`.
     """
     if trained.config.streaming:
         from apps.sentiment.stream_tflite import write_stream_tflite_models  # noqa: PLC0415
@@ -165,6 +173,9 @@ def write_tflite_models(
             )
         return write_stream_tflite_models(trained, out_dir, variants, fuse_lstm)
     classifier, vectorizer = trained.classifier, trained.vectorizer
+    phone_model = {"phone_size": "full"}
+    if wants_compact(trained, phone_size):
+        classifier, phone_model = compact_for_phone(trained, compact_settings or CompactSettings())
     vocabulary = vectorizer.get_vocabulary()
     encoder = classifier.get_layer("encoder")
     fused = fuse_lstm and lstm_encoder_is_fusable(encoder)
@@ -188,7 +199,10 @@ def write_tflite_models(
         endpoints={SIGNATURE: function},
         probes=probes,
         table=EmbeddingTable(
-            "vocabulary", [len(vocabulary), embedding.output_dim], embedding.name.split("/")[-1]
+            # A compact copy's table is the low-rank factor (`FactorizedEmbedding.rank`).
+            "vocabulary",
+            [len(vocabulary), getattr(embedding, "rank", embedding.output_dim)],
+            embedding.name.split("/")[-1],
         ),
         special_ids={"pad": PAD_ID, "unk": UNK_ID},
         run_config=dataclasses.asdict(trained.config),
@@ -203,6 +217,7 @@ def write_tflite_models(
             "max_length": vectorizer.max_length,
             "truncate_from": vectorizer.truncate_from,
             "fused_lstm": fused,
+            "phone_model": _phone_model_summary(phone_model),
         },
     )
     export = write_phone_export(spec, out_dir, variants)
@@ -213,4 +228,11 @@ def write_tflite_models(
         "fingerprint": export["fingerprint"],
         "fused_lstm": fused,
         "probe_differences": export["probe_differences"],
+        "phone_model": phone_model,
     }
+
+
+def _phone_model_summary(phone_model: dict) -> dict:
+    """metadata.json's short account of the phone model (export.json has all of it)."""
+    keys = ("phone_size", "compression", "agreement")
+    return {key: phone_model[key] for key in keys if key in phone_model}
