@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from apps.registry import app_entry
 from shared.edge.metadata import METADATA_FILE, TFLITE_FOLDER
 from shared.edge.runtime import LiteModel
 from shared.edge.sentiment import INPUT_NAME, OUTPUT_NAME, SIGNATURE, EdgeSentimentClassifier
@@ -167,8 +168,7 @@ def train_streaming_run(work_dir: Path, epochs: int | None = None) -> Path:
     """`rnn-sentiment train --streaming` (default settings, embedded corpus) in `work_dir`;
     a finished run there is reused, an interrupted one resumes. Latency depends on the
     model's sizes, not on its training: `epochs` may be cut for a quick run."""
-    from apps.sentiment.cli import main as sentiment_main  # noqa: PLC0415
-
+    sentiment_main = app_entry("sentiment").load_entry("cli")
     run_dir = work_dir / "sentiment-streaming"
     argv = ["train", "--streaming", "--run-dir", str(run_dir)]
     status = sentiment_main(argv + ([] if epochs is None else ["--epochs", str(epochs)]))
@@ -182,15 +182,13 @@ def export_phone_models(run_dir: Path, out_dir: Path, variant: str, fuse_lstm: b
     the folder after the variant and the LSTM kind)."""
     if (out_dir / METADATA_FILE).is_file():
         return out_dir
-    from apps.sentiment.artifacts import TrainedSentimentModel  # noqa: PLC0415
-    from apps.sentiment.tflite import write_tflite_models  # noqa: PLC0415
-
-    trained = TrainedSentimentModel.load(run_dir)
+    sentiment = app_entry("sentiment")
+    trained = sentiment.load_entry("trained_run").load(run_dir)
     if not trained.config.streaming:
         raise SystemExit(
             f"error: expected a stream-capable run (trained with --streaming). Received: {run_dir}"
         )
-    write_tflite_models(trained, out_dir, (variant,), fuse_lstm=fuse_lstm)
+    sentiment.load_entry("phone_export")(trained, out_dir, (variant,), fuse_lstm=fuse_lstm)
     return out_dir
 
 
@@ -282,6 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (FileNotFoundError, ValueError) as error:  # a wrong folder or setting, said once
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     lengths = [int(value) for value in args.lengths.split(",") if value.strip()]
     unfused_dir = None
     if args.export_dir is not None:

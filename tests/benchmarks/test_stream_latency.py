@@ -48,3 +48,8 @@ def test_the_rnn_bench_section_tables_every_length(stream_phone_dir, tmp_path, m
     assert [row[0] for row in section.tables[0].rows] == [16, 64, 256, 1024]
     assert all(row["stream_step_ms"] > 0 for row in section.results["rows"])
     assert "Ratio at 1,024 tokens" in section.notes[1]
+
+
+def test_a_folder_without_a_run_or_export_is_one_error_line(tmp_path, capsys):
+    assert main(["--export-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
