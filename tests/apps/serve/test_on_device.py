@@ -15,6 +15,7 @@ import pytest
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.tflite import write_tflite_models
+from apps.serve import edge_files
 from apps.serve.config import ServeConfig
 from shared.edge.golden import GOLDEN_FILE
 from tests.helpers.browser import headless_chromium, text_of, wait_for_state
@@ -148,6 +149,15 @@ def test_every_golden_row_gives_the_same_ids_and_probabilities_in_the_browser(
             worst[variant] = max(worst[variant], *differences)
         assert worst[variant] <= TOLERANCE, (variant, worst)
     print(f"largest |browser - LiteRT runner| over {len(texts)} golden rows: {worst}")
+
+
+def test_a_server_without_litertjs_gets_told_how_to_install_it(
+    server, browser, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(edge_files, "LITERTJS_DIR", tmp_path / "missing")
+    browser.get(server.url + "/?mode=on-device")
+    state = wait_for_state(browser, "on-device-status", ("ready", "error"), LOAD_SECONDS)
+    assert state == "error" and "run `make web`" in text_of(browser, "on-device-status")
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ import pytest
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.tflite import write_tflite_models
 from apps.serve.config import ServeConfig
+from shared.edge.metadata import DEFAULT_VARIANT
 from shared.edge.sentiment import EdgeSentimentClassifier
 from shared.edge.sentiment_stream import EdgeSentimentStream
 from tests.helpers.browser import headless_chromium, text_of, wait_for_state
-from tests.helpers.edge import EDGE_VARIANTS
 from tests.helpers.serving import ServerThread, free_port, wait_for
 
 SAME_CHUNKS = 1e-5
@@ -36,7 +36,7 @@ def stream_server(tiny_streaming_run, tmp_path_factory):
     root = tmp_path_factory.mktemp("stream-served")
     folder = root / "sentiment" / "1" / "tflite"
     trained = TrainedSentimentModel.load(tiny_streaming_run)
-    write_tflite_models(trained, folder, EDGE_VARIANTS, fuse_lstm=False)
+    write_tflite_models(trained, folder, (DEFAULT_VARIANT,), fuse_lstm=False)  # one: faster
     config = ServeConfig(model_root=root, port=free_port(), poll_seconds=3600)
     server = ServerThread(config).start(wait_for_models=False)
     yield server, folder

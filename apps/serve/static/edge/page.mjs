@@ -1,7 +1,6 @@
 // Wires the on-device mode into the demo page: the "Run the model" choice, the model's
 // status line, `window.onDevice` (which demo.js calls instead of the REST API), and, for
 // a model with `stream_step`, the sentiment updated as you type.
-import { OnDeviceClassifier } from "./on_device.mjs";
 import { TypingStream } from "./typing_stream.mjs";
 
 const mode = document.getElementById("sentiment-mode");
@@ -95,7 +94,13 @@ async function load(variant) {
   typing = null;
   live.hidden = true;
   show("loading", "Loading LiteRT.js and the phone model…");
-  loading = OnDeviceClassifier.load("sentiment", variant || null);
+  // Imported on first use: the page works in server mode on a server without LiteRT.js.
+  loading = import("./on_device.mjs").then(
+    ({ OnDeviceClassifier }) => OnDeviceClassifier.load("sentiment", variant || null),
+    () => {
+      throw new Error("LiteRT.js could not be loaded from this server: run `make web`.");
+    },
+  );
   try {
     classifier = await loading;
     const source = classifier.source;
