@@ -44,52 +44,45 @@ BLOCK_PROJECT_IMPORTS = textwrap.dedent(
 )
 
 
-def replay_in_fresh_process(version_dir: Path, tmp_path: Path) -> list[dict]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    result = subprocess.run(
-        [sys.executable, "-c", BLOCK_PROJECT_IMPORTS, str(REPLAY_SCRIPT), str(version_dir)],
-        cwd=tmp_path,  # not the repo: project packages are not importable from here
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return [json.loads(line) for line in result.stdout.splitlines()]
+class Replay:
+    """`replay_warmup.py` on one version folder in a fresh process, started at once."""
+
+    def __init__(self, version_dir: Path, workdir: Path):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        self._stdout, self._stderr = workdir / "stdout.jsonl", workdir / "stderr.txt"
+        with open(self._stdout, "w") as out, open(self._stderr, "w") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", BLOCK_PROJECT_IMPORTS, str(REPLAY_SCRIPT), str(version_dir)],
+                cwd=workdir,  # not the repo: project packages are not importable from here
+                env=env,
+                stdout=out,  # files, not pipes: nobody reads them while it runs
+                stderr=err,
+            )
+
+    def answers(self) -> list[dict]:
+        assert self.process.wait(timeout=300) == 0, self._stderr.read_text()[-3000:]
+        lines = self._stdout.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
-def test_sentiment_savedmodel_replays_warmup_like_keras(exported, tiny_sentiment_run, tmp_path):
-    _, sentiment_dir, _ = exported
-    answers = replay_in_fresh_process(sentiment_dir, tmp_path)
-    assert len(answers) == len(read_warmup_requests(sentiment_dir))
-    predictor = SentimentPredictor(TrainedSentimentModel.load(tiny_sentiment_run))
-    names = predictor.trained.labels.names
-    for answer in answers:
-        if answer["signature"] == "classify_token_ids":
-            ids = np.array(answer["inputs"]["token_ids"], np.int32)
-            expected = predictor.trained.classifier(ids, training=False).numpy()
-            np.testing.assert_allclose(answer["outputs"]["probabilities"], expected, atol=1e-5)
-            continue
-        texts = answer["inputs"]["text"]
-        probabilities, counts = predictor.predict(texts)
-        served = np.array(answer["outputs"]["probabilities"])
-        np.testing.assert_allclose(served, probabilities, atol=1e-5)
-        assert answer["outputs"]["label"] == [names[i] for i in probabilities.argmax(-1)]
-        assert answer["outputs"]["token_count"] == counts.tolist()
-
-
-def test_translation_savedmodel_replays_warmup_like_keras(exported, tiny_translation_run, tmp_path):
-    _, _, translation_dir = exported
-    answers = replay_in_fresh_process(translation_dir, tmp_path)
-    signatures = {answer["signature"] for answer in answers}
-    assert signatures == {"serving_default", "translate_greedy"}
-    translator = Translator(TrainedTranslator.load(tiny_translation_run))
-    for answer in answers:
-        texts = answer["inputs"]["text"]
-        width = 1 if answer["signature"] == "translate_greedy" else None
-        expected, counts = translator.translate(texts, beam_width=width)
-        assert answer["outputs"]["translation"] == expected
-        assert answer["outputs"]["source_token_count"] == counts.tolist()
+@pytest.fixture(scope="module", autouse=True)
+def replays(exported, tmp_path_factory):
+    """Both versions' warmup replayed in fresh processes, started with this module's first
+    test. Their first calls compile every XLA shape (most of a minute for the beam search),
+    so they run side by side, and beside the other tests, rather than one after another."""
+    _, sentiment_dir, translation_dir = exported
+    started = {
+        app: Replay(version_dir, tmp_path_factory.mktemp(f"replay-{app}"))
+        for app, version_dir in (("sentiment", sentiment_dir), ("translation", translation_dir))
+    }
+    yield started
+    for replay in started.values():
+        replay.stop()
 
 
 def test_serving_signatures_answer_awkward_inputs_without_errors(exported, tiny_sentiment_run):
@@ -151,3 +144,37 @@ def test_token_id_signature_refuses_ids_it_cannot_read(exported, bad_ids, messag
     classify = tf.saved_model.load(str(sentiment_dir)).signatures["classify_token_ids"]
     with pytest.raises(tf.errors.InvalidArgumentError, match=message):
         classify(token_ids=tf.constant(bad_ids, tf.int32))
+
+
+# Last in the module: the replays started with its first test.
+def test_sentiment_savedmodel_replays_warmup_like_keras(exported, replays, tiny_sentiment_run):
+    _, sentiment_dir, _ = exported
+    answers = replays["sentiment"].answers()
+    assert len(answers) == len(read_warmup_requests(sentiment_dir))
+    predictor = SentimentPredictor(TrainedSentimentModel.load(tiny_sentiment_run))
+    names = predictor.trained.labels.names
+    for answer in answers:
+        if answer["signature"] == "classify_token_ids":
+            ids = np.array(answer["inputs"]["token_ids"], np.int32)
+            expected = predictor.trained.classifier(ids, training=False).numpy()
+            np.testing.assert_allclose(answer["outputs"]["probabilities"], expected, atol=1e-5)
+            continue
+        texts = answer["inputs"]["text"]
+        probabilities, counts = predictor.predict(texts)
+        served = np.array(answer["outputs"]["probabilities"])
+        np.testing.assert_allclose(served, probabilities, atol=1e-5)
+        assert answer["outputs"]["label"] == [names[i] for i in probabilities.argmax(-1)]
+        assert answer["outputs"]["token_count"] == counts.tolist()
+
+
+def test_translation_savedmodel_replays_warmup_like_keras(replays, tiny_translation_run):
+    answers = replays["translation"].answers()
+    signatures = {answer["signature"] for answer in answers}
+    assert signatures == {"serving_default", "translate_greedy"}
+    translator = Translator(TrainedTranslator.load(tiny_translation_run))
+    for answer in answers:
+        texts = answer["inputs"]["text"]
+        width = 1 if answer["signature"] == "translate_greedy" else None
+        expected, counts = translator.translate(texts, beam_width=width)
+        assert answer["outputs"]["translation"] == expected
+        assert answer["outputs"]["source_token_count"] == counts.tolist()
