@@ -245,9 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--phone-size",
         choices=("auto", "compact", "full"),  # apps.sentiment.phone_compression.PHONE_SIZES
         default="auto",
-        help="Phone models: compact (a copy with a low-rank word embedding and fewer n-gram "
-        "buckets, distilled from the server model on the training texts; ~1 MB instead of "
-        "~10 MB in dynamic range), full (the trained classifier as is), or auto (compact when "
+        help="Phone models: compact (a copy with a low-rank word embedding and a smaller bag "
+        "of n-grams fitted to the trained weights; ~1.6 MB instead of ~10 MB in dynamic "
+        "range), full (the trained classifier as is), or auto (compact when "
         "the word and n-gram tables exceed 1.5M weights, as with the real-data presets). The "
         "SavedModel always keeps the full model; export.json records the agreement.",
     )

@@ -17,9 +17,20 @@ from __future__ import annotations
 import numpy as np
 
 
-def low_rank_factors(table: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
+def low_rank_factors(
+    table: np.ndarray,
+    rank: int,
+    row_weights: np.ndarray | None = None,
+    reader: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """`(factors [rows, rank], projection [rank, dim])` with `factors @ projection` the
     closest rank-`rank` table to `table` (truncated SVD, singular values on the factors).
+
+    Closest in squared error weighted by `row_weights` (how often each row is read: a
+    frequent word keeps its vector before a rare one) and measured after `reader
+    [dim, k]`, the layer that reads the rows (an LSTM's input kernel: only `row @ reader`
+    reaches the gates, so error in directions it ignores costs nothing). Both default to
+    plain squared error.
     """
     table = np.asarray(table, np.float64)
     if not 1 <= rank <= min(table.shape):
@@ -27,15 +38,20 @@ def low_rank_factors(table: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarr
             f"Expected 1 <= rank <= {min(table.shape)} for a table of shape {table.shape}. "
             f"Received: rank={rank}"
         )
-    left, singular, right = np.linalg.svd(table, full_matrices=False)
-    factors = left[:, :rank] * singular[:rank]
-    return factors.astype(np.float32), right[:rank].astype(np.float32)
-
-
-def kept_energy(table: np.ndarray, rank: int) -> float:
-    """Share of the table's squared norm its best rank-`rank` copy keeps (0..1)."""
-    singular = np.linalg.svd(np.asarray(table, np.float64), compute_uv=False)
-    return float((singular[:rank] ** 2).sum() / max((singular**2).sum(), 1e-30))
+    dim = table.shape[1]
+    root, inverse_root = np.eye(dim), np.eye(dim)
+    if reader is not None:
+        # The metric `reader @ reader.T`, its square root and inverse (floored eigenvalues).
+        values, vectors = np.linalg.eigh(np.asarray(reader, np.float64) @ np.asarray(reader).T)
+        values = np.maximum(values, values.max() * 1e-6)
+        root = (vectors * np.sqrt(values)) @ vectors.T
+        inverse_root = (vectors / np.sqrt(values)) @ vectors.T
+    scale = np.ones(len(table)) if row_weights is None else np.sqrt(np.asarray(row_weights))
+    scale = np.maximum(scale, 1e-6)
+    left, singular, right = np.linalg.svd(scale[:, None] * table @ root, full_matrices=False)
+    factors = left[:, :rank] * singular[:rank] / scale[:, None]
+    projection = right[:rank] @ inverse_root
+    return factors.astype(np.float32), projection.astype(np.float32)
 
 
 def folded_bucket_count(num_buckets: int, target: int, forbidden_factor: int = 0) -> int:

@@ -86,8 +86,18 @@ def test_low_rank_factors_keep_a_low_rank_table():
     factors, projection = low_rank_factors(table, 3)
     assert factors.shape == (40, 3) and projection.shape == (3, 8)
     np.testing.assert_allclose(factors @ projection, table, atol=1e-4)
-    worse, _ = low_rank_factors(table, 2)
-    assert worse.shape == (40, 2)
+    # Weighted by reads and measured after the reading layer: exact at full rank, and at a
+    # lower rank closer in that measure than the plain SVD.
+    reads, reader = rng.integers(1, 100, size=40).astype(float), rng.normal(size=(8, 5))
+    factors, projection = low_rank_factors(table, 3, reads, reader)
+    np.testing.assert_allclose(factors @ projection, table, atol=1e-3)
+
+    def error(fit):
+        return float((reads[:, None] * ((fit - table) @ reader) ** 2).sum())
+
+    plain = np.matmul(*low_rank_factors(table, 2))
+    fitted = np.matmul(*low_rank_factors(table, 2, reads, reader))
+    assert error(fitted) < error(plain)
 
 
 def test_factorized_encoder_round_trips_its_config():
