@@ -34,7 +34,10 @@ import numpy as np
 import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
+from apps.sentiment.corpus import generate_reviews
 from apps.sentiment.data import NO_GROUPS, DataOptions, load_examples
+from shared.datasets.errors import DataError
+from shared.edge.tokenizers import WordTokenizer
 from shared.export.progress import stage
 from shared.export.tflite.compression import (
     fold_buckets,
@@ -42,6 +45,7 @@ from shared.export.tflite.compression import (
     low_rank_factors,
     project_onto_softmax,
 )
+from shared.export.tflite.tflite_metadata import vocabulary_file
 from shared.ids import PAD_ID
 from shared.layers import HashedBagOfNgrams, MaskedSequencePooling, PaddingMask
 from shared.layers.bag_of_ngrams import PAIR_MULTIPLIER
@@ -52,8 +56,13 @@ PHONE_SIZES = ("auto", "compact", "full")
 # `auto` compacts when the embedding and bag tables hold more weights than this: in
 # dynamic range each is one byte, and the issue's budget for the whole phone model is 2 MB.
 TABLE_WEIGHT_BUDGET = 1_500_000
-# Texts per distillation step, rounded-up length step of a batch (fewer retraces).
+# Rounded-up length step of a batch (fewer retraces).
 LENGTH_STEP = 64
+# A dynamic-range model's bytes besides its int8 weights and vocabulary file: graph, float
+# biases, metadata (measured: 27 KB for the IMDB preset's compact model).
+SIZE_MARGIN = 40_000
+# Texts the agreement is measured on when the run's data is not where it was.
+GENERATED_TEXTS = 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +72,10 @@ class CompactSettings:
     Attributes:
         embedding_rank: width of the word embedding's stored factor.
         bag_buckets: at most this many pair buckets (the largest divisor of the run's
-            count at most this).
+            count at most this, and at most what fits `size_budget`).
+        size_budget: bytes the dynamic-range model may take: the bag gets what the
+            other weights (one byte each), the tokenizer's vocabulary file (MediaPipe's,
+            stored in the model) and `SIZE_MARGIN` leave.
         distil_epochs: passes over the training texts fitting the server's probabilities.
         learning_rate: Adam's rate for them.
         batch_size: texts per step.
@@ -71,6 +83,7 @@ class CompactSettings:
 
     embedding_rank: int = 32
     bag_buckets: int = 500_000
+    size_budget: int = 1_950_000
     distil_epochs: int = 0
     learning_rate: float = 5e-4
     batch_size: int = 64
@@ -150,14 +163,16 @@ def compact_classifier(
     settings: CompactSettings,
     bucket_counts: np.ndarray | None,
     word_counts: np.ndarray | None = None,
+    other_bytes: int = 0,
 ) -> tuple[keras.Model, dict]:
     """The classifier rebuilt with a factorised embedding and folded buckets, its other
     weights copied; and what was done (for export.json).
 
     `bucket_counts`: reads of each pair bucket in the training texts (`fold_buckets`'
-    weights); None sums the folded rows. `word_counts`: reads of each word id, weighting
+    weights); None: their plain mean. `word_counts`: reads of each word id, weighting
     the embedding's low-rank fit (`low_rank_factors`), which is measured after the first
-    LSTM layer's input kernels (both directions)."""
+    LSTM layer's input kernels (both directions). `other_bytes`: what the model file
+    carries besides weights (the vocabulary file), counted against `size_budget`."""
     encoder = classifier.get_layer("encoder")
     table = np.asarray(encoder.embedding.embeddings)
     vocabulary_size, embedding_dim = table.shape
@@ -179,17 +194,27 @@ def compact_classifier(
         "embedding": {
             "from": [int(vocabulary_size), int(embedding_dim)],
             "to": [[int(vocabulary_size), rank], [rank, int(embedding_dim)]],
-            "fit": "SVD weighted by word reads in the training texts, error measured after "
-            "the first LSTM layer's input kernels",
+            "fit": (
+                "SVD" if word_counts is None else "SVD weighted by word reads in the training texts"
+            )
+            + ", error measured after the first LSTM layer's input kernels",
         }
     }
     bag = None
     head = classifier.get_layer("probabilities")
     if "bag_of_ngrams" in layer_names:
         bag = classifier.get_layer("bag_of_ngrams")
-        count = folded_bucket_count(bag.num_buckets, settings.bag_buckets, PAIR_MULTIPLIER)
         # Only the head reads the bag, linearly: classes - 1 dims carry all it uses.
         bag_dim = min(bag.output_dim, head.units - 1)
+        fixed = (
+            vocabulary_size * (rank + bag_dim)
+            + rank * embedding_dim
+            + sum(int(np.prod(w.shape)) for w in encoder.weights if "embedding" not in w.path)
+            + head.units * (head.kernel.shape[0] - bag.output_dim + bag_dim + 1)
+        )
+        room = settings.size_budget - SIZE_MARGIN - other_bytes - fixed
+        target = max(1, min(settings.bag_buckets, room // bag_dim))
+        count = folded_bucket_count(bag.num_buckets, target, PAIR_MULTIPLIER)
         small_bag = HashedBagOfNgrams(
             bag.vocabulary_size,
             count,
@@ -202,10 +227,11 @@ def compact_classifier(
             "dims_from": int(bag.output_dim),
             "dims_to": int(bag_dim),
             "buckets_from": int(bag.num_buckets),
+            "estimated_bytes": int(fixed + count * bag_dim + other_bytes + SIZE_MARGIN),
+            "size_budget": settings.size_budget,
             "buckets_to": count,
-            "rows": "all summed"
-            if bucket_counts is None
-            else "mean of the rows folded together, weighted by their training-text reads",
+            "rows": "mean of the rows folded together"
+            + ("" if bucket_counts is None else ", weighted by their training-text reads"),
             "buckets_read": None if bucket_counts is None else int((bucket_counts > 0).sum()),
         }
     probabilities = keras.layers.Dense(head.units, activation="softmax", name="probabilities")(
@@ -231,7 +257,8 @@ def compact_classifier(
             rows, bag_kernel = project_onto_softmax(rows, kernel[features_dim:])
             kernel = np.concatenate([kernel[:features_dim], bag_kernel])
         words, pairs = rows[: bag.vocabulary_size], rows[bag.vocabulary_size :]
-        folded = fold_buckets(pairs, small_bag.num_buckets, bucket_counts)
+        reads = np.ones(len(pairs)) if bucket_counts is None else bucket_counts
+        folded = fold_buckets(pairs, small_bag.num_buckets, reads)
         small_bag.embedding.set_weights([np.concatenate([words, folded])])
     small.get_layer("probabilities").set_weights([kernel, bias])
     return small, details
@@ -323,18 +350,34 @@ def compact_for_phone(
     """
     started = time.monotonic()
     stage("phone compaction: reading the run's training and validation texts")
-    train_texts, _, val_texts, val_labels = run_splits(trained)
-    train_ids = token_ids(trained, train_texts)
+    split = "validation"
+    try:
+        train_texts, _, val_texts, val_labels = run_splits(trained)
+    except DataError as error:
+        # Exported where the training data is not: unweighted fits, and the agreement on
+        # the app's generated reviews instead of the validation split.
+        stage("phone compaction: %s; fitting without word counts", error)
+        train_texts, split = [], f"the app's generated reviews (training data not found: {error})"
+        val_texts, names = generate_reviews(GENERATED_TEXTS)
+        accepted = trained.labels.accepted_labels()
+        val_labels = [accepted.get(name, -1) for name in names]  # -1: not one of its classes
+    train_ids = token_ids(trained, train_texts) if train_texts else np.zeros((0, 2), np.int32)
     val_ids = token_ids(trained, val_texts)
-    bag_layer = "bag_of_ngrams" in {layer.name for layer in trained.classifier.layers}
-    counts = (
-        pair_bucket_counts(train_ids, trained.classifier.get_layer("bag_of_ngrams").num_buckets)
-        if bag_layer
-        else None
+    bag = "bag_of_ngrams" in {layer.name for layer in trained.classifier.layers}
+    buckets = trained.classifier.get_layer("bag_of_ngrams").num_buckets if bag else 0
+    counts = pair_bucket_counts(train_ids, buckets) if bag and train_texts else None
+    word_counts = None
+    if train_texts:
+        word_counts = np.bincount(train_ids.ravel(), minlength=trained.vectorizer.vocabulary_size)
+        word_counts[PAD_ID] = 0
+    vocabulary = trained.vectorizer.get_vocabulary()
+    tokenizer = WordTokenizer(
+        vocabulary, trained.vectorizer.max_length, trained.vectorizer.truncate_from
     )
-    word_counts = np.bincount(train_ids.ravel(), minlength=trained.vectorizer.vocabulary_size)
-    word_counts[PAD_ID] = 0
-    student, details = compact_classifier(trained.classifier, settings, counts, word_counts)
+    other_bytes = len(vocabulary_file(vocabulary, tokenizer.tokenize))
+    student, details = compact_classifier(
+        trained.classifier, settings, counts, word_counts, other_bytes
+    )
     stage("phone compaction: the server and phone models on %d validation texts", len(val_ids))
     teacher_val = predict(trained.classifier, val_ids)
     record = {
@@ -345,7 +388,7 @@ def compact_for_phone(
             "phone": int(student.count_params()),
         },
     }
-    if settings.distil_epochs:
+    if settings.distil_epochs and train_texts:
         before = agreement(teacher_val, predict(student, val_ids), val_labels)
         stage("phone compaction: the server's probabilities on %d texts", len(train_ids))
         losses = distil(student, train_ids, predict(trained.classifier, train_ids), settings)
@@ -356,6 +399,6 @@ def compact_for_phone(
             "agreement_before": before,
         }
     after = agreement(teacher_val, predict(student, val_ids), val_labels)
-    record["agreement"] = {**after, "split": "validation"}
+    record["agreement"] = {**after, "split": split}
     record["seconds"] = round(time.monotonic() - started, 1)
     return student, record

@@ -1,6 +1,7 @@
 """Compact phone models: folded buckets and low-rank factors, and the distilled export."""
 
 import json
+import shutil
 
 import keras
 import numpy as np
@@ -8,7 +9,10 @@ import pytest
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.phone_compression import (
+    GENERATED_TEXTS,
     CompactSettings,
+    compact_classifier,
+    compact_for_phone,
     pair_bucket_counts,
     table_weights,
     wants_compact,
@@ -157,3 +161,31 @@ def test_compact_phone_model_is_smaller_builtin_and_agrees(compact_export, senti
     probabilities = phone.predict(["a wonderful film, truly moving", "dull and far too long"])
     np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, atol=1e-4)
     assert (out / "golden.json").is_file()
+
+
+def test_compacting_where_the_training_data_is_not(tiny_sentiment_run, tmp_path):
+    run = tmp_path / "moved"
+    shutil.copytree(
+        tiny_sentiment_run, run, ignore=shutil.ignore_patterns("checkpoints", "tensorboard")
+    )
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "data": str(tmp_path / "gone.csv")}))
+    trained = TrainedSentimentModel.load(run)
+    small, record = compact_for_phone(trained, CompactSettings(embedding_rank=4, bag_buckets=16))
+    assert "generated reviews" in record["agreement"]["split"]
+    assert record["agreement"]["texts"] == GENERATED_TEXTS
+    assert record["compression"]["bag_of_ngrams"]["buckets_read"] is None
+    assert small.count_params() < trained.classifier.count_params()
+
+
+def test_the_bag_gets_what_the_size_budget_leaves(tiny_sentiment_run):
+    classifier = TrainedSentimentModel.load(tiny_sentiment_run).classifier
+    roomy = CompactSettings(embedding_rank=4, bag_buckets=64, size_budget=10**6)
+    _, details = compact_classifier(classifier, roomy, None)
+    assert details["bag_of_ngrams"]["buckets_to"] == 64
+    # 20 bytes over what the rest takes: 20 one-dim rows, folded to a divisor of 64.
+    fixed = details["bag_of_ngrams"]["estimated_bytes"] - 64
+    tight = CompactSettings(embedding_rank=4, bag_buckets=64, size_budget=fixed + 20)
+    _, details = compact_classifier(classifier, tight, None)
+    assert details["bag_of_ngrams"]["buckets_to"] == 16
+    assert details["bag_of_ngrams"]["estimated_bytes"] <= tight.size_budget
