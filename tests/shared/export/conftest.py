@@ -1,7 +1,11 @@
 """Exports of the tiny runs shared by this folder's modules, each made once per session:
-both apps' TF Serving versions in one model root (`exported`), and phone models of all
-three variants with scrambled weights (`tests.helpers.tflite.scramble`)."""
+both apps' TF Serving versions in one model root (`exported`), the same with phone models
+as the `export` command writes them (`cli_exports`), and phone models of all three
+variants with scrambled weights (`tests.helpers.tflite.scramble`)."""
 
+import contextlib
+import io
+import json
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,26 @@ def exported(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
     sentiment = export_version(build_sentiment_export(tiny_sentiment_run, tflite=False), root)
     translation = export_version(build_translation_export(tiny_translation_run, tflite=False), root)
     return root, Path(sentiment["path"]), Path(translation["path"])
+
+
+@pytest.fixture(scope="session")
+def cli_exports(tiny_sentiment_run, tiny_translation_run, tmp_path_factory):
+    """`(model root, {app: the JSON line it printed})`: both runs through their app's
+    `export` command (XLA SavedModel and the three phone variants), version 1 each."""
+    from apps.sentiment.cli import main as sentiment_main
+    from apps.translation.cli import main as translation_main
+
+    root = tmp_path_factory.mktemp("cli_exports")
+    summaries = {}
+    for app, main, run_dir in (
+        ("sentiment", sentiment_main, tiny_sentiment_run),
+        ("translation", translation_main, tiny_translation_run),
+    ):
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            assert main(["export", str(run_dir), "--saved-models", str(root)]) == 0
+        summaries[app] = json.loads(printed.getvalue().strip().splitlines()[-1])
+    return root, summaries
 
 
 @pytest.fixture(scope="session")

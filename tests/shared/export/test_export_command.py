@@ -10,10 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 from apps.sentiment.cli import main as sentiment_main
-from apps.sentiment.export import build_export as build_sentiment_export
-from apps.translation.export import build_export as build_translation_export
 from shared.edge.flatbuffer import carried_state_tensors
-from shared.export.exporter import EXPORT_INFO_RELATIVE_PATH, export_version
+from shared.export.exporter import EXPORT_INFO_RELATIVE_PATH
 from shared.export.versions import existing_versions
 
 
@@ -34,11 +32,13 @@ def test_export_without_a_finished_run_says_what_is_missing(tmp_path, capsys):
     assert existing_versions(tmp_path / "sentiment") == []
 
 
-def test_latency_comparison_times_every_candidate_on_the_same_cases(tiny_sentiment_run, tmp_path):
+def test_latency_comparison_times_every_candidate_on_the_same_cases(
+    cli_exports, tiny_sentiment_run, tmp_path
+):
     from apps.sentiment.export import latency_comparison
     from shared.export.latency import format_table
 
-    exported = export_version(build_sentiment_export(tiny_sentiment_run), tmp_path / "models")
+    exported = cli_exports[1]["sentiment"]
     tables = latency_comparison(tiny_sentiment_run, Path(exported["path"]), tmp_path)
     assert [title.split(" (")[0] for title, _, _ in tables] == ["Serving", "Phone path"]
     serving_rows = tables[0][1]
@@ -64,18 +64,15 @@ def test_latency_comparison_times_every_candidate_on_the_same_cases(tiny_sentime
         assert all(line.endswith("| 1.00x |") for line in reference_lines)
 
 
-def test_full_export_ships_phone_models_that_agree_with_the_savedmodel(
-    tiny_sentiment_run, tiny_translation_run, tmp_path, capsys
-):
-    from apps.translation.cli import main as translation_main
+def test_full_export_ships_phone_models_that_agree_with_the_savedmodel(cli_exports):
     from shared.edge.metadata import load_metadata
     from shared.edge.sentiment import EdgeSentimentClassifier
     from shared.edge.translation import EdgeTranslator
 
-    assert sentiment_main(["export", str(tiny_sentiment_run), "--saved-models", str(tmp_path)]) == 0
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    root, summaries = cli_exports  # both runs through the `export` command, once per session
+    summary = summaries["sentiment"]
     tflite_dir = Path(summary["tflite"]["directory"])
-    assert tflite_dir == tmp_path / "sentiment" / "1" / "tflite"  # inside the version
+    assert tflite_dir == root / "sentiment" / "1" / "tflite"  # inside the version
     assert load_metadata(tflite_dir, expected_app="sentiment")["app"] == "sentiment"
     texts = ["a great film , truly", "dull and far too long", "", "ok " * 100]
     served = tf.saved_model.load(summary["path"]).signatures["serving_default"]
@@ -84,9 +81,7 @@ def test_full_export_ships_phone_models_that_agree_with_the_savedmodel(
         phone = EdgeSentimentClassifier.from_directory(tflite_dir, variant=variant)
         np.testing.assert_allclose(phone.predict(texts), expected, atol=tolerance)
 
-    argv = ["export", str(tiny_translation_run), "--saved-models", str(tmp_path)]
-    assert translation_main(argv) == 0
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    summary = summaries["translation"]
     sentences = ["el perro come pan .", "¿dónde está la casa?", ""]
     served = tf.saved_model.load(summary["path"]).signatures["translate_greedy"]
     expected = [t.decode() for t in served(text=tf.constant(sentences))["translation"].numpy()]
@@ -109,11 +104,11 @@ def test_unfused_phone_export_is_stateless_and_recorded(tiny_sentiment_run, tmp_
 
 
 def test_translation_latency_comparison_has_serving_and_phone_tables(
-    tiny_translation_run, tmp_path
+    cli_exports, tiny_translation_run, tmp_path
 ):
     from apps.translation.export import latency_comparison
 
-    exported = export_version(build_translation_export(tiny_translation_run), tmp_path / "m")
+    exported = cli_exports[1]["translation"]
     tables = latency_comparison(tiny_translation_run, Path(exported["path"]), tmp_path)
     (_, serving_rows, _), (_, phone_rows, reference) = tables
     assert {r["candidate"] for r in serving_rows} == {"plain graph", "XLA"}
