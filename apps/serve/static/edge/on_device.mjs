@@ -140,6 +140,11 @@ export class OnDeviceClassifier {
     }
   }
 
+  /** Frees the compiled model (WebAssembly memory) once the calls under way are done. */
+  close() {
+    return this.serialized(async () => this.compiled.delete());
+  }
+
   /** Calls the model one at a time (LiteRT.js runs one call per compiled model). */
   serialized(work) {
     const call = this.queue.then(work);

@@ -62,12 +62,16 @@ async function readTyped() {
         Object.assign(live.dataset, { state: "idle", text });
         continue;
       }
-      const probabilities = await stream.update(text);
-      if (stream === typing) showLive(text, probabilities, stream);
+      try {
+        const probabilities = await stream.update(text);
+        if (stream === typing) showLive(text, probabilities, stream);
+      } catch (error) {
+        if (stream !== typing) continue; // the model was replaced meanwhile
+        live.dataset.state = "error";
+        live.textContent = error.message;
+        stream.restart(); // its state may be half-updated: start the next text afresh
+      }
     }
-  } catch (error) {
-    live.dataset.state = "error";
-    live.textContent = error.message;
   } finally {
     reading = false;
   }
@@ -90,6 +94,7 @@ review.addEventListener("input", () => {
 });
 
 async function load(variant) {
+  if (classifier) classifier.close(); // another variant: free the one loaded
   classifier = null;
   typing = null;
   live.hidden = true;
