@@ -147,6 +147,13 @@ def write_stream_tflite_models(
         runner=EdgeSentimentClassifier,
         model=classifier,
         endpoints={SIGNATURE: whole, STREAM_SIGNATURE: step},
+        # LiteRT.js refuses the fused LSTM's variable tensors: a browser model of loops.
+        browser_endpoints={
+            SIGNATURE: whole_text_function(classifier, False),
+            STREAM_SIGNATURE: step,
+        }
+        if fused
+        else None,
         probes=stream_probes(classifier, whole, step, random_inputs, repetitive_inputs),
         table=EmbeddingTable(
             "vocabulary", [len(vocabulary), embedding.output_dim], embedding.name.split("/")[-1]

@@ -9,7 +9,9 @@ both as TFLite's fused sequence op (used when the encoder allows, 3-4x faster th
 
 The fused op keeps its states in variable tensors, overwritten by each call; the model
 zeroes them itself at the start of every call (`shared.export.tflite.state_zeroing`), so
-it is a pure function of its ids: no runner resets anything.
+it is a pure function of its ids: no runner resets anything. LiteRT.js refuses variable
+tensors all the same, so a fused export also writes `sentiment_browser.tflite`, the
+unfused model in dynamic range (`shared.export.tflite.phone_export`).
 
 Stream-capable runs (`train --streaming`) get a `stream_step` signature besides, with the
 state as explicit inputs and outputs (`apps.sentiment.stream_tflite`).
@@ -179,9 +181,8 @@ def write_tflite_models(
     vocabulary = vectorizer.get_vocabulary()
     encoder = classifier.get_layer("encoder")
     fused = fuse_lstm and lstm_encoder_is_fusable(encoder)
-    function = classifier_function(
-        classifier, None if dynamic_length else vectorizer.max_length, fused
-    )
+    length = None if dynamic_length else vectorizer.max_length
+    function = classifier_function(classifier, length, fused)
     inputs = [probe_ids(len(vocabulary), vectorizer.max_length)]
     inputs += repetitive_probe_ids(encoder, vectorizer.max_length)
     probes = [
@@ -197,6 +198,10 @@ def write_tflite_models(
         runner=EdgeSentimentClassifier,
         model=classifier,
         endpoints={SIGNATURE: function},
+        # LiteRT.js refuses the fused LSTM's variable tensors: a browser model of loops.
+        browser_endpoints={SIGNATURE: classifier_function(classifier, length, False)}
+        if fused
+        else None,
         probes=probes,
         table=EmbeddingTable(
             # A compact copy's table is the low-rank factor (`FactorizedEmbedding.rank`).

@@ -26,7 +26,7 @@ import sys
 from shared.answers import translation_answer
 from shared.cli import positive_int, print_json_line
 from shared.command_inputs import read_inputs
-from shared.edge.metadata import TFLITE_FOLDER, VARIANTS, MetadataError
+from shared.edge.metadata import BROWSER_VARIANT, TFLITE_FOLDER, VARIANTS, MetadataError
 from shared.startup import stderr_without
 
 LITERT_NOISE = re.compile(r"^INFO: Created TensorFlow Lite XNNPACK delegate")
@@ -55,7 +55,10 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         )
         command.add_argument("texts", nargs="*", metavar="TEXT")
         command.add_argument(
-            "--variant", choices=VARIANTS, default=None, help="default: metadata's"
+            "--variant",
+            choices=(*VARIANTS, BROWSER_VARIANT),
+            default=None,
+            help=f"default: metadata's ({BROWSER_VARIANT}: the unfused model, if exported)",
         )
         command.add_argument(
             "--verbose", action="store_true", help="also print LiteRT's C++ log (XNNPACK)"

@@ -64,6 +64,18 @@ def tensor_shapes(model_content: bytes) -> dict[str, list[int]]:
     return shapes
 
 
+def variable_tensors(model_content: bytes) -> list[str]:
+    """Every variable tensor of every subgraph, by name (LiteRT.js refuses a model with any)."""
+    model = schema.Model.GetRootAs(model_content, 0)
+    names = []
+    for g in range(model.SubgraphsLength()):
+        subgraph = model.Subgraphs(g)
+        for t in range(subgraph.TensorsLength()):
+            if subgraph.Tensors(t).IsVariable():
+                names.append(subgraph.Tensors(t).Name().decode("utf-8"))
+    return names
+
+
 def carried_state_tensors(model_content: bytes) -> list[str]:
     """Variable tensors whose value can carry over from one call to the next, by name.
 

@@ -43,6 +43,10 @@ UNFINGERPRINTED_KEYS = ("models", "fingerprint", "default_variant", "run_config"
 # The `.tflite` precisions every export writes: float32, float16 weights, int8 weights.
 VARIANTS = ("float32", "float16", "dynamic_range")
 DEFAULT_VARIANT = "dynamic_range"  # smallest and fastest on a phone; what runners load
+# Written beside fused-LSTM variants: the dynamic-range model with unfused LSTMs (`WHILE`
+# loops, no variable tensors), for LiteRT.js, which refuses variable tensors; its
+# `models` entry says `"fused_lstm": false`. Not one of `VARIANTS` (benchmarks, MediaPipe).
+BROWSER_VARIANT = "browser"
 # The folder of a published version (`saved_models/<app>/<version>/`) holding an export.
 TFLITE_FOLDER = "tflite"
 APPS = ("sentiment", "translation")

@@ -141,7 +141,8 @@ def verify_sizes(
       item, e.g. the decoder's logits for the target vocabulary;
     - `tensors`: metadata lists whose length is the first axis of a tensor that metadata
       names in `size_checks` (`{"what", "tensor"}`), e.g. an embedding table. A list with
-      no such entry is an error, not a skipped check.
+      no such entry is an error, not a skipped check. `tensor` may list several names
+      (the browser model's loops name the table otherwise): the first one in the model.
 
     Args:
         metadata: loaded metadata.
@@ -174,7 +175,9 @@ def verify_sizes(
             )
     shapes = tensor_shapes(model_content) if tensors else {}
     for what in tensors:
-        checks.append((what, shapes.get(named[what]), 0, f"tensor {named[what]!r}"))
+        names = [named[what]] if isinstance(named[what], str) else list(named[what])
+        name = next((n for n in names if n in shapes), names[0])
+        checks.append((what, shapes.get(name), 0, f"tensor {name!r}"))
     for what, shape, axis, where in checks:
         if not shape:
             raise MetadataError(

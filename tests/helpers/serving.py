@@ -113,10 +113,11 @@ def version_states(client, model: str = "sentiment") -> dict[str, str]:
 def export_tiny_models(root: Path, sentiment_run: Path, translation_run: Path) -> Path:
     """Version 1 of both tiny models under `root` (see the module docstring for XLA).
 
-    The sentiment version has its phone models, for the demo page's on-device mode, with
-    unfused LSTMs: LiteRT.js 2.5.3 refuses the fused op's variable tensors.
+    The sentiment version has its phone models as `make export` writes them: fused LSTMs,
+    and the unfused browser model the demo page's on-device mode runs (LiteRT.js 2.5.3
+    refuses the fused op's variable tensors).
     """
-    export_version(build_sentiment_export(sentiment_run, fuse_lstm=False), root)
+    export_version(build_sentiment_export(sentiment_run), root)
     export_version(build_translation_export(translation_run, tflite=False, jit_compile=False), root)
     return root
 

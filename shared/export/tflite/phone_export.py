@@ -6,6 +6,12 @@ save the endpoints -> convert and verify every variant (leaving out an optional 
 whose conversion or check fails) -> find the embedding table's tensor in every variant ->
 metadata -> embed its fingerprint in each model, verify the final bytes, write both ->
 `golden.json`, texts -> ids -> outputs of the written models (`shared.edge.golden`).
+
+An export whose endpoints use TFLite's fused LSTM (variable tensors, which LiteRT.js
+refuses) also writes one browser model (`BROWSER_VARIANT`): the app's unfused endpoints
+(`WHILE` loops), in dynamic range, verified on the same probes, listed in `models` with
+`"fused_lstm": false` and in `golden.json`. MediaPipe's TextClassifier needs the single
+subgraph of the fused models, so no one file serves both clients.
 """
 
 from __future__ import annotations
@@ -18,15 +24,15 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from shared.edge.flatbuffer import tensor_shapes
+from shared.edge.flatbuffer import tensor_shapes, variable_tensors
 from shared.edge.golden import write_golden
-from shared.edge.metadata import DEFAULT_VARIANT, METADATA_FILE, VARIANTS
+from shared.edge.metadata import BROWSER_VARIANT, DEFAULT_VARIANT, METADATA_FILE, VARIANTS
 from shared.edge.metadata_writer import add_model_files, new_metadata, write_metadata
 from shared.edge.runner import ExportRunner
 from shared.edge.runtime import LiteModel
 from shared.export.progress import stage
 from shared.export.tflite import TFLiteExportError
-from shared.export.tflite.converter import save_endpoints
+from shared.export.tflite.converter import convert_saved_model, save_endpoints
 from shared.export.tflite.variants import convert_variants, write_variants
 from shared.export.tflite.verification import ModelCheck, Probe, Verification, check_unchanged
 
@@ -69,6 +75,9 @@ class PhoneExportSpec:
         task_metadata: `model bytes -> model bytes` adding standard TFLite Model Metadata
             for other clients (`shared.export.tflite.tflite_metadata`), applied last to the
             written files; the outputs must stay bit for bit those of the written model.
+        browser_endpoints: the same signatures without variable tensors (unfused LSTMs),
+            given when `endpoints` use the fused LSTM: converted once in dynamic range
+            as the browser model (`BROWSER_VARIANT`). None: the variants run in a browser.
     """
 
     runner: type[ExportRunner]
@@ -82,6 +91,7 @@ class PhoneExportSpec:
     optional_checks: Mapping[str, ModelCheck] = dataclasses.field(default_factory=dict)
     golden_texts: Sequence[str] = ()
     task_metadata: Callable[[bytes], bytes] | None = None
+    browser_endpoints: Mapping[str, tf.types.experimental.Function] | None = None
 
 
 def write_phone_export(
@@ -107,10 +117,20 @@ def write_phone_export(
         converted, verification, left_out = _convert_leaving_out_failures(
             spec, saved_model_dir, variants
         )
+    if spec.browser_endpoints is not None:
+        keys = [key for key in spec.endpoints if key not in left_out]
+        converted[BROWSER_VARIANT] = _convert_browser_model(spec, keys, verification)
 
     contents = {variant: item["content"] for variant, item in converted.items()}
     reference = contents[variants[0]]
     signatures = LiteModel(reference).describe_signatures()
+    if BROWSER_VARIANT in contents:
+        browser_signatures = LiteModel(contents[BROWSER_VARIANT]).describe_signatures()
+        if browser_signatures != signatures:
+            raise TFLiteExportError(
+                f"Expected the browser model to have the variants' signatures {signatures}. "
+                f"Received {browser_signatures}."
+            )
     metadata = new_metadata(
         spec.runner.APP,
         default_variant=DEFAULT_VARIANT if DEFAULT_VARIANT in converted else variants[0],
@@ -129,6 +149,8 @@ def write_phone_export(
     if spec.task_metadata is not None:
         written = _with_task_metadata(written, spec.task_metadata, verification)
     metadata = add_model_files(metadata, {v: item["path"] for v, item in written.items()})
+    if BROWSER_VARIANT in metadata["models"]:
+        metadata["models"][BROWSER_VARIANT]["fused_lstm"] = False
     metadata_path = write_metadata(out_dir / METADATA_FILE, metadata)
     # Texts -> ids -> outputs of the written files, for ports of the tokenizer and runner.
     golden_path = write_golden(spec.runner, out_dir, spec.golden_texts)
@@ -147,6 +169,8 @@ def write_phone_export(
 def _with_task_metadata(written: dict, add: Callable[[bytes], bytes], verification) -> dict:
     """Each written model with `add`'s standard metadata, checked and written again."""
     for variant, item in written.items():
+        if variant == BROWSER_VARIANT:
+            continue  # MediaPipe cannot run its loops (several subgraphs): no task metadata
         stage("TFLite %s: adding standard TFLite Model Metadata (MediaPipe Tasks)", variant)
         content = add(item["content"])
         check_unchanged(item["content"], content, verification.probes, f"{variant} model")
@@ -154,6 +178,25 @@ def _with_task_metadata(written: dict, add: Callable[[bytes], bytes], verificati
         Path(item["path"]).write_bytes(content)
         written[variant] = {**item, "content": content, "probe_differences": differences}
     return written
+
+
+def _convert_browser_model(spec: PhoneExportSpec, keys: list[str], verification) -> dict:
+    """`spec.browser_endpoints` (`keys` of them) as a dynamic-range model, checked as the
+    variants are, and refused if it still has a variable tensor."""
+    stage("TFLite %s: converting the unfused LSTMs in dynamic range (LiteRT.js)", BROWSER_VARIANT)
+    with tempfile.TemporaryDirectory(prefix=f"{spec.runner.APP}-browser-") as saved_model_dir:
+        endpoints = {key: spec.browser_endpoints[key] for key in keys}
+        save_endpoints(saved_model_dir, spec.model, endpoints)
+        content = convert_saved_model(saved_model_dir, keys, "dynamic_range")
+    variables = variable_tensors(content)
+    if variables:
+        raise TFLiteExportError(
+            "Expected a browser model without variable tensors (LiteRT.js refuses them). "
+            f"Received {len(variables)}: {variables[:5]}; give unfused browser endpoints."
+        )
+    stage("TFLite %s: verifying against TensorFlow", BROWSER_VARIANT)
+    differences = verification.check(BROWSER_VARIANT, content)
+    return {"content": content, "probe_differences": differences}
 
 
 def _convert_leaving_out_failures(spec: PhoneExportSpec, saved_model_dir, variants):
@@ -199,9 +242,14 @@ def size_checks(spec: PhoneExportSpec, contents: Mapping[str, bytes]) -> list[di
             f"{spec.runner.__name__} ({list(spec.runner.TENSOR_SIZE_CHECKS)}). "
             f"Received a table for {table.what!r}."
         )
-    name = common_tensor_name(
-        contents, table.shape, table.name_contains, table.what.replace("_", " ")
-    )
+    what = table.what.replace("_", " ")
+    variants = {v: content for v, content in contents.items() if v != BROWSER_VARIANT}
+    name = common_tensor_name(variants, table.shape, table.name_contains, what)
+    if BROWSER_VARIANT in contents:
+        # Its loops run the Keras model, whose name scopes the fused call does not have.
+        browser = {BROWSER_VARIANT: contents[BROWSER_VARIANT]}
+        other = common_tensor_name(browser, table.shape, table.name_contains, what)
+        name = name if other == name else [name, other]
     return [*checks, {"what": table.what, "tensor": name, "axis": 0}]
 
 

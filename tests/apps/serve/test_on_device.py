@@ -1,10 +1,12 @@
-"""The demo page's on-device mode in headless Chromium: the served version's
-`sentiment_<variant>.tflite` runs in the browser through LiteRT.js (WebAssembly) with the
-JavaScript tokenizer, every file from our server, and no inference request reaches it.
+"""The demo page's on-device mode in headless Chromium: the served version, exported as
+`make export` does (fused LSTMs), has its browser model `sentiment_browser.tflite` (the
+unfused one: LiteRT.js refuses the fused op's variable tensors), which runs in the browser
+through LiteRT.js (WebAssembly) with the JavaScript tokenizer, every file from our server,
+and no inference request reaches it.
 
 The page must give what our LiteRT runner wrote into `golden.json`: the same ids, and
-probabilities within `TOLERANCE` (measured: identical to the last bit on the tiny model,
-both variants; the margin allows another summation order in another WebAssembly build).
+probabilities within `TOLERANCE` (measured: identical to the last bit on the tiny model;
+the margin allows another summation order in another WebAssembly build).
 """
 
 from __future__ import annotations
@@ -13,13 +15,10 @@ import json
 
 import pytest
 
-from apps.sentiment.artifacts import TrainedSentimentModel
-from apps.sentiment.tflite import write_tflite_models
 from apps.serve import edge_files
-from apps.serve.config import ServeConfig
 from shared.edge.golden import GOLDEN_FILE
+from shared.edge.metadata import BROWSER_VARIANT, DEFAULT_VARIANT
 from tests.helpers.browser import headless_chromium, text_of, wait_for_state
-from tests.helpers.serving import ServerThread, free_port
 
 TOLERANCE = 1e-5
 LOAD_SECONDS = 120  # the WebAssembly runtime is ~9 MB; the machine may be busy
@@ -79,7 +78,7 @@ def test_the_page_classifies_in_the_browser_as_our_runner_without_asking_the_ser
     served_rows = inference_rows(server)
     open_on_device(browser, server)
     variant = browser.find_element(By.ID, "on-device-status").get_attribute("data-variant")
-    assert variant in golden["variants"]
+    assert variant == BROWSER_VARIANT  # the default export's fused models cannot run here
     assert "Texts stay in this browser" in text_of(browser, "on-device-status")
     for row in cases:
         # Set by script: typing long texts key by key would only make the test slow.
@@ -135,7 +134,7 @@ def test_every_golden_row_gives_the_same_ids_and_probabilities_in_the_browser(
     texts = [row["text"] for row in golden["rows"]]
     open_on_device(browser, server)
     worst = {}
-    for variant in golden["variants"]:
+    for variant in (BROWSER_VARIANT,):  # the one model of the export LiteRT.js can load
         open_on_device(browser, server, variant)
         answers = browser.execute_async_script(EVERY_ROW, texts, "/edge/sentiment/1/metadata.json")
         assert isinstance(answers, list), answers
@@ -160,22 +159,18 @@ def test_a_server_without_litertjs_gets_told_how_to_install_it(
     assert state == "error" and "run `make web`" in text_of(browser, "on-device-status")
 
 
-@pytest.fixture(scope="module")
-def fused_server(tiny_sentiment_run, tmp_path_factory):
-    """A server whose sentiment version has only a default (fused-LSTM) phone model."""
-    root = tmp_path_factory.mktemp("fused-served")
-    folder = root / "sentiment" / "1" / "tflite"
-    write_tflite_models(TrainedSentimentModel.load(tiny_sentiment_run), folder, ("float32",))
-    config = ServeConfig(model_root=root, port=free_port(), poll_seconds=3600)
-    server = ServerThread(config).start(wait_for_models=False)
-    yield server
-    server.stop()
-
-
-def test_a_model_litertjs_cannot_load_is_refused_saying_what_to_do(fused_server, browser):
+def test_a_fused_model_litertjs_cannot_load_is_refused_naming_the_browser_model(server, browser):
     """LiteRT.js 2.5.3 refuses variable tensors, which the fused LSTM keeps its state in."""
-    browser.get(fused_server.url + "/?mode=on-device")
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+    from selenium.webdriver.support.ui import Select  # noqa: PLC0415
+
+    open_on_device(browser, server)
+    picker = Select(browser.find_element(By.ID, "on-device-variant"))
+    labels = {option.get_attribute("value"): option.text for option in picker.options}
+    assert labels[BROWSER_VARIANT] == BROWSER_VARIANT
+    assert labels[DEFAULT_VARIANT] == f"{DEFAULT_VARIANT} (fused LSTM: not in a browser)"
+    picker.select_by_value(DEFAULT_VARIANT)
     state = wait_for_state(browser, "on-device-status", ("ready", "error"), LOAD_SECONDS)
     message = text_of(browser, "on-device-status")
     assert state == "error", message
-    assert "variable tensors" in message and "--no-fused-lstm" in message
+    assert "variable tensors" in message and "sentiment_browser.tflite" in message

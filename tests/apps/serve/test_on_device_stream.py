@@ -17,7 +17,7 @@ import pytest
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.tflite import write_tflite_models
 from apps.serve.config import ServeConfig
-from shared.edge.metadata import DEFAULT_VARIANT
+from shared.edge.metadata import BROWSER_VARIANT, DEFAULT_VARIANT
 from shared.edge.sentiment import EdgeSentimentClassifier
 from shared.edge.sentiment_stream import EdgeSentimentStream
 from tests.helpers.browser import headless_chromium, text_of, wait_for_state
@@ -31,12 +31,13 @@ LOAD_SECONDS = 120
 @pytest.fixture(scope="module")
 def stream_server(tiny_streaming_run, tmp_path_factory):
     """A server whose sentiment version holds only the phone models of a stream-capable
-    run (unfused: LiteRT.js refuses variable tensors). It has no SavedModel to serve, so
+    run, as the default export writes them: the fused model and the unfused browser model
+    the page runs (LiteRT.js refuses variable tensors). It has no SavedModel to serve, so
     the REST API cannot answer: the page must do everything itself."""
     root = tmp_path_factory.mktemp("stream-served")
     folder = root / "sentiment" / "1" / "tflite"
     trained = TrainedSentimentModel.load(tiny_streaming_run)
-    write_tflite_models(trained, folder, (DEFAULT_VARIANT,), fuse_lstm=False)  # one: faster
+    write_tflite_models(trained, folder, (DEFAULT_VARIANT,))  # one variant: faster
     config = ServeConfig(model_root=root, port=free_port(), poll_seconds=3600)
     server = ServerThread(config).start(wait_for_models=False)
     yield server, folder
@@ -85,6 +86,7 @@ def test_the_sentiment_follows_the_typing_one_word_at_a_time(stream_server, brow
     state = wait_for_state(browser, "on-device-status", ("ready", "error"), LOAD_SECONDS)
     assert state == "ready", text_of(browser, "on-device-status")
     variant = browser.find_element(By.ID, "on-device-status").get_attribute("data-variant")
+    assert variant == BROWSER_VARIANT  # the fused model's variable tensors: not here
     stream = EdgeSentimentStream(EdgeSentimentClassifier.from_directory(folder, variant))
     box = browser.find_element(By.ID, "review")
     assert browser.find_element(By.ID, "sentiment-live").is_displayed()

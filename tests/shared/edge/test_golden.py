@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from shared.edge.golden import EDGE_CASES, GOLDEN_FILE, golden_mismatches, load_golden
-from shared.edge.metadata import METADATA_FILE
+from shared.edge.metadata import BROWSER_VARIANT, METADATA_FILE
 from shared.edge.sentiment import EdgeSentimentClassifier
 from shared.edge.translation import EdgeTranslator
 from shared.ids import END_ID, PAD_ID
@@ -19,7 +19,7 @@ def test_the_sentiment_golden_file_is_reproduced_by_our_tokenizer_and_runner(sen
     golden = load_golden(sentiment_dir)
     metadata = json.loads((sentiment_dir / METADATA_FILE).read_text(encoding="utf-8"))
     assert golden["app"] == "sentiment" and golden["fingerprint"] == metadata["fingerprint"]
-    assert golden["variants"] == list(EDGE_VARIANTS)
+    assert golden["variants"] == [*EDGE_VARIANTS, BROWSER_VARIANT]  # a fused export's
     cases = {row["case"] for row in golden["rows"]}
     assert {case for case, _ in EDGE_CASES} <= cases
     assert sum(row["case"] == "corpus sentence" for row in golden["rows"]) >= 100

@@ -46,7 +46,7 @@ def test_a_tampered_format_version_is_rejected(sentiment_dir, tmp_path):
 def test_the_wrong_app_and_a_missing_variant_are_rejected(sentiment_dir, translation_dir):
     with pytest.raises(MetadataError, match="expected metadata of a translation export"):
         EdgeTranslator.from_directory(sentiment_dir)
-    with pytest.raises(MetadataError, match=r"among \['dynamic_range', 'float32'\]"):
+    with pytest.raises(MetadataError, match=r"among \['browser', 'dynamic_range', 'float32'\]"):
         EdgeSentimentClassifier.from_directory(sentiment_dir, variant="float16")
 
 

@@ -18,14 +18,16 @@ from apps.sentiment.inference import SentimentPredictor
 from apps.sentiment.model import build_classifier
 from apps.sentiment.tflite import write_tflite_models as write_sentiment_models
 from shared.datasets.labels import LabelSet
-from shared.edge.flatbuffer import non_builtin_operators
-from shared.edge.metadata import VARIANTS
+from shared.edge.flatbuffer import non_builtin_operators, operator_names, variable_tensors
+from shared.edge.golden import load_golden
+from shared.edge.metadata import BROWSER_VARIANT, DEFAULT_VARIANT, VARIANTS
 from shared.edge.runtime import LiteModel
 from shared.edge.sentiment import EdgeSentimentClassifier
 from shared.export.tflite.fused_lstm import lstm_clip_values, set_lstm_clipping
 from tests.helpers.tflite import scramble
 
 SENTIMENT_TOLERANCE = {"float32": 1e-5, "float16": 1e-3, "dynamic_range": 2e-2}
+SENTIMENT_TOLERANCE[BROWSER_VARIANT] = SENTIMENT_TOLERANCE["dynamic_range"]
 
 
 def test_sentiment_variants_match_keras_on_generated_reviews(sentiment_export, reviews):
@@ -34,13 +36,41 @@ def test_sentiment_variants_match_keras_on_generated_reviews(sentiment_export, r
     # End to end: TF tokenisation + Keras, against pure-Python tokenisation + LiteRT.
     expected, _ = SentimentPredictor(trained).predict(reviews)
     assert expected.std() > 0.1  # scrambled weights give spread-out answers
-    for variant in VARIANTS:
+    for variant in (*VARIANTS, BROWSER_VARIANT):
         classifier = EdgeSentimentClassifier.from_directory(out, variant, num_threads=1)
         actual = classifier.predict(reviews)
         difference = np.abs(actual - expected).max()
         assert difference <= SENTIMENT_TOLERANCE[variant], (variant, difference)
         agreement = np.mean(actual.argmax(-1) == expected.argmax(-1))
         assert agreement >= (1.0 if variant == "float32" else 0.99), (variant, agreement)
+
+
+def test_a_fused_export_writes_a_browser_model_without_variable_tensors(sentiment_export, reviews):
+    """LiteRT.js refuses variable tensors, which the fused LSTM needs: the default export
+    also writes the unfused model in dynamic range, answering as the fused ones."""
+    _, out, summary = sentiment_export
+    entry = summary["files"][BROWSER_VARIANT]
+    assert entry["file"] == "sentiment_browser.tflite" and entry["fused_lstm"] is False
+    browser = (out / entry["file"]).read_bytes()
+    fused = (out / summary["files"][DEFAULT_VARIANT]["file"]).read_bytes()
+    assert non_builtin_operators(browser) == []
+    assert variable_tensors(fused) and variable_tensors(browser) == []
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" not in operator_names(browser)
+    assert "WHILE" in operator_names(browser)
+    answers = {
+        variant: EdgeSentimentClassifier.from_directory(out, variant, num_threads=1).predict(
+            reviews
+        )
+        for variant in (*VARIANTS, BROWSER_VARIANT)
+    }
+    for variant in VARIANTS:
+        difference = np.abs(answers[BROWSER_VARIANT] - answers[variant]).max()
+        assert difference <= 2 * SENTIMENT_TOLERANCE["dynamic_range"], (variant, difference)
+        agreement = np.mean(answers[BROWSER_VARIANT].argmax(-1) == answers[variant].argmax(-1))
+        assert agreement >= 0.99, (variant, agreement)
+    golden = load_golden(out)
+    assert golden["variants"] == [*VARIANTS, BROWSER_VARIANT]
+    assert all(BROWSER_VARIANT in row["outputs"] for row in golden["rows"])
 
 
 def test_fused_and_fixed_length_models_match_keras_with_padding(sentiment_export, tmp_path):

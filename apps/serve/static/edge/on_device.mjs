@@ -20,6 +20,22 @@ const SHAPE_MISMATCH =
 
 let runtime = null; // the LiteRT.js WebAssembly module, loaded once
 
+/**
+ * Whether LiteRT.js can load the export's `variant`: not a fused-LSTM model (LiteRT.js
+ * 2.5.3 refuses the variable tensors its state lives in). A fused export also writes an
+ * unfused browser model, whose `models` entry says `"fused_lstm": false`.
+ */
+export function runsInBrowser(metadata, variant) {
+  const entry = metadata.models[variant] || {};
+  return entry.fused_lstm === false || (entry.fused_lstm === undefined && !metadata.fused_lstm);
+}
+
+function browserVariant(metadata) {
+  // The default when it runs here, else the browser model (a fused export's).
+  const variants = [metadata.default_variant, ...Object.keys(metadata.models)];
+  return variants.find((v) => runsInBrowser(metadata, v)) || metadata.default_variant;
+}
+
 async function getJson(path) {
   const response = await fetch(path);
   const answer = await response.json().catch(() => ({}));
@@ -74,7 +90,8 @@ async function loadRuntime() {
 
 export class OnDeviceClassifier {
   /**
-   * The newest served version's phone model of `variant` (default: the export's).
+   * The newest served version's phone model of `variant` (default: the export's, or its
+   * browser model when the export's default has the fused LSTM).
    * Throws an Error a person can act on when something is missing.
    */
   static async load(model = "sentiment", variant = null) {
@@ -92,7 +109,7 @@ export class OnDeviceClassifier {
     const base = `/edge/${model}/${latest.version}/`;
     const metadata = await getJson(`${base}metadata.json`);
     const tokenizer = WordTokenizer.fromMetadata(metadata);
-    variant = variant || metadata.default_variant;
+    variant = variant || browserVariant(metadata);
     if (!metadata.models[variant]) {
       throw new Error(`No ${variant} model in version ${latest.version}.`);
     }
@@ -102,11 +119,16 @@ export class OnDeviceClassifier {
     try {
       compiled = await loadAndCompile(`${base}${file}`, { accelerator: "wasm" });
     } catch (error) {
-      if (metadata.fused_lstm) {
+      if (!runsInBrowser(metadata, variant)) {
+        const other = browserVariant(metadata);
+        const instead = runsInBrowser(metadata, other)
+          ? `Pick the ${other} model (${metadata.models[other].file}, the same export ` +
+            "without the fused LSTM)."
+          : "Export the run again (`make export` writes a browser model beside the fused " +
+            "ones), or with `rnn-sentiment export --no-fused-lstm`.";
         throw new Error(
           `LiteRT.js cannot load ${file}: its fused LSTM keeps its state in variable ` +
-            "tensors, which LiteRT.js 2.5.3 does not support yet. Export the run with " +
-            "`rnn-sentiment export --no-fused-lstm` for browsers. " +
+            `tensors, which LiteRT.js 2.5.3 does not support yet. ${instead} ` +
             `(${error.message})`,
         );
       }
@@ -119,6 +141,9 @@ export class OnDeviceClassifier {
       file,
       bytes: metadata.models[variant].bytes,
       variants: Object.keys(metadata.models),
+      runnable: Object.fromEntries(
+        Object.keys(metadata.models).map((v) => [v, runsInBrowser(metadata, v)]),
+      ),
     });
   }
 

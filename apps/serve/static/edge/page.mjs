@@ -22,7 +22,12 @@ function show(state, text) {
 
 function offerVariants(source) {
   if (variants.options.length === 0) {
-    for (const variant of source.variants) variants.add(new Option(variant, variant));
+    for (const variant of source.variants) {
+      const label = source.runnable[variant]
+        ? variant
+        : `${variant} (fused LSTM: not in a browser)`;
+      variants.add(new Option(label, variant));
+    }
   }
   variants.value = source.variant;
   variants.hidden = false;
