@@ -81,9 +81,11 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	touch $(WEB_STAMP)
 
-## Fast suite: tiny models, made-up data, no downloads (~minutes).
+## Fast suite: tiny models, made-up data, no downloads (~minutes). Two pytest-xdist workers,
+## one test file at a time each (its module fixtures built once); TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser web
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow" -q -n $(TEST_WORKERS) --dist loadfile
 
 ## Slow tests: real data on $(SHARED_DATA) (skipped with a reason when absent), and the
 ## default model trained as `make train-sentiment` does, judged on everyday sentences, and
