@@ -9,10 +9,12 @@ as an empty review). The answers are `serving_default`'s: same tokenizer, same m
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
+from shared.export.warmup import CLASSIFY_INPUT
+
 SIGNATURE = "classification"
-CLASSIFY_METHOD_NAME = "tensorflow/serving/classify"  # tensorflow_serving's kClassifyMethodName
 TEXT_FEATURE = "text"
 
 
@@ -22,7 +24,7 @@ def classification_endpoint(serving_default, labels: list[str]):
     features = {TEXT_FEATURE: tf.io.FixedLenFeature([], tf.string, default_value="")}
     label_names = tf.constant(labels)
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name=CLASSIFY_INPUT)])
     def classification(inputs):
         text = tf.io.parse_example(inputs, features)[TEXT_FEATURE]
         scores = serving_default(text)["probabilities"]
@@ -31,3 +33,20 @@ def classification_endpoint(serving_default, labels: list[str]):
         return {"classes": classes, "scores": scores}
 
     return classification
+
+
+def serialized_examples(texts: list[str]) -> np.ndarray:
+    """The `tf.Example`s the `classification` signature reads, one per text (serialized)."""
+    examples = [
+        tf.train.Example(
+            features=tf.train.Features(
+                feature={
+                    TEXT_FEATURE: tf.train.Feature(
+                        bytes_list=tf.train.BytesList(value=[text.encode("utf-8")])
+                    )
+                }
+            )
+        ).SerializeToString()
+        for text in texts
+    ]
+    return np.array(examples, dtype=object)

@@ -8,11 +8,8 @@ import numpy as np
 import tensorflow as tf
 
 from apps.sentiment.artifacts import TrainedSentimentModel
-from apps.sentiment.classification import (
-    CLASSIFY_METHOD_NAME,
-    classification_endpoint,
-)
 from apps.sentiment.classification import SIGNATURE as CLASSIFICATION
+from apps.sentiment.classification import classification_endpoint, serialized_examples
 from apps.sentiment.streaming import (
     chunk_ids_of,
     initial_stream_state,
@@ -21,6 +18,7 @@ from apps.sentiment.streaming import (
 )
 from shared.export.exporter import AppExport
 from shared.export.shape_buckets import bucket_grid_texts, bucketed, text_of_words
+from shared.export.warmup import CLASSIFY_INPUT, CLASSIFY_METHOD_NAME
 from shared.ids import MAX_SERVING_BATCH
 
 APP = "sentiment"
@@ -122,6 +120,8 @@ def warmup_requests(trained: TrainedSentimentModel) -> list[tuple[str, dict[str,
     ]
     # classify_token_ids shares the compiled core; one call sets up its own graph.
     requests.append(("classify_token_ids", {"token_ids": np.array([[2, 3, 4]], np.int32)}))
+    # TF Serving replays this one through its Classify API (a ClassifyLog record).
+    requests.append((CLASSIFICATION, {CLASSIFY_INPUT: serialized_examples([" ".join(words[:3])])}))
     if trained.config.streaming:
         start = stream_initial_state(trained, 1)
         requests.append(("stream", {"text": np.array([b"a first chunk"], dtype=object), **start}))

@@ -22,13 +22,13 @@ from starlette.responses import Response
 from apps.serve import json_inputs, json_outputs
 from apps.serve.classify import (
     CLASSIFY_METHOD_NAME,
-    EXAMPLES_INPUT,
     check_classify_signature,
     classify_result,
     serialized_examples,
 )
 from apps.serve.errors import ServingError, echo, from_tensorflow, invalid_argument
 from apps.serve.limits import check_limits, check_row_count
+from shared.export.warmup import CLASSIFY_INPUT
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class RestApi:
         )
         check_classify_signature(signature, model, classify_names)
         check_row_count({"instances": document.get("examples")}, self.config)
-        tensors = {EXAMPLES_INPUT: serialized_examples(document)}
+        tensors = {CLASSIFY_INPUT: serialized_examples(document)}
         check_limits(tensors, self.config)
         self.manager.acquire(servable)
         try:

@@ -19,9 +19,7 @@ import tensorflow as tf
 from apps.serve.errors import echo, invalid_argument
 from apps.serve.json_inputs import is_b64_object, quote
 from apps.serve.signatures import Signature
-
-CLASSIFY_METHOD_NAME = "tensorflow/serving/classify"
-EXAMPLES_INPUT = "inputs"
+from shared.export.warmup import CLASSIFY_METHOD_NAME
 
 
 def check_classify_signature(signature: Signature, model: str, classify_names: list[str]):

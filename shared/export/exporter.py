@@ -76,7 +76,7 @@ def export_version(
             "the version)",
             len(spec.warmup_requests),
         )
-        write_warmup_requests(staged.path, spec.app, spec.warmup_requests)
+        write_warmup_requests(staged.path, spec.app, spec.warmup_requests, spec.method_names)
         tflite = None
         if spec.write_tflite:
             stage("TFLite: tracing the phone signatures and their reference outputs")

@@ -32,13 +32,25 @@ def to_json(value: np.ndarray):
     return value.tolist()
 
 
+def example_texts(serialized: np.ndarray) -> list[str]:
+    """The `text` feature of each serialized `tf.Example` (what a classify request sent)."""
+    features = [tf.train.Example.FromString(v).features.feature for v in serialized]
+    return [b"".join(f["text"].bytes_list.value).decode("utf-8") for f in features]
+
+
 def replay(version_dir: str, repeat: int) -> None:
     model = tf.saved_model.load(version_dir)
     records = tf.data.TFRecordDataset(f"{version_dir}/{WARMUP_FILE}").as_numpy_iterator()
     for record in records:
-        request = prediction_log_pb2.PredictionLog.FromString(record).predict_log.request
+        log = prediction_log_pb2.PredictionLog.FromString(record)
+        if log.HasField("classify_log"):  # a classify signature: its tf.Examples
+            request = log.classify_log.request
+            examples = [e.SerializeToString() for e in request.input.example_list.examples]
+            inputs = {"inputs": tf.constant(examples, tf.string)}
+        else:
+            request = log.predict_log.request
+            inputs = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
         signature = request.model_spec.signature_name or "serving_default"
-        inputs = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
         function = model.signatures[signature]
         started = time.perf_counter()
         outputs = function(**inputs)
@@ -53,7 +65,10 @@ def replay(version_dir: str, repeat: int) -> None:
             "batch": int(next(iter(inputs.values())).shape[0]),
             "first_call_ms": round(first_ms, 2),
             "median_ms": round(float(np.median(timings)), 3) if timings else None,
-            "inputs": {k: to_json(v.numpy()) for k, v in inputs.items()},
+            "inputs": {
+                k: example_texts(v.numpy()) if log.HasField("classify_log") else to_json(v.numpy())
+                for k, v in inputs.items()
+            },
             "outputs": {k: to_json(v.numpy()) for k, v in outputs.items()},
         }
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -5,14 +5,10 @@ import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
 from apps.sentiment.artifacts import TrainedSentimentModel
-from apps.sentiment.classification import (
-    CLASSIFY_METHOD_NAME,
-    SIGNATURE,
-    TEXT_FEATURE,
-    classification_endpoint,
-)
-from apps.sentiment.export import serving_endpoints, trackables
+from apps.sentiment.classification import SIGNATURE, TEXT_FEATURE, classification_endpoint
+from apps.sentiment.export import serving_endpoints, trackables, warmup_requests
 from shared.export.saved_model import write_saved_model
+from shared.export.warmup import CLASSIFY_METHOD_NAME, read_warmup_requests, write_warmup_requests
 
 REVIEWS = ["A gem of a film.", "Dull, dull, dull.", "", "Ni fu ni fa."]
 
@@ -51,6 +47,19 @@ def test_classification_signature_answers_as_serving_default(tiny_sentiment_run,
     assert classes == [labels] * (len(REVIEWS) + 1)
     # A missing `text` feature reads as an empty review.
     np.testing.assert_allclose(answer["scores"][-1], answer["scores"][2], atol=1e-6)
+
+    # The export's warmup holds a classify request (a ClassifyLog, as TF Serving replays
+    # it through its Classify API) that this signature answers.
+    (warmup,) = [inputs for name, inputs in warmup_requests(trained) if name == SIGNATURE]
+    write_warmup_requests(
+        tmp_path, "sentiment", [(SIGNATURE, warmup)], {SIGNATURE: CLASSIFY_METHOD_NAME}
+    )
+    ((name, replayed),) = read_warmup_requests(tmp_path)
+    assert name == SIGNATURE and list(replayed["inputs"]) == list(warmup["inputs"])
+    text = tf.train.Example.FromString(replayed["inputs"][0]).features.feature[TEXT_FEATURE]
+    scores = loaded[SIGNATURE](inputs=tf.constant(replayed["inputs"]))["scores"]
+    expected = loaded["serving_default"](text=tf.constant(text.bytes_list.value))["probabilities"]
+    np.testing.assert_allclose(scores.numpy(), expected.numpy(), atol=1e-6)
 
 
 def test_every_export_offers_the_classification_signature(tiny_sentiment_run):

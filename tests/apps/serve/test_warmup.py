@@ -211,7 +211,8 @@ def test_a_version_answers_after_one_shape_per_signature_and_warms_the_rest_whil
     released, the other warmup requests are replayed, smaller batches first."""
     requests = read_warmup_requests(model_root / "sentiment" / "1")
     first, later = first_and_later(requests)
-    assert sorted(name for name, _ in first) == ["classify_token_ids", "serving_default"]
+    expected = ["classification", "classify_token_ids", "serving_default"]
+    assert sorted(name for name, _ in first) == expected
     gate, warmup_rows, original = threading.Event(), [], LoadedVersion.call
 
     def gated_call(self, signature, inputs):

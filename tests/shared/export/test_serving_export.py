@@ -159,6 +159,11 @@ def test_sentiment_savedmodel_replays_warmup_like_keras(exported, replays, tiny_
             expected = predictor.trained.classifier(ids, training=False).numpy()
             np.testing.assert_allclose(answer["outputs"]["probabilities"], expected, atol=1e-5)
             continue
+        if answer["signature"] == "classification":  # a ClassifyLog: tf.Examples' texts
+            probabilities, _ = predictor.predict(answer["inputs"]["inputs"])
+            np.testing.assert_allclose(answer["outputs"]["scores"], probabilities, atol=1e-5)
+            assert answer["outputs"]["classes"] == list(names) * len(probabilities)
+            continue
         texts = answer["inputs"]["text"]
         probabilities, counts = predictor.predict(texts)
         served = np.array(answer["outputs"]["probabilities"])
