@@ -81,8 +81,9 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	touch $(WEB_STAMP)
 
-## Fast suite: tiny models, made-up data, no downloads (~minutes). Two pytest-xdist workers,
-## one test file at a time each (its module fixtures built once); TEST_WORKERS=0 runs serially.
+## Fast suite: tiny models, made-up data, no downloads (~minutes). Two pytest-xdist workers
+## take whole test files (module fixtures built once; session ones, such as the tiny runs,
+## once per worker); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
 test: $(STAMP) browser web
 	$(PY) -m pytest -m "not slow" -q -n $(TEST_WORKERS) --dist loadfile
