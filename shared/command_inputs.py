@@ -85,3 +85,19 @@ def answer_each_input(
     if truncated:
         print(truncation_note(truncated), file=sys.stderr)
     return 1 if failures else 0
+
+
+def answer_each_chunk(texts: list[str], step: Callable[[str], dict]) -> int:
+    """Streams: each input (argument or stdin line, read as it arrives) is the next chunk
+    of one text; `step(chunk)` carries the state and returns the running answer, printed
+    at once as one JSON line. A chunk that is not UTF-8 gets an `error` line and is
+    skipped (the state kept). Returns the exit status: 1 if any chunk was skipped."""
+    failures = 0
+    for origin, chunk, problem in read_inputs(texts):
+        if problem is not None:
+            failures += 1
+            print_json_line({"text": chunk, "error": f"{origin}: {problem}"})
+            continue
+        print_json_line({"text": chunk, **step(chunk)})
+        sys.stdout.flush()
+    return 1 if failures else 0

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.streaming import SentimentStream
 from shared.answers import sentiment_answer
-from shared.cli import RUNS_ROOT, latest_finished_run, print_json_line
-from shared.command_inputs import read_inputs
+from shared.cli import RUNS_ROOT, latest_finished_run
+from shared.command_inputs import answer_each_chunk
+from shared.training.damage import read_json
 
 
 def can_stream(run_dir: Path) -> bool:
     """Whether a finished run was trained with `--streaming` (read from its config.json)."""
-    config = json.loads((run_dir / "config.json").read_text(encoding="utf-8"))
+    config = read_json(run_dir / "config.json")
     return bool(config.get("streaming"))
 
 
@@ -38,12 +38,11 @@ def predict_stream(args: argparse.Namespace) -> int:
     stream = SentimentStream(TrainedSentimentModel.load(run_dir))  # refuses other runs
     print(f"using run {stream.trained.run_dir.describe()} (streaming)", file=sys.stderr)
     names = stream.trained.labels.names
-    state, failures = None, 0
-    for origin, chunk, problem in read_inputs(args.texts):
-        if problem is not None:
-            failures += 1
-            print_json_line({"text": chunk, "error": f"{origin}: {problem}"})
-            continue
+    state = None
+
+    def step(chunk: str) -> dict:
+        nonlocal state
         probabilities, state = stream.step([chunk], state)
-        print_json_line({"text": chunk, **sentiment_answer(probabilities[0], names)})
-    return 1 if failures else 0
+        return sentiment_answer(probabilities[0], names)
+
+    return answer_each_chunk(args.texts, step)

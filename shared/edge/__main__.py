@@ -24,8 +24,8 @@ import re
 import sys
 
 from shared.answers import translation_answer
-from shared.cli import positive_int, print_json_line
-from shared.command_inputs import read_inputs
+from shared.cli import positive_int
+from shared.command_inputs import answer_each_chunk
 from shared.edge.metadata import BROWSER_VARIANT, TFLITE_FOLDER, VARIANTS, MetadataError
 from shared.startup import stderr_without
 
@@ -111,15 +111,14 @@ def stream(args: argparse.Namespace) -> int:
 
     model = EdgeSentimentClassifier.from_directory(args.model_dir, variant=args.variant)
     streamer = EdgeSentimentStream(model)  # refuses a model without stream_step at once
-    state, failures = None, 0
-    for origin, chunk, problem in read_inputs(args.texts):
-        if problem is not None:
-            failures += 1
-            print_json_line({"text": chunk, "error": f"{origin}: {problem}"})
-            continue
+    state = None
+
+    def step(chunk: str) -> dict:
+        nonlocal state
         answer, state = streamer.step(chunk, state)
-        print_json_line({"text": chunk, **answer})
-    return 1 if failures else 0
+        return answer
+
+    return answer_each_chunk(args.texts, step)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ exercises nothing the sentiment model does not.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import socket
 import threading
 import time
@@ -88,6 +89,16 @@ class ServerThread:
     @property
     def scheduler(self):
         return self.app.state.scheduler
+
+
+@contextlib.contextmanager
+def running(root, **settings):
+    """A server of its own on `root` (any `ServeConfig` settings), stopped on exit."""
+    server = ServerThread(ServeConfig(model_root=root, port=free_port(), **settings)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def wait_for(condition, what: str, seconds: float = 60):

@@ -16,18 +16,9 @@ import time
 import httpx
 
 from apps.serve.config import ServeConfig
-from tests.helpers.serving import ServerThread, free_port
+from tests.helpers.serving import running
 
 PREDICT = b"POST /v1/models/sentiment:predict HTTP/1.1\r\nHost: x\r\n"
-
-
-@contextlib.contextmanager
-def running(root, **settings):
-    server = ServerThread(ServeConfig(model_root=root, port=free_port(), **settings)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def trickle(server, body: bytes, every_s: float, declared: int | None = None) -> bytes:

@@ -18,13 +18,11 @@ import httpx
 import pytest
 
 from apps.sentiment.export import build_export as build_sentiment_export
-from apps.serve.config import ServeConfig
 from apps.serve.servable import LoadedVersion, first_and_later
 from shared.export.exporter import export_version
 from shared.export.warmup import read_warmup_requests
 from tests.helpers.serving import (
-    ServerThread,
-    free_port,
+    running,
     version_rows,
     version_states,
     wait_for,
@@ -41,15 +39,6 @@ def exported(tiny_sentiment_run, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("faults_export")
     spec = build_sentiment_export(tiny_sentiment_run, tflite=False, jit_compile=False)
     return Path(export_version(spec, root)["path"])
-
-
-@contextlib.contextmanager
-def running(root, **settings):
-    server = ServerThread(ServeConfig(model_root=root, port=free_port(), **settings)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def open_sockets(server, count: int, first_bytes: bytes = b"") -> list[socket.socket]:
