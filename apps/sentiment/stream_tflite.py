@@ -31,6 +31,7 @@ from apps.sentiment.artifacts import TrainedSentimentModel
 from apps.sentiment.corpus import generate_reviews
 from apps.sentiment.export import stream_details
 from apps.sentiment.streaming import initial_stream_state, stream_state_sizes, stream_step
+from apps.sentiment.tflite import export_summary
 from shared.edge.golden import GOLDEN_CORPUS_TEXTS
 from shared.edge.metadata import VARIANTS
 from shared.edge.sentiment import INPUT_NAME, OUTPUT_NAME, SIGNATURE, EdgeSentimentClassifier
@@ -170,12 +171,4 @@ def write_stream_tflite_models(
             **stream_details(trained),
         },
     )
-    export = write_phone_export(spec, out_dir, variants)
-    return {
-        "directory": export["directory"],
-        "metadata": export["metadata"],
-        "files": export["files"],
-        "fingerprint": export["fingerprint"],
-        "fused_lstm": fused,
-        "probe_differences": export["probe_differences"],
-    }
+    return export_summary(write_phone_export(spec, out_dir, variants), fused)

@@ -226,14 +226,16 @@ def write_tflite_models(
         },
     )
     export = write_phone_export(spec, out_dir, variants)
+    return {**export_summary(export, fused), "phone_model": phone_model}
+
+
+def export_summary(export: dict, fused: bool) -> dict:
+    """What a sentiment phone export reports (and export.json records) of `write_phone_export`."""
+    keys = ("directory", "metadata", "files", "fingerprint")
     return {
-        "directory": export["directory"],
-        "metadata": export["metadata"],
-        "files": export["files"],
-        "fingerprint": export["fingerprint"],
+        **{key: export[key] for key in keys},
         "fused_lstm": fused,
         "probe_differences": export["probe_differences"],
-        "phone_model": phone_model,
     }
 
 
