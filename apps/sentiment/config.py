@@ -57,6 +57,12 @@ class SentimentConfig(EncoderSettings, TrainingConfig):
         "texts (truncated BPTT); batch_size texts are read side by side. 0: texts cut to "
         "max_length.",
     )
+    adversarial_epsilon: float = field(
+        0.0,
+        "Adversarial training on the word embeddings (Miyato et al. 2017): each step also "
+        "trains on the batch with its word vectors moved up the loss gradient by this "
+        "fraction of their L2 norm (e.g. 0.02); about twice the time per step. 0 disables.",
+    )
     length_bucketing: bool = field(
         True,
         "Batch texts of similar length together (sorted windows of 20 batches), so short "
@@ -72,6 +78,17 @@ class SentimentConfig(EncoderSettings, TrainingConfig):
             ("ngram_dim", self.ngram_dim >= 0, ">= 0 (0 disables)"),
             *self.at_least_one("ngram_buckets"),
             ("ngram_learning_rate_scale", self.ngram_learning_rate_scale > 0, "> 0"),
+            ("adversarial_epsilon", self.adversarial_epsilon >= 0, ">= 0 (0 disables)"),
+            (
+                "adversarial_epsilon",
+                not self.adversarial_epsilon or not self.document_window,
+                "0 with --document-window (whole-document training has its own step)",
+            ),
+            (
+                "adversarial_epsilon",
+                not self.adversarial_epsilon or self.strategy == "default",
+                "0 with --strategy mirrored/multi-worker (the table is perturbed in place)",
+            ),
             (
                 "max_tokens",
                 self.ngram_dim == 0 or self.max_tokens <= 46340,

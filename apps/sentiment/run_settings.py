@@ -14,9 +14,10 @@ from shared.training.run_directory import RunDirectory, unfinished_run_without
 # Recorded only for grouped splits (so runs split at random keep their hash); runs
 # started before grouped splits lack it.
 GROUP_SETTING = "group_column"
-# Recorded only when set (streaming runs, whole-document training), so every run from
-# before the setting keeps its hash (and its folder): a missing one loads as False / 0.
-OPTIONAL_FALSE_SETTINGS = ("streaming", "document_window")
+# Recorded only when set (streaming runs, whole-document training, adversarial training),
+# so every run from before the setting keeps its hash (and its folder): a missing one
+# loads as False / 0.
+OPTIONAL_FALSE_SETTINGS = ("streaming", "document_window", "adversarial_epsilon")
 
 
 def run_settings(

@@ -42,6 +42,7 @@ from shared.datasets.labels import LabelSet
 from shared.evaluation.text_baseline import fit_baseline, save_baseline
 from shared.package_api import callable_module
 from shared.text.vectorizer import WordVectorizer, load_vocabulary, save_vocabulary
+from shared.training.adversarial import AdversarialTrainer
 from shared.training.distribution import describe_strategy, make_strategy
 from shared.training.pipelines import text_classification_dataset
 from shared.training.presets import ResolvedSettings
@@ -217,13 +218,17 @@ def train(
                 callbacks,
             )
         else:
-            classifier.compile(
-                optimizer=make_optimizer(config, steps_per_epoch=len(train_ds)),
-                loss="sparse_categorical_crossentropy",
-                metrics=["accuracy"],
+            # Adversarial training wraps the classifier for fitting only: what is saved
+            # and exported afterwards is the plain classifier.
+            model = classifier
+            if config.adversarial_epsilon:
+                model = AdversarialTrainer(classifier, config.adversarial_epsilon)
+            objective = {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
+            model.compile(
+                optimizer=make_optimizer(config, steps_per_epoch=len(train_ds)), **objective
             )
-            classifier = fit_resumable(
-                classifier,
+            best = fit_resumable(
+                model,
                 train_ds,
                 val_ds,
                 run_dir,
@@ -232,6 +237,11 @@ def train(
                 title="sentiment BiLSTM",
                 extra_callbacks=tuple(callbacks),
             )
+            classifier = best
+            if isinstance(best, AdversarialTrainer):
+                classifier = best.classifier
+                # Compiled as a plain run's is, its optimizer state included.
+                classifier.compile(optimizer=best.optimizer, **objective)
     elapsed = time.monotonic() - started
     print(f"training finished in {elapsed:.1f} s (this session; resumed runs add earlier time)")
 
