@@ -83,10 +83,11 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 
 ## Fast suite: tiny models, made-up data, no downloads (~minutes). Two pytest-xdist workers
 ## take whole test files (module fixtures built once; session ones, such as the tiny runs,
-## once per worker); TEST_WORKERS=0 runs it in one process.
+## once per worker); TEST_WORKERS=0 runs it in one process. The 15 slowest tests are listed
+## at the end, so a suite creeping past ~10 minutes shows where the time went.
 TEST_WORKERS ?= 2
 test: $(STAMP) browser web
-	$(PY) -m pytest -m "not slow" -q -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -m "not slow" -q -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 ## Slow tests: real data on $(SHARED_DATA) (skipped with a reason when absent), and the
 ## default model trained as `make train-sentiment` does, judged on everyday sentences, and
