@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--translation-pairs",
         default="spa-eng,fra-eng",
         help="Language pairs to benchmark (files translation/<pair>.tsv.gz in --data-dir); "
-        "a pair without --translation-run is trained with the real-data preset (~70 min "
+        "a pair without --translation-run is trained with the real-data preset (~35 min "
         "for spa-eng on 2 cores).",
     )
     parser.add_argument(

@@ -109,3 +109,33 @@ def test_auto_reads_the_training_data_once_and_hands_it_to_training(tmp_path, mo
     path = _csv(tmp_path / "short.csv", ["a fine film ."] * 10)
     resolved = resolve_sentiment_config(_sentiment("--data", str(path)))
     assert len(reads) == 1 and resolved.data.texts == ["a fine film ."] * 10
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--streaming", "--document-window", "64"),
+        ("--strategy", "mirrored"),
+        ("--strategy", "multi-worker"),
+        ("--workers", "2"),
+        ("--streaming",),
+    ],
+)
+def test_the_sentences_presets_adversarial_training_gives_way_where_it_cannot_run(extra):
+    # The preset trains adversarially; runs that refuse it (or that it was not measured
+    # on) still start with the preset, without it.
+    assert SENTIMENT_PRESETS["sentences"].values["adversarial_epsilon"] > 0
+    plain = resolve_sentiment_config(_sentiment("--preset", "sentences")).config
+    assert plain.adversarial_epsilon == SENTIMENT_PRESETS["sentences"].values["adversarial_epsilon"]
+    config = resolve_sentiment_config(_sentiment("--preset", "sentences", *extra)).config
+    assert config.adversarial_epsilon == 0
+    assert config.epochs == SENTIMENT_PRESETS["sentences"].values["epochs"]
+
+
+@pytest.mark.parametrize(
+    "extra", [("--streaming", "--document-window", "64"), ("--strategy", "mirrored")]
+)
+def test_adversarial_training_typed_by_the_user_is_still_refused_where_it_cannot_run(extra):
+    args = _sentiment("--preset", "sentences", *extra, "--adversarial-epsilon", "0.02")
+    with pytest.raises(ValueError, match="Expected `adversarial_epsilon` 0"):
+        resolve_sentiment_config(args)
