@@ -98,7 +98,9 @@ class _FirstWeights(keras.callbacks.Callback):
     """The classifier's encoder weights when training starts (after the warm start)."""
 
     def on_train_begin(self, logs=None):
-        self.encoder = [w.copy() for w in self.model.get_layer("encoder").get_weights()]
+        # The `sentences` preset fits through AdversarialTrainer, which wraps the classifier.
+        classifier = getattr(self.model, "classifier", self.model)
+        self.encoder = [w.copy() for w in classifier.get_layer("encoder").get_weights()]
 
 
 def test_init_from_a_pretraining_run_starts_the_classifier_from_its_encoder(
