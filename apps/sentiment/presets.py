@@ -76,18 +76,22 @@ def choose_preset(requested: str, data_source, texts: list[str] | None) -> tuple
     return SENTENCES, f"auto: median {median:.0f} words per text, < {LONG_TEXT_WORDS}"
 
 
+def _without(preset: Preset, unwanted) -> Preset:
+    """`preset` minus the settings whose names `unwanted(name)` picks (defaults apply)."""
+    values = {k: v for k, v in preset.values.items() if not unwanted(k)}
+    return dataclasses.replace(preset, values=values)
+
+
 def without_bag_of_ngrams(preset: Preset) -> Preset:
     """`preset` for a streaming model, which has no bag of n-grams (`streaming`'s help)."""
-    values = {k: v for k, v in preset.values.items() if not k.startswith("ngram_")}
-    return dataclasses.replace(preset, values=values)
+    return _without(preset, lambda name: name.startswith("ngram_"))
 
 
 def without_adversarial_training(preset: Preset) -> Preset:
     """`preset` for runs adversarial training refuses (whole-document windows, a
     distribution strategy) or that it was not measured on (streaming): a preset's choice
     gives way there; only `--adversarial-epsilon` typed by the user is refused."""
-    values = {k: v for k, v in preset.values.items() if k != "adversarial_epsilon"}
-    return dataclasses.replace(preset, values=values)
+    return _without(preset, lambda name: name == "adversarial_epsilon")
 
 
 def resolve_sentiment_config(args) -> ResolvedSettings:
@@ -105,13 +109,12 @@ def resolve_sentiment_config(args) -> ResolvedSettings:
         examples = load_training_examples(args.data, DataOptions.from_args(args))
     texts = examples.texts if examples is not None else None
     preset, reason = choose_preset(args.preset, args.data, texts)
-    if getattr(args, "streaming", None):
+    streaming = getattr(args, "streaming", None)
+    if streaming:
         preset = without_bag_of_ngrams(preset)
-    if (
-        getattr(args, "streaming", None)
-        or getattr(args, "document_window", None)
-        or getattr(args, "strategy", None) not in (None, "default")
-        or getattr(args, "workers", None)
-    ):
+    distributed = getattr(args, "strategy", None) not in (None, "default") or getattr(
+        args, "workers", None
+    )
+    if streaming or getattr(args, "document_window", None) or distributed:
         preset = without_adversarial_training(preset)
     return resolve_with_preset(SentimentConfig, args, preset, reason, examples)
