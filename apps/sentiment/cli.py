@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         "predict",
         help="label texts given as arguments or lines on stdin",
         description="Print one JSON line per text: "
-        '{"text": ..., "label": ..., "probability": ..., "probabilities": {...}}. '
+        '{"text": ..., "label": ..., "score": ..., "probabilities": {...}}. '
         'Empty texts and invalid UTF-8 get an {"text": ..., "error": ...} line '
         "and the exit status is 1; the other texts are still predicted.",
     )

@@ -17,6 +17,7 @@ from shared.datasets.aclimdb import IGNORED_FOLDERS, MOVIE_GROUP, read_class_fol
 from shared.datasets.errors import DataError
 from shared.datasets.examples import LabelledTexts
 from shared.datasets.tabular import DEFAULT_GROUP_COLUMN, read_labelled_table
+from shared.datasets.treebank_text import untokenize_treebank
 
 EMBEDDED = "embedded"
 NO_GROUPS = "none"  # --group-column none: a random validation split
@@ -126,22 +127,42 @@ def load_examples(source: str | Path | None, options: DataOptions = DataOptions(
                 f"{options.group_column!r}; leave it out, or pass 'none' for a random split."
             )
         ignored = frozenset() if options.read_unlabelled_folders else IGNORED_FOLDERS
-        return read_class_folders(
-            path, options.on_bad_rows, ignored_folders=ignored, read_groups=not no_groups
+        return as_people_write(
+            path,
+            read_class_folders(
+                path, options.on_bad_rows, ignored_folders=ignored, read_groups=not no_groups
+            ),
         )
     if path.is_file():
-        return read_labelled_table(
+        return as_people_write(
             path,
-            text_column=options.text_column,
-            label_column=options.label_column,
-            on_bad_rows=options.on_bad_rows,
-            group_column=None if no_groups else options.group_column,
-            default_group_column=None if no_groups else DEFAULT_GROUP_COLUMN,
+            read_labelled_table(
+                path,
+                text_column=options.text_column,
+                label_column=options.label_column,
+                on_bad_rows=options.on_bad_rows,
+                group_column=None if no_groups else options.group_column,
+                default_group_column=None if no_groups else DEFAULT_GROUP_COLUMN,
+            ),
         )
     raise DataError(
         f"Expected --data to be a CSV/TSV file, a folder of class sub-folders, or "
         f"'{EMBEDDED}'. Received: {source} (no such file or folder)."
     )
+
+
+def as_people_write(source, data: LabelledTexts) -> LabelledTexts:
+    """`data` with treebank-split contractions re-attached ("does n't" -> "doesn't"), so
+    a model trained or scored on SST-2-style text reads the words users type; says so when
+    it changed anything."""
+    texts, changed = untokenize_treebank(data.texts)
+    if changed:
+        print(
+            f"{source}: {changed:,} of {len(texts):,} texts had treebank-split "
+            'contractions or quotes ("does n\'t", "film \'s", ``): re-attached as users '
+            'write them ("doesn\'t", "film\'s", ")'
+        )
+    return dataclasses.replace(data, texts=texts)
 
 
 def load_training_examples(source: str | Path | None, options: DataOptions) -> LabelledTexts:

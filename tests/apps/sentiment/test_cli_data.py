@@ -103,3 +103,35 @@ def test_duplicate_texts_never_straddle_the_validation_split(tmp_path):
     assert sorted(train_idx + val_idx) == list(range(120))
     assert not {texts[i] for i in train_idx} & {texts[i] for i in val_idx}
     assert len({texts[i] for i in val_idx}) == 6  # 20% of the 30 unique texts
+
+
+def test_treebank_tokenised_training_text_is_read_as_users_write_it(tmp_path, capsys):
+    # SST-2 splits contractions ("was n't"); users type "wasn't". Trained on the split
+    # form, the model would meet an unknown word wherever a user wrote a negation.
+    rng = np.random.default_rng(0)
+    subjects = "the film|this movie|the plot|the cast|the ending|the story".split("|")
+    verbs = ("is", "was", "does", "did")
+    rows = ["sentence\tlabel"]
+    for _ in range(240):
+        subject, verb = rng.choice(subjects), rng.choice(verbs)
+        good = "work" if verb in ("does", "did") else "good"
+        if rng.random() < 0.5:
+            rows.append(f"{subject} {verb} n't {good} .\t0")
+        else:
+            rows.append(f"{subject} {verb} really {good} .\t1")
+    path = tmp_path / "treebank.tsv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run_dir = tmp_path / "run"
+    flags = [*TINY_SENTIMENT_FLAGS, "--epochs", "8", "--learning-rate", "0.01"]
+    assert main(train_argv(path, run_dir, *flags)) == 0
+    out = capsys.readouterr().out
+    assert "contractions or quotes" in out and "re-attached" in out
+
+    vocabulary = set((run_dir / "vocabulary.txt").read_text(encoding="utf-8").split())
+    assert {"wasn't", "isn't", "doesn't", "didn't"} <= vocabulary
+    assert "n't" not in vocabulary
+
+    sentences = ["The plot wasn't good.", "The ending didn't work!", "The cast was really good."]
+    assert main(["predict", "--run-dir", str(run_dir), *sentences]) == 0
+    answers = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()[-3:]]
+    assert [a["label"] for a in answers] == ["negative", "negative", "positive"], answers
