@@ -26,6 +26,7 @@ from apps.translation.artifacts import (
 from apps.translation.config import TranslationConfig
 from apps.translation.data import EMBEDDED, load_pairs
 from apps.translation.model import build_translator
+from apps.translation.presets import few_pairs_note
 from apps.translation.report import evaluate_translations
 from apps.translation.translator import Translator
 from shared.cli import default_run_dir
@@ -162,6 +163,8 @@ def train(
         )
     )
     report_rejected_rows(pairs.rejected, run_dir.file(REJECTED_ROWS_FILE))
+    data_note = few_pairs_note(preset, len(train_pairs))
+    print(data_note, end="")
     write_pairs(
         run_dir.file(TEST_PAIRS_FILE), test_pairs, config.source_language, config.target_language
     )
@@ -242,7 +245,7 @@ def train(
         test_pairs.targets,
         title=f"held-out test split ({len(test_pairs)} pairs, unseen source sentences)",
     )
-    report += record_session(metrics, config, strategy, elapsed)
+    report += data_note + record_session(metrics, config, strategy, elapsed)
     if averaged is not None:
         metrics["averaged_epochs"] = averaged
     return publish_run(run_dir, model, report, metrics, state)

@@ -13,6 +13,7 @@ from apps.translation.artifacts import TrainedTranslator
 from apps.translation.cli import main
 from apps.translation.config import TranslationConfig
 from apps.translation.corpus import generate_pairs
+from apps.translation.presets import few_pairs_note
 from apps.translation.translator import Translator
 from shared.datasets.pairs import read_sentence_pairs, source_key
 from shared.evaluation.translation_metrics import translation_scores
@@ -93,6 +94,23 @@ def test_train_writes_a_complete_run_with_an_unseen_test_split(pairs_tsv, traine
     assert len(test) == sum(source_key(s) in test_keys for s in everything.sources)
     assert training_keys and not (test_keys & training_keys)
     assert 60 <= len(test) <= 100  # 10% of 800, within one source group
+
+
+def test_a_small_pair_file_is_told_what_bleu_to_expect(trained_run):
+    # ~700 training pairs under the 105k-pair preset: said before training and kept in
+    # the report, so a user reading BLEU 0 learns it is the data, not a bug.
+    report = (trained_run / "report.txt").read_text(encoding="utf-8")
+    settings = json.loads((trained_run / "config.json").read_text(encoding="utf-8"))
+    assert settings["preset"] == "sentence-pairs"
+    assert "training pairs. The sentence-pairs preset was measured on 105k" in report
+
+
+@pytest.mark.parametrize(
+    ("preset", "pairs", "noted"),
+    [("sentence-pairs", 9_000, True), ("sentence-pairs", 100_000, False), ("embedded", 900, False)],
+)
+def test_few_pairs_note_only_for_the_real_data_preset_on_little_data(preset, pairs, noted):
+    assert bool(few_pairs_note(preset, pairs)) is noted
 
 
 def test_metrics_are_sacrebleu_scores_of_the_translations_themselves(trained_run):
