@@ -127,24 +127,20 @@ def load_examples(source: str | Path | None, options: DataOptions = DataOptions(
                 f"{options.group_column!r}; leave it out, or pass 'none' for a random split."
             )
         ignored = frozenset() if options.read_unlabelled_folders else IGNORED_FOLDERS
-        return as_people_write(
-            path,
-            read_class_folders(
-                path, options.on_bad_rows, ignored_folders=ignored, read_groups=not no_groups
-            ),
+        data = read_class_folders(
+            path, options.on_bad_rows, ignored_folders=ignored, read_groups=not no_groups
         )
+        return as_people_write(path, data)
     if path.is_file():
-        return as_people_write(
+        data = read_labelled_table(
             path,
-            read_labelled_table(
-                path,
-                text_column=options.text_column,
-                label_column=options.label_column,
-                on_bad_rows=options.on_bad_rows,
-                group_column=None if no_groups else options.group_column,
-                default_group_column=None if no_groups else DEFAULT_GROUP_COLUMN,
-            ),
+            text_column=options.text_column,
+            label_column=options.label_column,
+            on_bad_rows=options.on_bad_rows,
+            group_column=None if no_groups else options.group_column,
+            default_group_column=None if no_groups else DEFAULT_GROUP_COLUMN,
         )
+        return as_people_write(path, data)
     raise DataError(
         f"Expected --data to be a CSV/TSV file, a folder of class sub-folders, or "
         f"'{EMBEDDED}'. Received: {source} (no such file or folder)."

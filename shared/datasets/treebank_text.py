@@ -16,7 +16,7 @@ import re
 # "ca n't" and "wo n't" come back as "can't" and "won't" by the same rule.
 SPLIT_CLITIC = re.compile(r"(?<=\w) (n't|'(?:s|re|ve|ll|d|m))(?=\W|$)", re.IGNORECASE)
 # Treebank quotes: `` opens, '' closes, each a token of its own.
-TREEBANK_QUOTE = re.compile(r"(?:(?<=\s)|^)(``|'')(?=\s|$)")
+TREEBANK_QUOTE = re.compile(r"(?<!\S)(``|'')(?!\S)")
 
 
 def reattach_clitics(text: str) -> str:
